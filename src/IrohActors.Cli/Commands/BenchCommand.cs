@@ -1,0 +1,13 @@
+using System.CommandLine;
+
+namespace IrohActors.Cli.Commands;
+
+/// <summary><c>bench …</c>: benchmarks that run their anchor tool in the same run and print the ratio.</summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var bench = new Command("bench", "Benchmarks, each measured side by side with its anchor (a bare channel, b3sum, curl, tar over nc).");
+        return bench;
+    }
+}

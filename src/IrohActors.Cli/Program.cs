@@ -1,0 +1,19 @@
+using System.CommandLine;
+using IrohActors.Cli.Commands;
+
+namespace IrohActors.Cli;
+
+/// <summary>Entry point of the <c>iroh-actors</c> command.</summary>
+public static class Program
+{
+    /// <summary>Builds the command tree; tests call this to run commands in-process.</summary>
+    public static RootCommand BuildRoot()
+    {
+        var root = new RootCommand("IrohActors: content-addressed blobs, BLAKE3 verified streaming and an actor-based node.");
+        root.Subcommands.Add(BenchCommand.Create());
+        return root;
+    }
+
+    /// <summary>Runs the command line.</summary>
+    public static int Main(string[] args) => BuildRoot().Parse(args).Invoke();
+}
