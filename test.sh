@@ -22,9 +22,12 @@ if ! dotnet build IrohActors.sln -c Release -nologo -v:q; then
 fi
 
 projects=(tests/*/*.Tests.csproj)
-dotnet test IrohActors.sln -c Release --no-build --nologo \
-  --logger "trx" --results-directory "$results" "$@"
-status=$?
+status=0
+for proj in "${projects[@]}"; do
+  name="$(basename "$proj" .csproj)"
+  dotnet test "$proj" -c Release --no-build --nologo \
+    --logger "trx;LogFileName=$name.trx" --results-directory "$results" "$@" || status=$?
+done
 
 passed=0; failed=0; found=0
 for trx in "$results"/*.trx; do
