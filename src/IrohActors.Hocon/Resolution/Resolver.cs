@@ -45,7 +45,7 @@ internal sealed class Resolver
                 return done;
             }
             if (!_inProgress.Add(shallow))
-                throw Cycle(value.Position, "a value contains itself");
+                throw Cycle(value is HoconSubstitution || _chain.Count == 0 ? value.Position : _chain[^1].Position, "a value contains itself");
             try
             {
                 result = shallow switch
@@ -106,7 +106,7 @@ internal sealed class Resolver
         if (_shallow.TryGetValue(value, out var done))
             return done;
         if (!_inProgress.Add(value))
-            throw Cycle(value.Position, "the value depends on itself");
+            throw Cycle(value is HoconSubstitution || _chain.Count == 0 ? value.Position : _chain[^1].Position, "the value depends on itself");
         HoconValue? result;
         try
         {
