@@ -6,8 +6,6 @@ namespace IrohActors.Hocon;
 /// </summary>
 internal sealed class Parser
 {
-    private static readonly string[] IncludePrefixes = ["required(", "file(", "url(", "classpath("];
-
     private readonly List<Token> _tokens;
     private readonly IncludeContext _includes;
     private readonly IReadOnlyList<string> _prefix;
@@ -268,20 +266,14 @@ internal sealed class Parser
         return new HoconArray(items, open.Position);
     }
 
-    private bool IsInclude()
-    {
-        if (Peek.Kind != TokenKind.Unquoted || Peek.Text != "include")
-            return false;
-        if (_tokens[_i + 1].Kind != TokenKind.Whitespace)
-            return false;
-        var after = _tokens[_i + 2];
-        return (after.Kind == TokenKind.QuotedString && !after.Flag)
-            || (after.Kind == TokenKind.Unquoted && IncludePrefixes.Any(p => after.Text.StartsWith(p, StringComparison.Ordinal)));
-    }
+    /// <summary>An unquoted <c>include</c> at the start of a key is always the keyword (spec); quote it to use it as a key.</summary>
+    private bool IsInclude() => Peek.Kind == TokenKind.Unquoted && Peek.Text == "include";
 
     private void ParseInclude(OrderedDictionary<string, HoconValue> fields, IReadOnlyList<string> objectPath)
     {
         var include = Next();
+        if (Peek.Kind != TokenKind.Whitespace)
+            throw Error("'include' must be followed by whitespace and a target; quote \"include\" to use it as a key", include);
         var parts = new List<Token>();
         while (Peek.Kind is not (TokenKind.Newline or TokenKind.Comma or TokenKind.CloseBrace or TokenKind.End))
         {
@@ -290,7 +282,7 @@ internal sealed class Parser
                 parts.Add(t);
         }
         var quoted = parts.FindIndex(p => p.Kind == TokenKind.QuotedString);
-        var malformed = Error("malformed include: expected include \"name\", file(\"name\"), classpath(\"name\"), url(\"name\") or required(...) around one of them", include);
+        var malformed = Error("malformed include: expected include \"name\", file(\"name\"), classpath(\"name\"), url(\"name\") or required(...) around one of them (quote \"include\" to use it as a key)", include);
         if (quoted < 0 || parts.Skip(quoted + 1).Any(p => p.Kind == TokenKind.QuotedString)
             || parts.Take(quoted).Any(p => p.Kind != TokenKind.Unquoted) || parts.Skip(quoted + 1).Any(p => p.Kind != TokenKind.Unquoted))
             throw malformed;
