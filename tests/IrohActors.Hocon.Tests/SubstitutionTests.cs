@@ -37,6 +37,11 @@ public sealed class SubstitutionTests
     [InlineData("a.b = 1\na.b = ${a.b} 2", """{"a":{"b":"1 2"}}""")]
     [InlineData("a = ${?a} [1]", """{"a":[1]}""")]
     [InlineData("a = 1\nb = ${a}\na = ${a}0", """{"a":"10","b":"10"}""")]
+    [InlineData("a { x = 1 }\na = ${a} { y = 2 }\na.z = 3", """{"a":{"x":1,"y":2,"z":3}}""")]
+    [InlineData("a { x = 1 }\na = ${a} { y = 2 }\na { x = 5 }", """{"a":{"x":5,"y":2}}""")]
+    [InlineData("a { x = 1 }\nb = ${a}\na.y = 2", """{"a":{"x":1,"y":2},"b":{"x":1,"y":2}}""")]
+    [InlineData("a { x = 1 }\na = ${a.x}\na.y = 2", """{"a":{"y":2}}""")]
+    [InlineData("a { b { x = 1 } }\na.b = ${a.b} { y = 2 }\na.b.z = 3\na.c = 4", """{"a":{"b":{"x":1,"y":2,"z":3},"c":4}}""")]
     public void SelfReferences(string hocon, string json) => Hocon.AssertJson(json, hocon);
 
     [Theory]

@@ -9,6 +9,7 @@ internal sealed class Parser
     private readonly List<Token> _tokens;
     private readonly IncludeContext _includes;
     private readonly IReadOnlyList<string> _prefix;
+    private readonly HashSet<HoconObject> _owned = new(ReferenceEqualityComparer.Instance);
     private int _i;
 
     private Parser(List<Token> tokens, IncludeContext includes, IReadOnlyList<string> prefix)
@@ -110,7 +111,30 @@ internal sealed class Parser
             else if (t.Kind is not (TokenKind.Newline or TokenKind.CloseBrace or TokenKind.End))
                 throw Error($"expected ',' or a newline after a field, found {t.Describe()}", t);
         }
-        return new HoconObject(fields, position);
+        var result = new HoconObject(fields, position);
+        _owned.Add(result);
+        return result;
+    }
+
+    /// <summary>
+    /// <see cref="Merging.Merge"/>, but merging in place into objects this parser built and nobody else holds
+    /// yet, so that many dotted keys under one object (<c>a.k1 = …</c>, <c>a.k2 = …</c>) cost linear time.
+    /// An object leaves the field tree (and may become someone's earlier value) only when a non-object
+    /// replaces it, and then it is never mutated again.
+    /// </summary>
+    private HoconValue MergeField(HoconValue? old, HoconValue newer)
+    {
+        if (old is HoconObject oo && newer is HoconObject no && _owned.Contains(oo))
+        {
+            var fields = oo.MutableFields;
+            foreach (var key in no.Keys)
+                fields[key] = MergeField(fields.TryGetValue(key, out var existing) ? existing : null, no.Fields[key]);
+            return oo;
+        }
+        var merged = Merging.Merge(old, newer);
+        if (merged is HoconObject mo && !ReferenceEquals(mo, old) && !ReferenceEquals(mo, newer))
+            _owned.Add(mo); // a fresh copy made by the merge
+        return merged;
     }
 
     private void ParseField(OrderedDictionary<string, HoconValue> fields, IReadOnlyList<string>? objectPath)
@@ -156,7 +180,9 @@ internal sealed class Parser
                 [new ConcatPart(self, null), new ConcatPart(new HoconArray([value], value.Position), null)], sep.Position);
         }
         var wrapped = HoconObject.Wrap(key, 1, value);
-        fields[key[0]] = Merging.Merge(fields.TryGetValue(key[0], out var old) ? old : null, wrapped);
+        for (var inner = wrapped; inner is HoconObject o && !ReferenceEquals(inner, value); inner = o.Fields.Values.Single())
+            _owned.Add(o);
+        fields[key[0]] = MergeField(fields.TryGetValue(key[0], out var old) ? old : null, wrapped);
     }
 
     /// <summary>Parses one value, or a concatenation of values on one line.</summary>
@@ -310,6 +336,6 @@ internal sealed class Parser
         if (included is null)
             return;
         foreach (var key in included.Keys)
-            fields[key] = Merging.Merge(fields.TryGetValue(key, out var old) ? old : null, included.Fields[key]);
+            fields[key] = MergeField(fields.TryGetValue(key, out var old) ? old : null, included.Fields[key]);
     }
 }

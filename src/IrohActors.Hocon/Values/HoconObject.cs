@@ -29,6 +29,9 @@ public sealed class HoconObject : HoconValue
 
     internal override bool IsConcrete => true;
 
+    /// <summary>The parser's builder access; only for objects that nothing else references yet.</summary>
+    internal OrderedDictionary<string, HoconValue> MutableFields => _fields;
+
     internal static HoconObject Empty(HoconPosition position) => new(new OrderedDictionary<string, HoconValue>(StringComparer.Ordinal), position);
 
     /// <summary>An object holding <paramref name="value"/> at the nested path <paramref name="path"/> (from index <paramref name="start"/>).</summary>
