@@ -92,7 +92,7 @@ internal sealed class Lexer
             {
                 ReadSubstitution(start);
             }
-            else if (c == '+' )
+            else if (c == '+')
             {
                 if (PeekAt(1) != '=')
                     throw Error("'+' is only allowed as part of '+='", start);

@@ -50,32 +50,32 @@ internal static class Merging
             case HoconSubstitution { IsSelfReference: true } s:
                 return s.WithPriorValue(s.Prior is null ? older : WithPrior(s.Prior, older));
             case HoconConcatenation c:
-            {
-                List<ConcatPart>? parts = null;
-                for (var i = 0; i < c.Parts.Count; i++)
                 {
-                    var p = c.Parts[i];
-                    if (p.Value is null)
-                        continue;
-                    var updated = WithPrior(p.Value, older);
-                    if (!ReferenceEquals(updated, p.Value))
+                    List<ConcatPart>? parts = null;
+                    for (var i = 0; i < c.Parts.Count; i++)
                     {
-                        parts ??= [.. c.Parts];
-                        parts[i] = new ConcatPart(updated, null);
+                        var p = c.Parts[i];
+                        if (p.Value is null)
+                            continue;
+                        var updated = WithPrior(p.Value, older);
+                        if (!ReferenceEquals(updated, p.Value))
+                        {
+                            parts ??= [.. c.Parts];
+                            parts[i] = new ConcatPart(updated, null);
+                        }
                     }
+                    return parts is null ? c : new HoconConcatenation(parts, c.Position);
                 }
-                return parts is null ? c : new HoconConcatenation(parts, c.Position);
-            }
             case HoconDelayedMerge m:
-            {
-                var layers = m.Layers.Select(l => WithPrior(l, older)).ToList();
-                return layers.SequenceEqual(m.Layers, ReferenceEqualityComparer.Instance) ? m : new HoconDelayedMerge(layers, m.Position);
-            }
+                {
+                    var layers = m.Layers.Select(l => WithPrior(l, older)).ToList();
+                    return layers.SequenceEqual(m.Layers, ReferenceEqualityComparer.Instance) ? m : new HoconDelayedMerge(layers, m.Position);
+                }
             case HoconArray a:
-            {
-                var items = a.Items.Select(i => WithPrior(i, older)).ToList();
-                return items.SequenceEqual(a.Items, ReferenceEqualityComparer.Instance) ? a : new HoconArray(items, a.Position);
-            }
+                {
+                    var items = a.Items.Select(i => WithPrior(i, older)).ToList();
+                    return items.SequenceEqual(a.Items, ReferenceEqualityComparer.Instance) ? a : new HoconArray(items, a.Position);
+                }
             default:
                 return value;
         }
