@@ -89,11 +89,11 @@ public sealed class Config
         Find(path) is { } v ? ScalarText(path, v, "a string") : defaultValue;
 
     /// <summary>The 32-bit integer at <paramref name="path"/> (a number, or a string holding one).</summary>
-    public int GetInt(string path) => checked((int)GetLongCore(path, Require(path), "a 32-bit integer"));
+    public int GetInt(string path) => GetIntCore(path, Require(path));
 
     /// <summary>The 32-bit integer at <paramref name="path"/>, or <paramref name="defaultValue"/> when absent.</summary>
     public int GetInt(string path, int defaultValue) =>
-        Find(path) is { } v ? checked((int)GetLongCore(path, v, "a 32-bit integer")) : defaultValue;
+        Find(path) is { } v ? GetIntCore(path, v) : defaultValue;
 
     /// <summary>The 64-bit integer at <paramref name="path"/>.</summary>
     public long GetLong(string path) => GetLongCore(path, Require(path), "a 64-bit integer");
@@ -195,6 +195,12 @@ public sealed class Config
             && d >= long.MinValue && d <= long.MaxValue)
             return (long)d;
         throw WrongType(path, value, expected);
+    }
+
+    private static int GetIntCore(string path, HoconValue value)
+    {
+        var l = GetLongCore(path, value, "a 32-bit integer");
+        return l is >= int.MinValue and <= int.MaxValue ? (int)l : throw WrongType(path, value, "a 32-bit integer");
     }
 
     private static double GetDoubleCore(string path, HoconValue value)

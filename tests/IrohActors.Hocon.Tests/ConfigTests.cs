@@ -78,7 +78,8 @@ public sealed class ConfigTests
         Assert.Throws<HoconValueException>(() => Sample.GetString("node.backoff"));
         Assert.Throws<HoconValueException>(() => Sample.GetStringList("node.name"));
         Assert.Throws<HoconValueException>(() => Sample.GetConfig("node.name"));
-        Assert.Throws<OverflowException>(() => Sample.GetInt("node.big"));
+        var tooBig = Assert.Throws<HoconValueException>(() => Sample.GetInt("node.big"));
+        Assert.Contains("32-bit", tooBig.Message, StringComparison.Ordinal);
     }
 
     [Fact]
