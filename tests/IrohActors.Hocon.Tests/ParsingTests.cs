@@ -40,6 +40,11 @@ public sealed class ParsingTests
     [InlineData("a = footrue", HoconValueType.String, "footrue")]
     [InlineData("a = 10s", HoconValueType.String, "10s")]
     [InlineData("a = 1.2.3", HoconValueType.String, "1.2.3")]
+    [InlineData("a = 10e3e3", HoconValueType.String, "10e3e3")]
+    [InlineData("a = 1.0.", HoconValueType.String, "1.0.")]
+    [InlineData("a = 10e+3", HoconValueType.Number, "10e+3")]
+    [InlineData("a = 2024-01-31", HoconValueType.String, "2024-01-31")]
+    [InlineData("a = -", HoconValueType.String, "-")]
     public void ScalarTypes(string hocon, HoconValueType type, string text)
     {
         var value = Assert.IsType<HoconScalar>(Hocon.Parse(hocon).GetValue("a"));

@@ -1,10 +1,11 @@
 using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace IrohActors.Hocon;
 
 /// <summary>Splits HOCON text into tokens with line and column; drops comments.</summary>
-internal sealed class Lexer
+internal sealed partial class Lexer
 {
     private const string Forbidden = "$\"{}[]:=,+#`^?!@*&\\";
 
@@ -164,31 +165,30 @@ internal sealed class Lexer
         _tokens.Add(new Token(kind, text, start));
     }
 
+    /// <summary>
+    /// A run of number characters (<c>0-9 e E + - .</c>) starting with a digit or '-': a number token if it is
+    /// one, else unquoted text (<c>1.0.0</c>, <c>10e3e3</c>), except that '+' is never allowed in unquoted text.
+    /// Letters after a number (<c>10s</c>) start a new, adjacent token, so the value is the string "10s".
+    /// </summary>
     private void ReadNumber(HoconPosition start)
     {
         var from = _pos;
-        if (Cur == '-')
+        while (_pos < _text.Length && (char.IsAsciiDigit(Cur) || Cur is 'e' or 'E' or '+' or '-' or '.'))
             Advance();
-        while (_pos < _text.Length && char.IsAsciiDigit(Cur))
-            Advance();
-        if (_pos < _text.Length && Cur == '.' && char.IsAsciiDigit(PeekAt(1)))
+        var run = _text[from.._pos];
+        if (NumberPattern().IsMatch(run))
         {
-            Advance();
-            while (_pos < _text.Length && char.IsAsciiDigit(Cur))
-                Advance();
+            _tokens.Add(new Token(TokenKind.Number, run, start));
+            return;
         }
-        if (_pos < _text.Length && (Cur == 'e' || Cur == 'E'))
-        {
-            var digitAt = PeekAt(1) is '+' or '-' ? 2 : 1;
-            if (char.IsAsciiDigit(PeekAt(digitAt)))
-            {
-                Advance(digitAt);
-                while (_pos < _text.Length && char.IsAsciiDigit(Cur))
-                    Advance();
-            }
-        }
-        _tokens.Add(new Token(TokenKind.Number, _text[from.._pos], start));
+        var plus = run.IndexOf('+', StringComparison.Ordinal);
+        if (plus >= 0)
+            throw Error($"'{run}' is not a number, and '+' is not allowed in unquoted text (quote it)", new HoconPosition(_origin, start.Line, start.Column + plus));
+        _tokens.Add(new Token(TokenKind.Unquoted, run, start));
     }
+
+    [GeneratedRegex(@"^-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?$", RegexOptions.CultureInvariant)]
+    private static partial Regex NumberPattern();
 
     private void ReadQuoted(HoconPosition start)
     {

@@ -45,6 +45,15 @@ internal sealed class Parser
             _i++;
     }
 
+    /// <summary>Skips whitespace and newlines after a field or element; true if a newline was among them (it separates like a comma, and a comma may still follow).</summary>
+    private bool SkipSeparatorSpace()
+    {
+        var newline = false;
+        while (Peek.Kind is TokenKind.Whitespace or TokenKind.Newline)
+            newline |= Next().Kind == TokenKind.Newline;
+        return newline;
+    }
+
     private static HoconSyntaxException Error(string reason, Token at) => new(reason, at.Position);
 
     private HoconObject ParseRoot()
@@ -104,11 +113,11 @@ internal sealed class Parser
             else
                 ParseField(fields, path);
 
-            SkipWhitespace();
+            var newline = SkipSeparatorSpace();
             t = Peek;
             if (t.Kind == TokenKind.Comma)
                 Next();
-            else if (t.Kind is not (TokenKind.Newline or TokenKind.CloseBrace or TokenKind.End))
+            else if (!newline && t.Kind is not (TokenKind.CloseBrace or TokenKind.End))
                 throw Error($"expected ',' or a newline after a field, found {t.Describe()}", t);
         }
         var result = new HoconObject(fields, position);
@@ -282,11 +291,11 @@ internal sealed class Parser
             if (t.Kind == TokenKind.Comma)
                 throw Error("unexpected ',' in array (an element is missing)", t);
             items.Add(ParseValue(fieldPath, null));
-            SkipWhitespace();
+            var newline = SkipSeparatorSpace();
             t = Peek;
             if (t.Kind == TokenKind.Comma)
                 Next();
-            else if (t.Kind is not (TokenKind.Newline or TokenKind.CloseBracket or TokenKind.End))
+            else if (!newline && t.Kind is not (TokenKind.CloseBracket or TokenKind.End))
                 throw Error($"expected ',' or ']' in array, found {t.Describe()}", t);
         }
         return new HoconArray(items, open.Position);
@@ -298,8 +307,7 @@ internal sealed class Parser
     private void ParseInclude(OrderedDictionary<string, HoconValue> fields, IReadOnlyList<string> objectPath)
     {
         var include = Next();
-        if (Peek.Kind != TokenKind.Whitespace)
-            throw Error("'include' must be followed by whitespace and a target; quote \"include\" to use it as a key", include);
+        SkipWhitespaceAndNewlines();
         var parts = new List<Token>();
         while (Peek.Kind is not (TokenKind.Newline or TokenKind.Comma or TokenKind.CloseBrace or TokenKind.End))
         {
