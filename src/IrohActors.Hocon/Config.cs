@@ -84,47 +84,47 @@ public sealed class Config
     /// <summary>The string at <paramref name="path"/> (numbers and booleans as written; null for <c>null</c>).</summary>
     public string? GetString(string path) => ScalarText(path, Require(path), "a string");
 
-    /// <summary>The string at <paramref name="path"/>, or <paramref name="defaultValue"/> when absent.</summary>
+    /// <summary>The string at <paramref name="path"/>, or <paramref name="defaultValue"/> when absent or null.</summary>
     public string? GetString(string path, string? defaultValue) =>
-        Find(path) is { } v ? ScalarText(path, v, "a string") : defaultValue;
+        FindPresent(path) is { } v ? ScalarText(path, v, "a string") : defaultValue;
 
     /// <summary>The 32-bit integer at <paramref name="path"/> (a number, or a string holding one).</summary>
     public int GetInt(string path) => GetIntCore(path, Require(path));
 
-    /// <summary>The 32-bit integer at <paramref name="path"/>, or <paramref name="defaultValue"/> when absent.</summary>
+    /// <summary>The 32-bit integer at <paramref name="path"/>, or <paramref name="defaultValue"/> when absent or null.</summary>
     public int GetInt(string path, int defaultValue) =>
-        Find(path) is { } v ? GetIntCore(path, v) : defaultValue;
+        FindPresent(path) is { } v ? GetIntCore(path, v) : defaultValue;
 
     /// <summary>The 64-bit integer at <paramref name="path"/>.</summary>
     public long GetLong(string path) => GetLongCore(path, Require(path), "a 64-bit integer");
 
-    /// <summary>The 64-bit integer at <paramref name="path"/>, or <paramref name="defaultValue"/> when absent.</summary>
+    /// <summary>The 64-bit integer at <paramref name="path"/>, or <paramref name="defaultValue"/> when absent or null.</summary>
     public long GetLong(string path, long defaultValue) =>
-        Find(path) is { } v ? GetLongCore(path, v, "a 64-bit integer") : defaultValue;
+        FindPresent(path) is { } v ? GetLongCore(path, v, "a 64-bit integer") : defaultValue;
 
     /// <summary>The floating-point number at <paramref name="path"/>.</summary>
     public double GetDouble(string path) => GetDoubleCore(path, Require(path));
 
-    /// <summary>The floating-point number at <paramref name="path"/>, or <paramref name="defaultValue"/> when absent.</summary>
-    public double GetDouble(string path, double defaultValue) => Find(path) is { } v ? GetDoubleCore(path, v) : defaultValue;
+    /// <summary>The floating-point number at <paramref name="path"/>, or <paramref name="defaultValue"/> when absent or null.</summary>
+    public double GetDouble(string path, double defaultValue) => FindPresent(path) is { } v ? GetDoubleCore(path, v) : defaultValue;
 
     /// <summary>The boolean at <paramref name="path"/>: <c>true yes on</c> / <c>false no off</c> (spec conversions).</summary>
     public bool GetBoolean(string path) => GetBooleanCore(path, Require(path));
 
-    /// <summary>The boolean at <paramref name="path"/>, or <paramref name="defaultValue"/> when absent.</summary>
-    public bool GetBoolean(string path, bool defaultValue) => Find(path) is { } v ? GetBooleanCore(path, v) : defaultValue;
+    /// <summary>The boolean at <paramref name="path"/>, or <paramref name="defaultValue"/> when absent or null.</summary>
+    public bool GetBoolean(string path, bool defaultValue) => FindPresent(path) is { } v ? GetBooleanCore(path, v) : defaultValue;
 
     /// <summary>The duration at <paramref name="path"/> (<see cref="HoconDuration"/>; a bare number is milliseconds).</summary>
     public TimeSpan GetTimeSpan(string path) => GetTimeSpanCore(path, Require(path));
 
-    /// <summary>The duration at <paramref name="path"/>, or <paramref name="defaultValue"/> when absent.</summary>
-    public TimeSpan GetTimeSpan(string path, TimeSpan defaultValue) => Find(path) is { } v ? GetTimeSpanCore(path, v) : defaultValue;
+    /// <summary>The duration at <paramref name="path"/>, or <paramref name="defaultValue"/> when absent or null.</summary>
+    public TimeSpan GetTimeSpan(string path, TimeSpan defaultValue) => FindPresent(path) is { } v ? GetTimeSpanCore(path, v) : defaultValue;
 
     /// <summary>The size in bytes at <paramref name="path"/> (<see cref="HoconSize"/>; a bare number is bytes).</summary>
     public long GetByteSize(string path) => GetByteSizeCore(path, Require(path));
 
-    /// <summary>The size in bytes at <paramref name="path"/>, or <paramref name="defaultValue"/> when absent.</summary>
-    public long GetByteSize(string path, long defaultValue) => Find(path) is { } v ? GetByteSizeCore(path, v) : defaultValue;
+    /// <summary>The size in bytes at <paramref name="path"/>, or <paramref name="defaultValue"/> when absent or null.</summary>
+    public long GetByteSize(string path, long defaultValue) => FindPresent(path) is { } v ? GetByteSizeCore(path, v) : defaultValue;
 
     /// <summary>The list of strings at <paramref name="path"/> (an array, or an object with keys 0, 1, …).</summary>
     public IReadOnlyList<string> GetStringList(string path)
@@ -156,6 +156,9 @@ public sealed class Config
         }
         return node;
     }
+
+    /// <summary>Like <see cref="Find"/>, but a HOCON <c>null</c> counts as absent (as for <see cref="HasPath"/>).</summary>
+    private HoconValue? FindPresent(string path) => Find(path) is { Type: not HoconValueType.Null } v ? v : null;
 
     private HoconValue Require(string path)
     {

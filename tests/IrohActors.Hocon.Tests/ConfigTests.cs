@@ -51,6 +51,8 @@ public sealed class ConfigTests
         Assert.Equal(4000, Sample.GetInt("node.port", 7));
         Assert.Equal(TimeSpan.FromSeconds(1), Sample.GetTimeSpan("node.missing", TimeSpan.FromSeconds(1)));
         Assert.True(Sample.GetBoolean("missing.deeply", true));
+        Assert.Equal("dflt", Sample.GetString("node.nothing", "dflt")); // null counts as absent
+        Assert.Equal(3, Sample.GetInt("node.nothing", 3));
     }
 
     [Fact]

@@ -26,5 +26,7 @@ internal sealed class HoconConcatenation : HoconValue
 
     public override HoconValueType Type => throw new InvalidOperationException($"{Position}: unresolved concatenation");
 
+    public override string ToString() => string.Concat(Parts.Select(p => p.Whitespace ?? p.Value?.ToString()));
+
     internal override bool IsConcrete => false;
 }

@@ -15,5 +15,7 @@ internal sealed class HoconDelayedMerge : HoconValue
 
     public override HoconValueType Type => throw new InvalidOperationException($"{Position}: unresolved merge");
 
+    public override string ToString() => "merge(" + string.Join(" <- ", Layers) + ")";
+
     internal override bool IsConcrete => false;
 }

@@ -53,5 +53,7 @@ internal sealed class HoconSubstitution : HoconValue
 
     internal override bool IsConcrete => false;
 
+    public override string ToString() => Display;
+
     public string Display => Optional ? $"${{?{Expression}}}" : $"${{{Expression}}}";
 }
