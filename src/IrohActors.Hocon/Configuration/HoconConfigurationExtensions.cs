@@ -31,7 +31,7 @@ public static class HoconConfigurationExtensions
     }
 
     /// <summary>Adds a HOCON file configured by <paramref name="configure"/> (fallback, resolve options, file provider).</summary>
-    public static IConfigurationBuilder AddHoconFile(this IConfigurationBuilder builder, Action<HoconFileConfigurationSource> configure)
+    public static IConfigurationBuilder AddHoconFile(this IConfigurationBuilder builder, Action<HoconConfigurationSource> configure)
     {
         ArgumentNullException.ThrowIfNull(builder);
         return builder.Add(configure);
@@ -41,7 +41,7 @@ public static class HoconConfigurationExtensions
     public static IConfigurationBuilder AddHoconString(this IConfigurationBuilder builder, string text)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        return builder.Add(new HoconConfigConfigurationSource { Config = HoconConfig.ParseString(text) });
+        return builder.Add(new HoconInMemoryConfigurationSource { Config = HoconConfig.ParseString(text) });
     }
 
     /// <summary>Adds a parsed configuration, e.g. <c>HoconConfig.LoadReference()</c> as the lowest layer.</summary>
@@ -49,6 +49,6 @@ public static class HoconConfigurationExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(config);
-        return builder.Add(new HoconConfigConfigurationSource { Config = config, ResolveOptions = options ?? HoconResolveOptions.Default });
+        return builder.Add(new HoconInMemoryConfigurationSource { Config = config, ResolveOptions = options ?? HoconResolveOptions.Default });
     }
 }

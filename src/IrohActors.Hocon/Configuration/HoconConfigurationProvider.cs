@@ -3,12 +3,12 @@ using Microsoft.Extensions.Configuration;
 namespace IrohActors.Hocon;
 
 /// <summary>Loads a HOCON file into flattened <c>IConfiguration</c> keys (<c>a:b</c>, arrays as <c>a:0</c>).</summary>
-public sealed class HoconFileConfigurationProvider : FileConfigurationProvider
+public sealed class HoconConfigurationProvider : FileConfigurationProvider
 {
-    private readonly HoconFileConfigurationSource _source;
+    private readonly HoconConfigurationSource _source;
 
     /// <summary>Creates the provider for <paramref name="source"/>.</summary>
-    public HoconFileConfigurationProvider(HoconFileConfigurationSource source) : base(source)
+    public HoconConfigurationProvider(HoconConfigurationSource source) : base(source)
     {
         _source = source;
     }

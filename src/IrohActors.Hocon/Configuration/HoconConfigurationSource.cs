@@ -3,7 +3,7 @@ using Microsoft.Extensions.Configuration;
 namespace IrohActors.Hocon;
 
 /// <summary>A HOCON file as an <see cref="IConfigurationSource"/> (optional, reload on change, like the JSON source).</summary>
-public sealed class HoconFileConfigurationSource : FileConfigurationSource
+public sealed class HoconConfigurationSource : FileConfigurationSource
 {
     /// <summary>How substitutions are resolved (default: environment variables as fallback).</summary>
     public HoconResolveOptions ResolveOptions { get; set; } = HoconResolveOptions.Default;
@@ -15,6 +15,6 @@ public sealed class HoconFileConfigurationSource : FileConfigurationSource
     public override IConfigurationProvider Build(IConfigurationBuilder builder)
     {
         EnsureDefaults(builder);
-        return new HoconFileConfigurationProvider(this);
+        return new HoconConfigurationProvider(this);
     }
 }

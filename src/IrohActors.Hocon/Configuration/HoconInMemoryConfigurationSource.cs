@@ -3,7 +3,7 @@ using Microsoft.Extensions.Configuration;
 namespace IrohActors.Hocon;
 
 /// <summary>An already parsed <see cref="Config"/> (or HOCON text) as an <see cref="IConfigurationSource"/>.</summary>
-public sealed class HoconConfigConfigurationSource : IConfigurationSource
+public sealed class HoconInMemoryConfigurationSource : IConfigurationSource
 {
     /// <summary>The configuration to expose.</summary>
     public required Config Config { get; init; }
@@ -12,16 +12,16 @@ public sealed class HoconConfigConfigurationSource : IConfigurationSource
     public HoconResolveOptions ResolveOptions { get; init; } = HoconResolveOptions.Default;
 
     /// <inheritdoc />
-    public IConfigurationProvider Build(IConfigurationBuilder builder) => new HoconConfigConfigurationProvider(this);
+    public IConfigurationProvider Build(IConfigurationBuilder builder) => new HoconInMemoryConfigurationProvider(this);
 }
 
-/// <summary>Provider for <see cref="HoconConfigConfigurationSource"/>.</summary>
-public sealed class HoconConfigConfigurationProvider : ConfigurationProvider
+/// <summary>Provider for <see cref="HoconInMemoryConfigurationSource"/>.</summary>
+public sealed class HoconInMemoryConfigurationProvider : ConfigurationProvider
 {
-    private readonly HoconConfigConfigurationSource _source;
+    private readonly HoconInMemoryConfigurationSource _source;
 
     /// <summary>Creates the provider.</summary>
-    public HoconConfigConfigurationProvider(HoconConfigConfigurationSource source)
+    public HoconInMemoryConfigurationProvider(HoconInMemoryConfigurationSource source)
     {
         _source = source;
     }
