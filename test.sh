@@ -13,6 +13,14 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   else sudo apt-get update -qq >/dev/null && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null; fi
 fi
 
+# The CID differential test compares with JS multiformats + @noble/hashes; install them once.
+npm_cid="$root/.build/npm-cid"
+if [ ! -d "$npm_cid/node_modules/multiformats" ] || [ ! -d "$npm_cid/node_modules/@noble/hashes" ]; then
+  mkdir -p "$npm_cid"
+  (cd "$npm_cid" && npm install --no-audit --no-fund --silent multiformats@14 @noble/hashes@2 >/dev/null) \
+    || echo "test.sh: npm install of multiformats/@noble/hashes failed" >&2
+fi
+
 results="$root/.build/test-results"
 rm -rf "$results"; mkdir -p "$results"
 

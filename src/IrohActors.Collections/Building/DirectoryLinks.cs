@@ -1,0 +1,57 @@
+using System.Runtime.CompilerServices;
+using IrohActors.Blake3;
+
+namespace IrohActors.Collections;
+
+/// <summary>
+/// The links of a directory tree: one per regular file, named by its path relative to the root with <c>/</c>
+/// between segments (UTF-8), hashed with BLAKE3. Symbolic links are never followed and never included (whether they
+/// point at files or directories, inside or outside the tree): each one is reported to <c>onSkipped</c> instead.
+/// Empty directories produce nothing (a collection holds blobs only).
+/// </summary>
+public static class DirectoryLinks
+{
+    /// <summary>Walks <paramref name="root"/> depth first and yields a link per regular file (order unspecified).</summary>
+    /// <param name="root">The directory to walk.</param>
+    /// <param name="onSkipped">Called with the relative name of every symbolic link skipped; may be null.</param>
+    /// <param name="cancellationToken">Stops the walk.</param>
+    public static async IAsyncEnumerable<Link> EnumerateAsync(string root, Action<string>? onSkipped = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        var top = new DirectoryInfo(root);
+        if (!top.Exists)
+            throw new DirectoryNotFoundException($"directory not found: {root}");
+        var options = new EnumerationOptions
+        {
+            RecurseSubdirectories = false,
+            IgnoreInaccessible = false,
+            AttributesToSkip = 0,
+            ReturnSpecialDirectories = false,
+        };
+        var pending = new Stack<(DirectoryInfo Dir, string Prefix)>();
+        pending.Push((top, ""));
+        while (pending.TryPop(out var current))
+        {
+            foreach (var entry in current.Dir.EnumerateFileSystemInfos("*", options))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                string name = current.Prefix + entry.Name;
+                if (entry.LinkTarget is not null)
+                {
+                    onSkipped?.Invoke(name);
+                    continue;
+                }
+                if (entry is DirectoryInfo dir)
+                {
+                    pending.Push((dir, name + "/"));
+                    continue;
+                }
+                var stream = new FileStream(entry.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan | FileOptions.Asynchronous);
+                Hash hash;
+                await using (stream.ConfigureAwait(false))
+                    hash = (await Hasher.New().UpdateAsync(stream, cancellationToken).ConfigureAwait(false)).Finalize();
+                yield return new Link(name, hash);
+            }
+        }
+    }
+}

@@ -1,0 +1,99 @@
+namespace IrohActors.Collections.Export;
+
+/// <summary>
+/// The checks of one export: names against <see cref="ExportPathPolicy"/>, names against each other (a file
+/// cannot also be a directory), and paths against what already exists under the root (every existing component
+/// a real directory, no symbolic link anywhere, no existing file unless overwriting).
+/// </summary>
+internal sealed class ExportPlan
+{
+    private readonly string _root;
+    private readonly bool _overwrite;
+    private readonly HashSet<string> _files = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _directories = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _checkedDirectories = new(StringComparer.Ordinal);
+
+    public ExportPlan(string root, bool overwrite)
+    {
+        _root = root;
+        _overwrite = overwrite;
+    }
+
+    /// <summary>Checks one name without touching the file system beyond reading it.</summary>
+    public void Check(ReadOnlySpan<byte> name)
+    {
+        var segments = ExportPathPolicy.Segments(name);
+        string relative = string.Join('/', segments);
+        if (!_files.Add(relative) || _directories.Contains(relative))
+            throw new CollectionExportException(name, "the path is also needed as a directory by another link");
+        string dir = _root;
+        string dirRelative = "";
+        for (int i = 0; i < segments.Length - 1; i++)
+        {
+            dirRelative = i == 0 ? segments[0] : dirRelative + "/" + segments[i];
+            if (_files.Contains(dirRelative))
+                throw new CollectionExportException(name, $"its directory \"{dirRelative}\" is also a file of another link");
+            _directories.Add(dirRelative);
+            dir = Path.Combine(dir, segments[i]);
+            if (!CheckExistingDirectory(name, dir, dirRelative))
+            {
+                // Nothing below a missing directory exists yet.
+                return;
+            }
+        }
+        CheckFinal(name, Path.Combine(dir, segments[^1]), _overwrite);
+    }
+
+    /// <summary>Creates the missing directories of a checked name (one level at a time) and returns its file path.</summary>
+    public string PrepareDirectories(ReadOnlySpan<byte> name)
+    {
+        var segments = ExportPathPolicy.Segments(name);
+        string dir = _root;
+        for (int i = 0; i < segments.Length - 1; i++)
+        {
+            dir = Path.Combine(dir, segments[i]);
+            string dirRelative = string.Join('/', segments, 0, i + 1);
+            if (!CheckExistingDirectory(name, dir, dirRelative))
+            {
+                Directory.CreateDirectory(dir);
+                _checkedDirectories.Remove(dir);
+                if (!CheckExistingDirectory(name, dir, dirRelative))
+                    throw new CollectionExportException(name, $"directory \"{dirRelative}\" vanished after creating it");
+            }
+        }
+        string path = Path.Combine(dir, segments[^1]);
+        if (!path.StartsWith(_root + Path.DirectorySeparatorChar, StringComparison.Ordinal) || Path.GetFullPath(path) != path)
+            throw new CollectionExportException(name, "the path resolves outside the target directory");
+        return path;
+    }
+
+    /// <summary>The file's own path: absent, or (when overwriting) a regular file; never a link or directory.</summary>
+    public static void CheckFinal(ReadOnlySpan<byte> name, string path, bool overwrite)
+    {
+        var info = new FileInfo(path);
+        if (info.LinkTarget is not null)
+            throw new CollectionExportException(name, $"{path} is a symbolic link");
+        if (Directory.Exists(path))
+            throw new CollectionExportException(name, $"{path} is a directory");
+        if (info.Exists && !overwrite)
+            throw new CollectionExportException(name, $"{path} already exists (pass overwrite to replace it)");
+    }
+
+    /// <summary>True when <paramref name="dir"/> exists as a real directory; false when absent; throws otherwise.</summary>
+    private bool CheckExistingDirectory(ReadOnlySpan<byte> name, string dir, string dirRelative)
+    {
+        if (_checkedDirectories.Contains(dir))
+            return true;
+        var info = new DirectoryInfo(dir);
+        if (info.LinkTarget is not null)
+            throw new CollectionExportException(name, $"\"{dirRelative}\" is a symbolic link ({dir} -> {info.LinkTarget}); refusing to write through it");
+        if (info.Exists)
+        {
+            _checkedDirectories.Add(dir);
+            return true;
+        }
+        if (File.Exists(dir))
+            throw new CollectionExportException(name, $"\"{dirRelative}\" exists and is not a directory");
+        return false;
+    }
+}
