@@ -17,7 +17,7 @@ fi
 npm_cid="$root/.build/npm-cid"
 if [ ! -d "$npm_cid/node_modules/multiformats" ] || [ ! -d "$npm_cid/node_modules/@noble/hashes" ]; then
   mkdir -p "$npm_cid"
-  (cd "$npm_cid" && npm install --no-audit --no-fund --silent multiformats@14 @noble/hashes@2 >/dev/null) \
+  (cd "$npm_cid" && npm install --no-audit --no-fund --silent multiformats@14.0.5 @noble/hashes@2.4.0 >/dev/null) \
     || echo "test.sh: npm install of multiformats/@noble/hashes failed" >&2
 fi
 
