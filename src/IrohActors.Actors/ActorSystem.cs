@@ -207,8 +207,8 @@ public sealed class ActorSystem : IDisposable
         }
     }
 
-    /// <summary>Paths of actors that have not stopped yet (guardians excluded), deepest first.</summary>
-    internal List<string> LiveActorPaths()
+    /// <summary>Paths of actors that have not stopped yet (guardians excluded), deepest first (for diagnostics).</summary>
+    public IReadOnlyList<string> LiveActorPaths()
     {
         var result = new List<string>();
         void Walk(ActorCell cell, int depth)

@@ -31,8 +31,8 @@ public sealed record ActorSystemSettings
     /// Null = <see cref="SupervisorStrategy.DefaultStrategy"/>. An Escalate from a top-level actor stops it.</summary>
     public SupervisorStrategy? GuardianSupervisorStrategy { get; init; }
 
-    /// <summary><c>akka.coordinated-shutdown.default-phase-timeout</c> (whole run here): how long
-    /// <see cref="CoordinatedShutdown.Run"/> waits for tasks and actors before it gives up and reports. Default 10 s.</summary>
+    /// <summary><c>akka.coordinated-shutdown.default-phase-timeout</c>: how long each of the two phases of
+    /// <see cref="CoordinatedShutdown.Run"/> (registered tasks, then actors) may take before it gives up and reports. Default 10 s.</summary>
     public TimeSpan CoordinatedShutdownTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary><c>akka.log-dead-letters</c>: how many dead letters are logged (0 = off). Default 10.

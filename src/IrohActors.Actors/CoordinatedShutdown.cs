@@ -17,9 +17,10 @@ public sealed record ShutdownReport(string Reason, bool Completed, TimeSpan Elap
 }
 
 /// <summary>
-/// Stops a whole system in order, within one timeout: first the registered tasks (e.g. "stop accepting connections",
-/// run concurrently), then every actor (children before parents), then the system. What has not finished when the
-/// timeout expires is named in the <see cref="ShutdownReport"/> and the system is marked terminated anyway.
+/// Stops a whole system in two phases, each bounded by the phase timeout: first the registered tasks (e.g. "stop
+/// accepting connections", run concurrently; their token is cancelled at the timeout), then every actor (children before
+/// parents) and the system. What has not finished when a phase times out is named in the <see cref="ShutdownReport"/>
+/// and the system is marked terminated anyway.
 /// Running it again returns the same report.
 /// </summary>
 public sealed class CoordinatedShutdown
@@ -31,7 +32,7 @@ public sealed class CoordinatedShutdown
 
     internal CoordinatedShutdown(ActorSystem system) => _system = system;
 
-    /// <summary>Registers a task that runs before the actors are stopped; its token is cancelled at the timeout.</summary>
+    /// <summary>Registers a task that runs before the actors are stopped; its token is cancelled when the phase times out.</summary>
     public void AddTask(string name, Func<CancellationToken, Task> task)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
@@ -46,7 +47,7 @@ public sealed class CoordinatedShutdown
 
     /// <summary>Runs the shutdown (once; later calls return the first run's report).</summary>
     /// <param name="reason">Why (for the log and report).</param>
-    /// <param name="timeout">Overall limit; null = <see cref="ActorSystemSettings.CoordinatedShutdownTimeout"/>.</param>
+    /// <param name="timeout">Limit of each phase; null = <see cref="ActorSystemSettings.CoordinatedShutdownTimeout"/>.</param>
     public Task<ShutdownReport> Run(string reason = "unknown", TimeSpan? timeout = null)
     {
         lock (_lock)
@@ -57,18 +58,19 @@ public sealed class CoordinatedShutdown
     {
         await Task.Yield();
         var clock = Stopwatch.StartNew();
-        using var cts = new CancellationTokenSource(timeout);
+        using var cts = new CancellationTokenSource();
         var notStopped = new List<string>();
 
+        // Phase 1: registered tasks, concurrently, for at most one phase timeout.
         var running = _tasks.Select(t => (t.Name, Task: SafeStart(t.Task, cts.Token))).ToList();
         var allTasks = Task.WhenAll(running.Select(r => r.Task));
-        await Task.WhenAny(allTasks, Task.Delay(Timeout.InfiniteTimeSpan, cts.Token)).ConfigureAwait(false);
+        await Task.WhenAny(allTasks, Task.Delay(timeout)).ConfigureAwait(false);
+        await cts.CancelAsync().ConfigureAwait(false);
         notStopped.AddRange(running.Where(r => !r.Task.IsCompleted).Select(r => "task:" + r.Name));
 
+        // Phase 2: every actor, children before parents, for at most one phase timeout.
         var terminated = _system.Terminate();
-        var left = timeout - clock.Elapsed;
-        if (left > TimeSpan.Zero)
-            await Task.WhenAny(terminated, Task.Delay(left)).ConfigureAwait(false);
+        await Task.WhenAny(terminated, Task.Delay(timeout)).ConfigureAwait(false);
         if (!terminated.IsCompleted)
         {
             notStopped.AddRange(_system.LiveActorPaths());

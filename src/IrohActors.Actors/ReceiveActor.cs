@@ -54,6 +54,13 @@ public abstract class ReceiveActor : UntypedActor
         Add(new Handler<T>(shouldHandle, m => { Cell.RunTask(() => handler(m)); return true; }));
     }
 
+    /// <summary>Asynchronous handler for messages of type <typeparamref name="T"/> matching <paramref name="shouldHandle"/>.</summary>
+    protected void ReceiveAsync<T>(Predicate<T> shouldHandle, Func<T, Task> handler)
+    {
+        ArgumentNullException.ThrowIfNull(shouldHandle);
+        ReceiveAsync(handler, shouldHandle);
+    }
+
     /// <summary>Handles every message that earlier handlers did not; must be registered last.</summary>
     protected void ReceiveAny(Action<object> handler)
     {

@@ -5,6 +5,7 @@ internal sealed partial class ActorCell
     private Dictionary<IActorRef, object?>? _watching;      // whom we watch → custom message (null = Terminated)
     private HashSet<IInternalActorRef>? _watchedBy;        // who watches us
     private HashSet<IActorRef>? _terminatedQueued;          // Terminated messages in our mailbox not yet processed
+    private HashSet<IActorRef>? _discardTerminated;         // queued Terminated messages of actors unwatched since
 
     public IActorRef Watch(IActorRef subject) => WatchCore(subject, null);
 
@@ -37,7 +38,8 @@ internal sealed partial class ActorCell
             return subject;
         if (_watching is not null && _watching.Remove(target))
             target.SendSystemMessage(new Unwatch(Self));
-        _terminatedQueued?.Remove(target);
+        if (_terminatedQueued is not null && _terminatedQueued.Remove(target))
+            (_discardTerminated ??= new HashSet<IActorRef>()).Add(target);
         return subject;
     }
 
@@ -76,5 +78,6 @@ internal sealed partial class ActorCell
             _watching = null;
         }
         _terminatedQueued = null;
+        _discardTerminated = null;
     }
 }

@@ -181,7 +181,7 @@ internal sealed partial class ActorCell : IActorContext
                     case Kill:
                         throw new ActorKilledException($"Kill message received by {Self.Path}");
                     case Terminated terminated:
-                        if (_terminatedQueued is null || !_terminatedQueued.Remove(terminated.ActorRef))
+                        if (!(_terminatedQueued?.Remove(terminated.ActorRef) ?? false) && (_discardTerminated?.Remove(terminated.ActorRef) ?? false))
                             return; // unwatched after it was queued
                         break;
                 }

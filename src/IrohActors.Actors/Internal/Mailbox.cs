@@ -105,8 +105,12 @@ internal sealed class Mailbox : IThreadPoolWorkItem
             ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
     }
 
+    /// <summary>Number of turns run so far (diagnostics and the fairness test).</summary>
+    public long Turns { get; private set; }
+
     void IThreadPoolWorkItem.Execute()
     {
+        Turns++;
         _cell.Run();
         Interlocked.Exchange(ref _scheduled, 0); // full fence: the emptiness checks below see every earlier enqueue
         if (!_system.IsEmpty || (_cell.CanProcessUserMessages && (!_user.IsEmpty || _front is { Count: > 0 })))
