@@ -51,7 +51,7 @@ public sealed class CoordinatedShutdownTests : TestKit.TestKit
         stuck.Tell("block");
         ExpectMsg("blocked");
         system.CoordinatedShutdown.AddTask("never-ends", ct => Task.Delay(Timeout.Infinite, CancellationToken.None));
-        var report = await system.CoordinatedShutdown.Run("test", TimeSpan.FromMilliseconds(500));
+        var report = await system.CoordinatedShutdown.Run("test", TimeSpan.FromMilliseconds(1500));
         Assert.False(report.Completed);
         Assert.Contains("/user/stuck", report.NotStopped);
         Assert.Contains("task:never-ends", report.NotStopped);
