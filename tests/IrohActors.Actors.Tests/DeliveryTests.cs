@@ -105,4 +105,57 @@ public sealed class DeliveryTests : TestKit.TestKit
         ExpectTerminated(actor);
         ExpectNoMsg(TimeSpan.FromMilliseconds(200)); // u1 and u2 were never processed
     }
+
+    /// <summary>Records the largest number of threads inside its handler at once.</summary>
+    private sealed class ConcurrencyProbe : ReceiveActor
+    {
+        private int _inside;
+        private int _max;
+        private int _count;
+
+        public ConcurrencyProbe(int expected, IActorRef report)
+        {
+            Receive<int>(_ =>
+            {
+                var now = Interlocked.Increment(ref _inside);
+                _max = Math.Max(_max, now);
+                Thread.SpinWait(200);
+                Interlocked.Decrement(ref _inside);
+                if (++_count == expected)
+                    report.Tell(_max, Self);
+            });
+        }
+    }
+
+    [Fact]
+    public void An_actor_never_processes_two_messages_at_once()
+    {
+        const int senders = 4, perSender = 5_000;
+        var actor = Sys.ActorOf(Props.Create(() => new ConcurrencyProbe(senders * perSender, TestActor)));
+        Parallel.For(0, senders, _ =>
+        {
+            for (var i = 0; i < perSender; i++)
+                actor.Tell(i, null);
+        });
+        Assert.Equal(1, ExpectMsg<int>(TimeSpan.FromSeconds(30)));
+    }
+
+    private sealed class Family : ReceiveActor
+    {
+        public Family()
+        {
+            Context.ActorOf(Props.Create<EchoActor>(), "kid");
+            Receive<string>(name => Sender.Tell(Context.Child(name)));
+        }
+    }
+
+    [Fact]
+    public void Child_finds_a_living_child_by_name_and_returns_Nobody_otherwise()
+    {
+        var family = Sys.ActorOf(Props.Create<Family>(), "family");
+        family.Tell("kid");
+        Assert.Equal("/user/family/kid", ExpectMsg<IActorRef>().Path.ToString());
+        family.Tell("stranger");
+        Assert.Same(ActorRefs.Nobody, ExpectMsg<IActorRef>());
+    }
 }
