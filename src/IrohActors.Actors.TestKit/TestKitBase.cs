@@ -8,7 +8,7 @@ namespace IrohActors.Actors.TestKit;
 /// <summary>
 /// The expectations shared by <see cref="TestKit"/> and <see cref="TestProbe"/> (Akka.TestKit's <c>TestKitBase</c>):
 /// every Expect/Receive call consumes messages of this kit's test actor in arrival order. A timeout not given
-/// explicitly is the time left in the innermost <see cref="Within(TimeSpan, TimeSpan, Action, string?)"/> block, else
+/// explicitly is the time left in the innermost <c>Within</c> block, else
 /// <c>single-expect-default</c> (3 s); every timeout is multiplied by the time factor. Failures throw xunit assertion
 /// exceptions that say what was expected and what came.
 /// </summary>

@@ -15,13 +15,13 @@ internal sealed class Terminate : SystemMessage
     public static readonly Terminate Instance = new();
 }
 
-/// <summary><paramref name="Watcher"/> wants a notification when the receiver stops.</summary>
+/// <summary>The watcher wants a notification when the receiver stops.</summary>
 internal sealed class Watch(IInternalActorRef watcher) : SystemMessage
 {
     public IInternalActorRef Watcher { get; } = watcher;
 }
 
-/// <summary><paramref name="Watcher"/> no longer wants a notification.</summary>
+/// <summary>The watcher no longer wants a notification.</summary>
 internal sealed class Unwatch(IInternalActorRef watcher) : SystemMessage
 {
     public IInternalActorRef Watcher { get; } = watcher;
