@@ -160,6 +160,11 @@ public sealed class ReceiveActorTests : TestKit.TestKit
                 catch (IllegalActorStateException) { probe.Tell("twice refused"); }
             });
             Receive<string>(s => s == "count", _ => probe.Tell(Stash.Count));
+            Receive<string>(s => s == "unstash-one", _ =>
+            {
+                Become(() => Receive<string>(s => probe.Tell($"one:{s}")));
+                Stash.Unstash();
+            });
             Receive<string>(s => s == "fail-closed", _ => throw new InvalidOperationException("fail while closed"));
             Receive<string>(_ => Stash.Stash());
         }
@@ -178,6 +183,19 @@ public sealed class ReceiveActorTests : TestKit.TestKit
         ExpectMsg("open:a");
         ExpectMsg("open:b");
         ExpectMsg("open:c");
+    }
+
+    [Fact]
+    public void Unstash_returns_only_the_oldest_stashed_message()
+    {
+        var actor = Sys.ActorOf(Props.Create(() => new Stasher(TestActor)));
+        actor.Tell("a");
+        actor.Tell("b");
+        actor.Tell("unstash-one");
+        actor.Tell("c");
+        ExpectMsg("one:a");
+        ExpectMsg("one:c");
+        ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }
 
     [Fact]

@@ -51,6 +51,17 @@ public sealed class TestKitTests : TestKit.TestKit
     }
 
     [Fact]
+    public void ExpectMsgAllOf_accepts_any_order_and_rejects_strangers()
+    {
+        TestActor.Tell("b", null);
+        TestActor.Tell("a", null);
+        Assert.Equal(["b", "a"], ExpectMsgAllOf("a", "b"));
+        TestActor.Tell("x", null);
+        var ex = Assert.ThrowsAny<XunitException>(() => ExpectMsgAllOf("a"));
+        Assert.Contains("\"x\"", ex.Message);
+    }
+
+    [Fact]
     public void ExpectNoMsg_fails_when_a_message_arrives()
     {
         ExpectNoMsg(TimeSpan.FromMilliseconds(50));
