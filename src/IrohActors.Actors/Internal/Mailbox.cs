@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
 
 namespace IrohActors.Actors.Internal;
 
@@ -111,7 +112,15 @@ internal sealed class Mailbox : IThreadPoolWorkItem
     void IThreadPoolWorkItem.Execute()
     {
         Turns++;
-        _cell.Run();
+        try
+        {
+            _cell.Run();
+        }
+        catch (Exception ex)
+        {
+            // Run handles every actor exception itself; reaching here is a kernel bug. Keep the pool thread alive.
+            _cell.Log.LogCritical(ex, "{Path}: kernel error in an actor turn", _cell.Self.Path);
+        }
         Interlocked.Exchange(ref _scheduled, 0); // full fence: the emptiness checks below see every earlier enqueue
         if (!_system.IsEmpty || (_cell.CanProcessUserMessages && (!_user.IsEmpty || _front is { Count: > 0 })))
             Schedule();
