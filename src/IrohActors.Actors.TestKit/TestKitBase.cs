@@ -313,6 +313,14 @@ public abstract class TestKitBase
         return typed;
     }
 
+    /// <summary>Async <see cref="ExpectTerminated"/>.</summary>
+    public Task<Terminated> ExpectTerminatedAsync(IActorRef target, TimeSpan? timeout = null, string? hint = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        var underlying = target is TestProbe probe ? probe.Ref : target;
+        return ExpectMsgAsync<Terminated>(t => t.ActorRef.Equals(underlying), timeout, hint ?? $"Terminated of {target.Path}", cancellationToken);
+    }
+
     /// <summary>Async <see cref="ExpectNoMsg(TimeSpan)"/>.</summary>
     public async Task ExpectNoMsgAsync(TimeSpan duration, CancellationToken cancellationToken = default)
     {
