@@ -365,7 +365,7 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     out = os.path.join(here, "..", "Internal")
     import sys
-    style8 = sys.argv[1] if len(sys.argv) > 1 else "mem2"
+    style8 = sys.argv[1] if len(sys.argv) > 1 else "asm"
     def pick(cls, vec, width, style):
         if style == "asm":
             return lanes_asm(cls, vec, width)
@@ -373,7 +373,7 @@ def main():
         return lanes_mem(cls, vec, width, group) if kind == "mem" else lanes_reg(cls, vec, width, group)
     files = {
         "Portable.Rounds.g.cs": scalar(),
-        "Lanes4.Hash.g.cs": lanes_mem("Lanes4", "Vector128<uint>", 4, 2),
+        "Lanes4.Hash.g.cs": lanes_asm("Lanes4", "Vector128<uint>", 4),
         "Lanes8.Hash.g.cs": pick("Lanes8", "Vector256<uint>", 8, style8),
         "Lanes16.Hash.g.cs": lanes("Lanes16", "Vector512<uint>", 16),
     }

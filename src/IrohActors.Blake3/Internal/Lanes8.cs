@@ -108,6 +108,12 @@ internal static unsafe partial class Lanes8
     {
         if (Avx2.IsSupported && BitConverter.IsLittleEndian)
         {
+            if (Sse.IsSupported)
+            {
+                // Eight streams 1 KiB apart: ask for each lane's next blocks early (the native kernels prefetch too).
+                for (int j = 0; j < 8; j++)
+                    Sse.Prefetch0(block + j * stride + 256);
+            }
             var m0 = Vector256.Load((uint*)block); var m8 = Vector256.Load((uint*)(block + 32));
             var m1 = Vector256.Load((uint*)(block + stride)); var m9 = Vector256.Load((uint*)(block + stride + 32));
             var m2 = Vector256.Load((uint*)(block + 2 * stride)); var m10 = Vector256.Load((uint*)(block + 2 * stride + 32));
