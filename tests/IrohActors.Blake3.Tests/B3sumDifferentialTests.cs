@@ -190,5 +190,10 @@ public sealed class B3sumDifferentialTests : IDisposable
 
         var quiet = Ours(["--check", "--quiet", "sums.txt"]);
         Assert.DoesNotContain(": OK", quiet.Text);
+
+        var missingCheckfile = Ours(["--check", "no-such-sums.txt"]);
+        Assert.Equal(1, missingCheckfile.ExitCode);
+        Assert.Contains("no-such-sums.txt", missingCheckfile.Stderr);
+        Assert.NotEqual(0, Theirs(["--check", "no-such-sums.txt"]).ExitCode);
     }
 }

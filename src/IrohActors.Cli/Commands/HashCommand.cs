@@ -50,7 +50,7 @@ internal static class HashCommand
                 NoMmap: pr.GetValue(noMmap),
                 LengthGiven: pr.GetResult(length) is { Implicit: false });
             using var stdin = Console.OpenStandardInput();
-            using var stdout = Console.OpenStandardOutput();
+            using var stdout = new BufferedStream(Console.OpenStandardOutput(), 64 * 1024);
             return new HashTool(settings, stdin, stdout, Console.Error).Run();
         });
         return command;

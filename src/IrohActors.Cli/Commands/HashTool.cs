@@ -43,7 +43,16 @@ internal sealed class HashTool(HashSettings settings, Stream stdin, Stream stdou
         {
             if (settings.Check)
             {
-                CheckFile(path, ref failed);
+                try
+                {
+                    CheckFile(path, ref failed);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or DecoderFallbackException)
+                {
+                    failed = true;
+                    stdout.Flush();
+                    stderr.WriteLine($"{Name}: checkfile {path}: {e.Message}");
+                }
                 continue;
             }
             try
