@@ -110,4 +110,20 @@ public unsafe class KernelTests
     {
         Assert.True(Implementations.IsAccelerated(Implementations.Best));
     }
+
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void The_start_up_self_check_accepts_every_kernel_that_agrees_with_scalar(int lanes)
+    {
+        // Detection trusts a wide kernel only if this check passes; a kernel that agrees must never be refused.
+        Assert.True(Implementations.AgreesWithScalar((Implementation)lanes));
+    }
+
+    [Fact]
+    public void The_kernel_in_use_is_accelerated_here_and_passed_the_self_check()
+    {
+        var best = Implementations.Best;
+        Assert.True(Implementations.IsAccelerated(best), $"{best} is not accelerated on this CPU");
+        Assert.True(best == Implementation.Scalar || Implementations.AgreesWithScalar(best));
+    }
 }
