@@ -29,6 +29,8 @@ public sealed class NodeConnection : IAsyncDisposable
     private readonly SemaphoreSlim _openLock = new(1, 1);
     private readonly Channel<MuxStream> _incoming = Channel.CreateUnbounded<MuxStream>(new UnboundedChannelOptions { SingleWriter = true });
     private readonly CancellationTokenSource _closing = new();
+    private readonly CancellationTokenSource _readAbort = new();
+    private readonly TaskCompletionSource _readLoopDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<ConnectionClosedException> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly byte[] _controlPayload = new byte[4 + MaxGoAwayReason];
     private MuxSettings _peer;
@@ -193,6 +195,9 @@ public sealed class NodeConnection : IAsyncDisposable
             if (_transport is SslStream tls)
                 await tls.ShutdownAsync().WaitAsync(_options.CloseTimeout).ConfigureAwait(false);
             _socket.Shutdown(SocketShutdown.Send);
+            // Closing a socket with unread input sends RST, which can destroy our GOAWAY in the peer's
+            // receive queue; so wait until the peer, having read everything, closes its side too.
+            await _readLoopDone.Task.WaitAsync(_options.CloseTimeout).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or TimeoutException or SocketException or ObjectDisposedException or InvalidOperationException)
         {
@@ -252,7 +257,19 @@ public sealed class NodeConnection : IAsyncDisposable
 
     private async Task ReadLoopAsync()
     {
-        var cancellationToken = _closing.Token;
+        try
+        {
+            await ReadFramesAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _readLoopDone.TrySetResult();
+        }
+    }
+
+    private async Task ReadFramesAsync()
+    {
+        var cancellationToken = _readAbort.Token;
         try
         {
             while (true)
@@ -272,11 +289,12 @@ public sealed class NodeConnection : IAsyncDisposable
         }
         catch (MuxProtocolException e)
         {
-            await CloseAsync(e.Code, $"{e.Message}").ConfigureAwait(false);
+            _ = CloseAsync(e.Code, e.Message);
+            await DrainAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception) when (_closing.IsCancellationRequested)
+        catch (Exception) when (_readAbort.IsCancellationRequested)
         {
-            // We are closing; the close reason is already set.
+            // We dropped the transport; the close reason is already set.
         }
         catch (Exception e)
         {
@@ -284,6 +302,22 @@ public sealed class NodeConnection : IAsyncDisposable
             Terminate(goAway is { } g
                 ? new ConnectionClosedException(g.Code, byPeer: true, $"{PeerLabel} closed the connection: {g.Code} ({g.Reason})", e)
                 : new ConnectionClosedException(CloseCode.TransportClosed, byPeer: true, $"connection to {PeerLabel} failed: {e.Message}", e));
+        }
+    }
+
+    /// <summary>After a protocol error the frame boundaries are lost: discard input until the peer closes.</summary>
+    private async Task DrainAsync(CancellationToken cancellationToken)
+    {
+        var sink = new byte[16 * 1024];
+        try
+        {
+            while (await _transport.ReadAsync(sink, cancellationToken).ConfigureAwait(false) > 0)
+            {
+            }
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            // Gone either way.
         }
     }
 
@@ -514,6 +548,7 @@ public sealed class NodeConnection : IAsyncDisposable
 
     private void EndClose(ConnectionClosedException reason)
     {
+        _readAbort.Cancel();
         Writer.Fail(reason);
         _transport.Dispose();
         _socket.Dispose();
