@@ -16,7 +16,9 @@ public class NodeIdTests
         Assert.Equal(Gy, Convert.ToHexString(P256.DecompressY(compressed)).ToLowerInvariant());
         var id = NodeId.FromBytes(compressed);
         Assert.Equal(compressed, id.ToByteArray());
-        Assert.Equal(Base32.Encode(compressed), id.ToString());
+        // Python: base64.b32encode(bytes.fromhex("03" + Gx)).decode().rstrip("=").lower()
+        Assert.Equal("anvrpups4eweer7yxttoky5eidzhoa35qew6wm5a6sqtsroytdbjm", id.ToString());
+        Assert.Equal(id, NodeId.Parse("anvrpups4eweer7yxttoky5eidzhoa35qew6wm5a6sqtsroytdbjm"));
     }
 
     [Fact]
