@@ -77,8 +77,17 @@ public sealed class NodeListener : IAsyncDisposable
 
     private async Task HandleAsync(Socket socket)
     {
-        var remote = (IPEndPoint)socket.RemoteEndPoint!;
-        socket.NoDelay = true;
+        IPEndPoint remote;
+        try
+        {
+            remote = (IPEndPoint)socket.RemoteEndPoint!;
+            socket.NoDelay = true;
+        }
+        catch (SocketException)
+        {
+            socket.Dispose(); // reset before we looked at it
+            return;
+        }
         NodeConnection? connection = null;
         var options = _endpoint.Options;
         try

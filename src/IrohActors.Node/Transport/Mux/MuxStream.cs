@@ -281,6 +281,14 @@ public sealed class MuxStream : Stream
         }
     }
 
+    /// <summary>The OPEN could not be queued: the peer never heard of this stream, so finish it silently.</summary>
+    internal void Abandon(Exception error)
+    {
+        lock (_gate)
+            AbortLocked(error, keepReadable: false);
+        _connection.OnStreamFinished(this);
+    }
+
     /// <summary>The connection ended: every pending and future operation fails with <paramref name="error"/>.</summary>
     internal void OnConnectionClosed(Exception error)
     {

@@ -146,12 +146,16 @@ public sealed class NodeConnection : IAsyncDisposable
                 _lastActivity = Environment.TickCount64;
             }
             // Ids must reach the peer in increasing order, so allocation and queuing happen under one lock.
-            await Writer.WriteFrameAsync(FrameType.Open, stream.Id, requestHeader, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // Either we never allocated, or the OPEN was not queued: nothing reached the peer.
-            throw;
+            try
+            {
+                await Writer.WriteFrameAsync(FrameType.Open, stream.Id, requestHeader, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                // The OPEN never left: forget the stream (its id stays unused) and free its slot.
+                stream.Abandon(e);
+                throw;
+            }
         }
         finally
         {
@@ -336,45 +340,45 @@ public sealed class NodeConnection : IAsyncDisposable
                 Lookup(header)?.OnRemoteEnd();
                 break;
             case FrameType.Reset:
-            {
-                var payload = await ReadControlAsync(header, 4, 4, cancellationToken).ConfigureAwait(false);
-                Lookup(header)?.OnRemoteReset((StreamErrorCode)BinaryPrimitives.ReadUInt32BigEndian(payload.Span));
-                break;
-            }
-            case FrameType.Window:
-            {
-                var payload = await ReadControlAsync(header, 4, 4, cancellationToken).ConfigureAwait(false);
-                var increment = BinaryPrimitives.ReadUInt32BigEndian(payload.Span);
-                if (increment == 0)
-                    throw new MuxProtocolException(CloseCode.ProtocolError, $"WINDOW of 0 on stream {header.StreamId}");
-                Lookup(header)?.OnWindow(increment);
-                break;
-            }
-            case FrameType.Ping:
-            {
-                var payload = await ReadControlAsync(header, 8, 8, cancellationToken).ConfigureAwait(false);
-                Writer.WriteUrgent(FrameType.Pong, 0, payload.Span);
-                break;
-            }
-            case FrameType.Pong:
-            {
-                var payload = await ReadControlAsync(header, 8, 8, cancellationToken).ConfigureAwait(false);
-                var sent = BinaryPrimitives.ReadInt64BigEndian(payload.Span);
-                var rtt = Stopwatch.GetElapsedTime(sent);
-                if (rtt >= TimeSpan.Zero)
                 {
-                    Interlocked.Exchange(ref _rttTicks, rtt.Ticks);
-                    RttMeasured?.Invoke(this, rtt);
+                    var payload = await ReadControlAsync(header, 4, 4, cancellationToken).ConfigureAwait(false);
+                    Lookup(header)?.OnRemoteReset((StreamErrorCode)BinaryPrimitives.ReadUInt32BigEndian(payload.Span));
+                    break;
                 }
-                break;
-            }
+            case FrameType.Window:
+                {
+                    var payload = await ReadControlAsync(header, 4, 4, cancellationToken).ConfigureAwait(false);
+                    var increment = BinaryPrimitives.ReadUInt32BigEndian(payload.Span);
+                    if (increment == 0)
+                        throw new MuxProtocolException(CloseCode.ProtocolError, $"WINDOW of 0 on stream {header.StreamId}");
+                    Lookup(header)?.OnWindow(increment);
+                    break;
+                }
+            case FrameType.Ping:
+                {
+                    var payload = await ReadControlAsync(header, 8, 8, cancellationToken).ConfigureAwait(false);
+                    Writer.WriteUrgent(FrameType.Pong, 0, payload.Span);
+                    break;
+                }
+            case FrameType.Pong:
+                {
+                    var payload = await ReadControlAsync(header, 8, 8, cancellationToken).ConfigureAwait(false);
+                    var sent = BinaryPrimitives.ReadInt64BigEndian(payload.Span);
+                    var rtt = Stopwatch.GetElapsedTime(sent);
+                    if (rtt >= TimeSpan.Zero)
+                    {
+                        Interlocked.Exchange(ref _rttTicks, rtt.Ticks);
+                        RttMeasured?.Invoke(this, rtt);
+                    }
+                    break;
+                }
             case FrameType.GoAway:
-            {
-                var payload = await ReadControlAsync(header, 4, 4 + MaxGoAwayReason, cancellationToken).ConfigureAwait(false);
-                var code = (CloseCode)BinaryPrimitives.ReadUInt32BigEndian(payload.Span);
-                _peerGoAway = (code, Encoding.UTF8.GetString(payload.Span[4..]));
-                break;
-            }
+                {
+                    var payload = await ReadControlAsync(header, 4, 4 + MaxGoAwayReason, cancellationToken).ConfigureAwait(false);
+                    var code = (CloseCode)BinaryPrimitives.ReadUInt32BigEndian(payload.Span);
+                    _peerGoAway = (code, Encoding.UTF8.GetString(payload.Span[4..]));
+                    break;
+                }
             case FrameType.Hello:
                 throw new MuxProtocolException(CloseCode.ProtocolError, "second HELLO");
             default:
