@@ -43,6 +43,8 @@ public sealed record TransportOptions
         Positive(KeepAliveTimeout, nameof(KeepAliveTimeout));
         Positive(IdleTimeout, nameof(IdleTimeout));
         Positive(CloseTimeout, nameof(CloseTimeout));
+        if (KeepAliveTimeout != Timeout.InfiniteTimeSpan && KeepAliveInterval != Timeout.InfiniteTimeSpan && KeepAliveTimeout <= KeepAliveInterval)
+            throw new ArgumentOutOfRangeException(nameof(KeepAliveTimeout), KeepAliveTimeout, $"must exceed {nameof(KeepAliveInterval)} ({KeepAliveInterval}), or every connection would time out between pings");
         if (MaxRequestHeaderSize < 0 || MaxRequestHeaderSize > FrameWriter.BatchSize - FrameHeader.Size)
             throw new ArgumentOutOfRangeException(nameof(MaxRequestHeaderSize), MaxRequestHeaderSize, $"must be 0..{FrameWriter.BatchSize - FrameHeader.Size}");
         if (StreamReceiveWindow < 1024)

@@ -281,7 +281,9 @@ public sealed class NodeConnection : IAsyncDisposable
                 var header = await _reader.ReadHeaderAsync(cancellationToken).ConfigureAwait(false);
                 if (header is null)
                 {
-                    var goAway = _peerGoAway;
+                    (CloseCode Code, string Reason)? goAway;
+                    lock (_gate)
+                        goAway = _peerGoAway;
                     Terminate(goAway is { } g
                         ? new ConnectionClosedException(g.Code, byPeer: true, $"{PeerLabel} closed the connection: {g.Code} ({g.Reason})")
                         : new ConnectionClosedException(CloseCode.TransportClosed, byPeer: true, $"{PeerLabel} closed the connection without GOAWAY"));
@@ -302,7 +304,9 @@ public sealed class NodeConnection : IAsyncDisposable
         }
         catch (Exception e)
         {
-            var goAway = _peerGoAway;
+            (CloseCode Code, string Reason)? goAway;
+            lock (_gate)
+                goAway = _peerGoAway;
             Terminate(goAway is { } g
                 ? new ConnectionClosedException(g.Code, byPeer: true, $"{PeerLabel} closed the connection: {g.Code} ({g.Reason})", e)
                 : new ConnectionClosedException(CloseCode.TransportClosed, byPeer: true, $"connection to {PeerLabel} failed: {e.Message}", e));
@@ -376,7 +380,9 @@ public sealed class NodeConnection : IAsyncDisposable
                 {
                     var payload = await ReadControlAsync(header, 4, 4 + MaxGoAwayReason, cancellationToken).ConfigureAwait(false);
                     var code = (CloseCode)BinaryPrimitives.ReadUInt32BigEndian(payload.Span);
-                    _peerGoAway = (code, Encoding.UTF8.GetString(payload.Span[4..]));
+                    var reason = Encoding.UTF8.GetString(payload.Span[4..]);
+                lock (_gate)
+                    _peerGoAway = (code, reason);
                     break;
                 }
             case FrameType.Hello:
