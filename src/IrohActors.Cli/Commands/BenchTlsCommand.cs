@@ -22,26 +22,28 @@ internal static class BenchTlsCommand
     {
         var sizeMiB = new Option<int>("--size-mib") { Description = "Bytes to move per run, in MiB.", DefaultValueFactory = _ => 1024 };
         var rounds = new Option<int>("--rounds") { Description = "Interleaved rounds; medians are reported.", DefaultValueFactory = _ => 3 };
+        var window = new Option<int>("--window-kib") { Description = "Per-stream flow-control window of the mux, in KiB.", DefaultValueFactory = _ => new TransportOptions().StreamReceiveWindow / 1024 };
         var streams = new Option<int>("--streams") { Description = "Also run the mux with this many parallel streams (0 to skip).", DefaultValueFactory = _ => 4 };
         var command = new Command("tls", "1 GiB over 127.0.0.1: the node transport (TLS 1.3 + stream mux) against a bare SslStream, same run.");
         command.Options.Add(sizeMiB);
         command.Options.Add(rounds);
         command.Options.Add(streams);
+        command.Options.Add(window);
         command.SetAction(async (parse, ct) =>
         {
             var bytes = (long)parse.GetValue(sizeMiB) * 1024 * 1024;
-            return await RunAsync(bytes, Math.Max(1, parse.GetValue(rounds)), parse.GetValue(streams), ct);
+            var options = new TransportOptions { IdleTimeout = Timeout.InfiniteTimeSpan, StreamReceiveWindow = parse.GetValue(window) * 1024 };
+            return await RunAsync(bytes, Math.Max(1, parse.GetValue(rounds)), parse.GetValue(streams), options, ct);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(long bytes, int rounds, int parallel, CancellationToken ct)
+    private static async Task<int> RunAsync(long bytes, int rounds, int parallel, TransportOptions options, CancellationToken ct)
     {
         using var serverKey = SecretKey.Generate();
         using var clientKey = SecretKey.Generate();
         using var serverCertificate = NodeCertificate.Create(serverKey);
         using var clientCertificate = NodeCertificate.Create(clientKey);
-        var options = new TransportOptions { IdleTimeout = Timeout.InfiniteTimeSpan };
         using var server = new NodeEndpoint(serverKey, options);
         using var client = new NodeEndpoint(clientKey, options);
         var incoming = System.Threading.Channels.Channel.CreateUnbounded<NodeConnection>();
@@ -59,7 +61,7 @@ internal static class BenchTlsCommand
         var mux = new List<double>();
         var muxParallel = new List<double>();
         string suite = "?";
-        Console.WriteLine($"bench tls: {bytes / (1024.0 * 1024 * 1024):0.##} GiB over 127.0.0.1, {WriteSize / 1024} KiB writes, {rounds} interleaved rounds (medians)");
+        Console.WriteLine($"bench tls: {bytes / (1024.0 * 1024 * 1024):0.##} GiB over 127.0.0.1, {WriteSize / 1024} KiB writes, {options.StreamReceiveWindow / 1024} KiB stream window, {rounds} interleaved rounds (medians)");
         for (var round = 0; round < rounds; round++)
         {
             var (seconds, negotiated) = await RawAsync(serverCertificate, clientCertificate, payload, bytes, ct);
