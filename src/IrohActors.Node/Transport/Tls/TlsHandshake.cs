@@ -38,20 +38,7 @@ internal static class TlsHandshake
             CipherSuitesPolicy = CipherSuites,
             RemoteCertificateValidationCallback = (_, cert, _, errors) => verdict.Check(cert, errors, expected, endPoint),
         };
-        try
-        {
-            await tls.AuthenticateAsClientAsync(options, cancellationToken).ConfigureAwait(false);
-        }
-        catch (AuthenticationException e)
-        {
-            await tls.DisposeAsync().ConfigureAwait(false);
-            throw verdict.Failure ?? new PeerAuthenticationException($"TLS handshake with {endPoint} failed: {e.Message}", e);
-        }
-        catch
-        {
-            await tls.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
+        await AuthenticateAsync(tls, tls.AuthenticateAsClientAsync(options, cancellationToken), verdict, $"{endPoint}").ConfigureAwait(false);
         return Finish(tls, verdict, endPoint);
     }
 
@@ -70,22 +57,28 @@ internal static class TlsHandshake
             CipherSuitesPolicy = CipherSuites,
             RemoteCertificateValidationCallback = (_, cert, _, errors) => verdict.Check(cert, errors, expected: null, endPoint),
         };
+        await AuthenticateAsync(tls, tls.AuthenticateAsServerAsync(options, cancellationToken), verdict, $"dialer {endPoint}").ConfigureAwait(false);
+        var finished = Finish(tls, verdict, endPoint);
+        return (finished, verdict.Remote!.Value);
+    }
+
+    /// <summary>Awaits the handshake; on failure disposes the stream and prefers the callback's precise reason.</summary>
+    private static async Task AuthenticateAsync(SslStream tls, Task handshake, Verdict verdict, string peer)
+    {
         try
         {
-            await tls.AuthenticateAsServerAsync(options, cancellationToken).ConfigureAwait(false);
+            await handshake.ConfigureAwait(false);
         }
         catch (AuthenticationException e)
         {
             await tls.DisposeAsync().ConfigureAwait(false);
-            throw verdict.Failure ?? new PeerAuthenticationException($"TLS handshake with dialer {endPoint} failed: {e.Message}", e);
+            throw verdict.Failure ?? new PeerAuthenticationException($"TLS handshake with {peer} failed: {e.Message}", e);
         }
         catch
         {
             await tls.DisposeAsync().ConfigureAwait(false);
             throw;
         }
-        var finished = Finish(tls, verdict, endPoint);
-        return (finished, verdict.Remote!.Value);
     }
 
     private static SslStream Finish(SslStream tls, Verdict verdict, IPEndPoint endPoint)
