@@ -164,6 +164,18 @@ public class MuxProtocolTests
     }
 
     [Fact]
+    public async Task DataAfterEndIsAProtocolError()
+    {
+        await using var peer = await RawPeer.StartAsync(Options);
+        await peer.SendAsync(1, 2, new byte[] { 1 });
+        await peer.SendAsync(3, 2, ReadOnlyMemory<byte>.Empty);
+        await peer.SendAsync(2, 2, new byte[10]);
+        var (_, goAway) = await peer.ExpectAsync(8);
+        Assert.Equal(CloseCode.ProtocolError, GoAwayCode(goAway));
+        Assert.Contains("DATA after END on stream 2", System.Text.Encoding.UTF8.GetString(goAway.AsSpan(4)));
+    }
+
+    [Fact]
     public async Task AnOpenWithTheWrongParityIsAProtocolError()
     {
         await using var peer = await RawPeer.StartAsync(Options);

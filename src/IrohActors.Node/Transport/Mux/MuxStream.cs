@@ -155,6 +155,8 @@ public sealed class MuxStream : Stream
     {
         lock (_gate)
         {
+            if (Volatile.Read(ref _writing) == 1)
+                throw new InvalidOperationException($"stream {Id}: cannot complete writes while a write is in progress");
             if (_writeError != null)
                 ExceptionDispatchInfo.Throw(_writeError);
             if (_localEnded)
@@ -236,9 +238,15 @@ public sealed class MuxStream : Stream
                 ArrayPool<byte>.Shared.Return(array);
                 return false;
             }
-            _receiveCredit -= length;
-            if (_readError != null || _remoteEnded)
+            if (_remoteEnded)
             {
+                ArrayPool<byte>.Shared.Return(array);
+                throw new MuxProtocolException(CloseCode.ProtocolError, $"DATA after END on stream {Id}");
+            }
+            _receiveCredit -= length;
+            if (_readError != null)
+            {
+                // We reset or stopped reading; the peer had not heard yet when it sent this.
                 ArrayPool<byte>.Shared.Return(array);
                 return true;
             }
