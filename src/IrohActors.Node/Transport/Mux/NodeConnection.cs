@@ -130,7 +130,15 @@ public sealed class NodeConnection : IAsyncDisposable
             throw CloseReasonOrGoingAway();
         }
         MuxStream stream;
-        await _openLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _openLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            _openSlots.Release();
+            throw;
+        }
         try
         {
             lock (_gate)
@@ -189,9 +197,11 @@ public sealed class NodeConnection : IAsyncDisposable
             await Completion.ConfigureAwait(false);
             return;
         }
-        var payload = new byte[4 + Math.Min(Encoding.UTF8.GetByteCount(reason), MaxGoAwayReason)];
+        // At most 4 UTF-8 bytes per char, so 256 chars always fit the 1 KiB reason limit.
+        var text = Encoding.UTF8.GetBytes(reason.Length > MaxGoAwayReason / 4 ? reason[..(MaxGoAwayReason / 4)] : reason);
+        var payload = new byte[4 + text.Length];
         BinaryPrimitives.WriteUInt32BigEndian(payload, (uint)code);
-        Encoding.UTF8.GetBytes(reason.AsSpan(0, Math.Min(reason.Length, MaxGoAwayReason / 4)), payload.AsSpan(4));
+        text.CopyTo(payload, 4);
         Writer.WriteUrgent(FrameType.GoAway, 0, payload);
         try
         {
