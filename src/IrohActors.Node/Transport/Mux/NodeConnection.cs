@@ -107,7 +107,7 @@ public sealed class NodeConnection : IAsyncDisposable
     /// <summary>Completes (never faults) when the connection has closed, with the reason every stream saw.</summary>
     public Task<ConnectionClosedException> Completion => _closed.Task;
 
-    /// <summary>Raised on the connection's read loop for each pong; handlers must return quickly.</summary>
+    /// <summary>Raised on the connection's read loop for each pong; handlers must return quickly and not throw (a throwing handler closes the connection with <see cref="CloseCode.Internal"/>).</summary>
     public event Action<NodeConnection, TimeSpan>? RttMeasured;
 
     internal FrameWriter Writer { get; }
@@ -382,7 +382,14 @@ public sealed class NodeConnection : IAsyncDisposable
                     if (rtt >= TimeSpan.Zero)
                     {
                         Interlocked.Exchange(ref _rttTicks, rtt.Ticks);
-                        RttMeasured?.Invoke(this, rtt);
+                        try
+                        {
+                            RttMeasured?.Invoke(this, rtt);
+                        }
+                        catch (Exception e)
+                        {
+                            throw new MuxProtocolException(CloseCode.Internal, $"an {nameof(RttMeasured)} handler threw {e.GetType().Name}: {e.Message}");
+                        }
                     }
                     break;
                 }
