@@ -419,6 +419,20 @@ public sealed class NodeConnection : IAsyncDisposable
             await _reader.SkipAsync(header.Length, cancellationToken).ConfigureAwait(false);
             return;
         }
+        if (stream.TryClaimReaderBuffer(header.Length, out var target))
+        {
+            try
+            {
+                await _reader.ReadPayloadAsync(target, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                stream.CompleteClaimedRead(-1);
+                throw;
+            }
+            stream.CompleteClaimedRead(header.Length);
+            return;
+        }
         var array = ArrayPool<byte>.Shared.Rent(header.Length);
         try
         {
