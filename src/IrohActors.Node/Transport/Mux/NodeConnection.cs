@@ -398,8 +398,8 @@ public sealed class NodeConnection : IAsyncDisposable
                     var payload = await ReadControlAsync(header, 4, 4 + MaxGoAwayReason, cancellationToken).ConfigureAwait(false);
                     var code = (CloseCode)BinaryPrimitives.ReadUInt32BigEndian(payload.Span);
                     var reason = Encoding.UTF8.GetString(payload.Span[4..]);
-                lock (_gate)
-                    _peerGoAway = (code, reason);
+                    lock (_gate)
+                        _peerGoAway = (code, reason);
                     break;
                 }
             case FrameType.Hello:
