@@ -222,7 +222,7 @@ public sealed class MuxStream : Stream
         }
         Span<byte> payload = stackalloc byte[4];
         BinaryPrimitives.WriteUInt32BigEndian(payload, (uint)code);
-        _connection.Writer.WriteUrgent(FrameType.Reset, Id, payload);
+        _connection.Writer.WriteControl(FrameType.Reset, Id, payload);
         _connection.OnStreamFinished(this);
     }
 
@@ -386,7 +386,7 @@ public sealed class MuxStream : Stream
                 _receiveCredit += increment;
                 Span<byte> payload = stackalloc byte[4];
                 BinaryPrimitives.WriteUInt32BigEndian(payload, (uint)increment);
-                _connection.Writer.WriteUrgent(FrameType.Window, Id, payload);
+                _connection.Writer.WriteControl(FrameType.Window, Id, payload);
             }
         }
     }
@@ -478,25 +478,13 @@ public sealed class MuxStream : Stream
         }
         if (tellPeer)
         {
-            // We finished writing but stop reading: ask the peer to stop sending. The RESET goes in order,
-            // after our END, so the peer still reads everything we sent.
-            var payload = new byte[4];
+            // We finished writing but stop reading: ask the peer to stop sending. Frames leave in queue
+            // order, so this RESET follows our END and the peer still reads everything we sent.
+            Span<byte> payload = stackalloc byte[4];
             BinaryPrimitives.WriteUInt32BigEndian(payload, (uint)StreamErrorCode.NoError);
-            _ = SendOrderedResetAsync(payload);
+            _connection.Writer.WriteControl(FrameType.Reset, Id, payload);
         }
         _connection.OnStreamFinished(this);
-    }
-
-    private async Task SendOrderedResetAsync(byte[] payload)
-    {
-        try
-        {
-            await _connection.Writer.WriteFrameAsync(FrameType.Reset, Id, payload, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException)
-        {
-            // The connection is going down; the peer learns that from the connection itself.
-        }
     }
 
     private void FinishIfDone()
