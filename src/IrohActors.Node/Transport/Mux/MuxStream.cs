@@ -252,7 +252,10 @@ public sealed class MuxStream : Stream
     /// <inheritdoc/>
     public override void SetLength(long value) => throw new NotSupportedException();
 
-    /// <summary>Resets the stream unless both sides have ended it; a stream whose writes completed is released without a reset.</summary>
+    /// <summary>
+    /// After <see cref="CompleteWritesAsync"/>: stops reading (asking the peer to stop sending with RESET(NoError)
+    /// if it has not ended), which never cuts what we sent. Otherwise: resets with <see cref="StreamErrorCode.Cancelled"/>.
+    /// </summary>
     protected override void Dispose(bool disposing)
     {
         if (disposing)
