@@ -13,6 +13,7 @@ public static class Program
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(CidCommand.Create());
         root.Subcommands.Add(HashCommand.Create());
+        root.Subcommands.Add(NodeCommand.Create());
         return root;
     }
 

@@ -1,0 +1,232 @@
+using System.Buffers;
+
+namespace IrohActors.Node.Transport;
+
+/// <summary>
+/// Serialises frames onto the TLS stream with large writes, strictly in the order they were queued.
+/// Writers copy whole frames into a batch buffer while one send loop writes the previous batch (double
+/// buffering), so the TLS layer sees writes as large as the data allows and each byte is copied once.
+/// Stream frames (OPEN, DATA, END) wait while the batch holds <see cref="BatchSize"/> bytes; control frames
+/// (WINDOW, PING, PONG, RESET, GOAWAY) never wait: they use the batch's reserved tail, growing it if ever
+/// needed, so the connection's read loop can always answer without blocking on the write side.
+/// </summary>
+internal sealed class FrameWriter
+{
+    /// <summary>Stream frames fill a batch up to this many bytes.</summary>
+    public const int BatchSize = 448 * 1024;
+
+    /// <summary>Reserved after <see cref="BatchSize"/> for control frames (buffers are 512 KiB, one pool bucket).</summary>
+    private const int ControlTail = 64 * 1024;
+
+    /// <summary>Do not cut data into frames smaller than this just to fill a batch's tail.</summary>
+    private const int MinDataSlice = 16 * 1024;
+
+    private readonly Stream _transport;
+    private readonly Action<Exception> _onFailure;
+    private readonly object _gate = new();
+    private byte[] _fill;
+    private byte[]? _spare;
+    private int _fillLength;
+    private TaskCompletionSource? _wake;
+    private TaskCompletionSource _drained = NewSignal();
+    private Exception? _failure;
+    private bool _completing;
+    private Exception? _lateWriterError;
+    private long _bytesSent;
+    private readonly Task _sendLoop;
+
+    public FrameWriter(Stream transport, Action<Exception> onFailure)
+    {
+        _transport = transport;
+        _onFailure = onFailure;
+        _fill = ArrayPool<byte>.Shared.Rent(BatchSize + ControlTail);
+        _spare = ArrayPool<byte>.Shared.Rent(BatchSize + ControlTail);
+        _sendLoop = Task.Run(SendLoopAsync);
+    }
+
+    /// <summary>Bytes handed to the TLS stream so far (frame headers included).</summary>
+    public long BytesSent => Interlocked.Read(ref _bytesSent);
+
+    /// <summary>Queues a control frame after everything queued so far; never waits. Dropped once the writer has failed, as the connection is then gone.</summary>
+    public void WriteControl(FrameType type, uint streamId, ReadOnlySpan<byte> payload)
+    {
+        lock (_gate)
+        {
+            if (_failure != null)
+                return;
+            var need = FrameHeader.Size + payload.Length;
+            if (_fill.Length - _fillLength < need)
+            {
+                // Only if the control tail overflows (thousands of control frames during one send).
+                var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(_fill.Length * 2, _fillLength + need));
+                _fill.AsSpan(0, _fillLength).CopyTo(bigger);
+                ArrayPool<byte>.Shared.Return(_fill);
+                _fill = bigger;
+            }
+            AppendLocked(type, streamId, payload);
+        }
+    }
+
+    /// <summary>Queues a whole frame, waiting while the batch is full.</summary>
+    public async ValueTask WriteFrameAsync(FrameType type, uint streamId, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        var need = FrameHeader.Size + payload.Length;
+        if (need > BatchSize)
+            throw new ArgumentOutOfRangeException(nameof(payload), $"a {type} frame payload may be at most {BatchSize - FrameHeader.Size} bytes");
+        while (true)
+        {
+            Task wait;
+            lock (_gate)
+            {
+                ThrowIfUnusable();
+                if (BatchSize - _fillLength >= need)
+                {
+                    AppendLocked(type, streamId, payload.Span);
+                    return;
+                }
+                wait = _drained.Task;
+            }
+            await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Queues one DATA frame carrying the first bytes of <paramref name="data"/>, at most <paramref name="max"/>;
+    /// returns how many bytes it took (fewer when the batch's free room is smaller).
+    /// </summary>
+    public async ValueTask<int> WriteDataAsync(uint streamId, ReadOnlyMemory<byte> data, int max, CancellationToken cancellationToken)
+    {
+        var want = Math.Min(data.Length, max);
+        if (want <= 0)
+            throw new ArgumentOutOfRangeException(nameof(max), "nothing to write");
+        while (true)
+        {
+            Task wait;
+            lock (_gate)
+            {
+                ThrowIfUnusable();
+                var room = BatchSize - _fillLength - FrameHeader.Size;
+                if (room >= Math.Min(want, MinDataSlice))
+                {
+                    var n = Math.Min(want, room);
+                    AppendLocked(FrameType.Data, streamId, data.Span[..n]);
+                    return n;
+                }
+                wait = _drained.Task;
+            }
+            await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Sends everything queued, then stops the send loop (it flushes the transport); later writers fail with <paramref name="lateWriterError"/>.</summary>
+    public Task CompleteAsync(Exception lateWriterError)
+    {
+        lock (_gate)
+        {
+            _completing = true;
+            _lateWriterError ??= lateWriterError;
+            WakeSender();
+        }
+        return _sendLoop;
+    }
+
+    /// <summary>Stops accepting frames: queued and future writers fail with <paramref name="reason"/>.</summary>
+    public void Fail(Exception reason)
+    {
+        lock (_gate)
+        {
+            _failure ??= reason;
+            _completing = true;
+            _drained.TrySetException(_failure);
+            WakeSender();
+        }
+    }
+
+    private void AppendLocked(FrameType type, uint streamId, ReadOnlySpan<byte> payload)
+    {
+        new FrameHeader(type, streamId, payload.Length).Write(_fill.AsSpan(_fillLength));
+        payload.CopyTo(_fill.AsSpan(_fillLength + FrameHeader.Size));
+        _fillLength += FrameHeader.Size + payload.Length;
+        WakeSender();
+    }
+
+    private void ThrowIfUnusable()
+    {
+        if (_failure != null)
+            throw _failure;
+        if (_completing)
+            throw _lateWriterError ?? new InvalidOperationException("the frame writer is completing");
+    }
+
+    private void WakeSender()
+    {
+        _wake?.TrySetResult();
+        _wake = null;
+    }
+
+    private async Task SendLoopAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                byte[]? batch = null;
+                var length = 0;
+                Task? wait = null;
+                lock (_gate)
+                {
+                    if (_failure != null)
+                        return;
+                    if (_fillLength == 0)
+                    {
+                        if (_completing)
+                            break;
+                        _wake = NewSignal();
+                        wait = _wake.Task;
+                    }
+                    else
+                    {
+                        (batch, length) = (_fill, _fillLength);
+                        (_fill, _spare, _fillLength) = (_spare!, null, 0);
+                        var drained = _drained;
+                        _drained = NewSignal();
+                        drained.TrySetResult();
+                    }
+                }
+                if (wait != null)
+                {
+                    await wait.ConfigureAwait(false);
+                    continue;
+                }
+                await _transport.WriteAsync(batch.AsMemory(0, length)).ConfigureAwait(false);
+                Interlocked.Add(ref _bytesSent, length);
+                lock (_gate)
+                    _spare = batch;
+            }
+            await _transport.FlushAsync().ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            lock (_gate)
+            {
+                _failure ??= e;
+                _drained.TrySetException(_failure);
+            }
+            _onFailure(e);
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                // Writers may still touch _fill under the gate until they see _failure; only the spare goes back.
+                if (_spare != null)
+                {
+                    ArrayPool<byte>.Shared.Return(_spare);
+                    _spare = null;
+                }
+            }
+        }
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+}
