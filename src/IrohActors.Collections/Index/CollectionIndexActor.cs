@@ -168,6 +168,7 @@ public sealed class CollectionIndexActor : ReceiveActor
             }
             c.State = LoadState.Loaded;
             c.LinkCount = read;
+            c.Failure = null;
         }
         catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {
