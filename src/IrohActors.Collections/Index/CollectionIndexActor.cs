@@ -242,7 +242,7 @@ public sealed class CollectionIndexActor : ReceiveActor
     {
         if (entry.Count == 1)
         {
-            var (id, link) = entry.Pairs().First();
+            var (id, link) = entry.First;
             links.Add(new IndexedLink(name, _byId[id].Hash, link));
             return;
         }

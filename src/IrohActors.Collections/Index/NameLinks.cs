@@ -16,6 +16,9 @@ internal struct NameLinks
     /// <summary>Number of collections holding the name.</summary>
     public readonly int Count => 1 + (_others?.Count ?? 0);
 
+    /// <summary>One of the pairs (the only one when <see cref="Count"/> is 1).</summary>
+    public readonly (int Collection, Hash Link) First => (_firstCollection, _firstLink);
+
     /// <summary>The value for a name held by one collection.</summary>
     public static NameLinks Of(int collection, Hash link) => new() { _firstCollection = collection, _firstLink = link };
 
