@@ -10,19 +10,7 @@ public sealed class BenchCollectionCommandTests
     [Fact]
     public void A_small_run_builds_both_collections_and_meets_the_bytes_per_lookup_goal()
     {
-        var original = Console.Out;
-        var output = new StringWriter();
-        int exit;
-        try
-        {
-            Console.SetOut(output);
-            exit = Program.BuildRoot().Parse(["bench", "collection", "--files", "300", "--links", "20000", "--lookups", "50", "--no-anchor"]).Invoke();
-        }
-        finally
-        {
-            Console.SetOut(original);
-        }
-        string text = output.ToString();
+        var (exit, text) = Run(errors: false, "bench", "collection", "--files", "300", "--links", "20000", "--lookups", "50", "--no-anchor");
         Assert.True(exit == 0, text);
         Assert.Contains("links                       300", text);
         Assert.Contains("links                    20,000", text);
@@ -33,19 +21,31 @@ public sealed class BenchCollectionCommandTests
     [Fact]
     public void A_bad_memory_budget_is_refused_with_the_reason()
     {
-        var original = Console.Error;
-        var error = new StringWriter();
-        int exit;
+        var (exit, text) = Run(errors: true, "bench", "collection", "--memory-budget", "lots");
+        Assert.Equal(2, exit);
+        Assert.Contains("bench collection:", text);
+    }
+
+    /// <summary>Runs the command line in-process and returns its exit code and what it wrote to stdout (or stderr).</summary>
+    private static (int Exit, string Text) Run(bool errors, params string[] args)
+    {
+        var original = errors ? Console.Error : Console.Out;
+        var captured = new StringWriter();
         try
         {
-            Console.SetError(error);
-            exit = Program.BuildRoot().Parse(["bench", "collection", "--memory-budget", "lots"]).Invoke();
+            if (errors)
+                Console.SetError(captured);
+            else
+                Console.SetOut(captured);
+            int exit = Program.BuildRoot().Parse(args).Invoke();
+            return (exit, captured.ToString());
         }
         finally
         {
-            Console.SetError(original);
+            if (errors)
+                Console.SetError(original);
+            else
+                Console.SetOut(original);
         }
-        Assert.Equal(2, exit);
-        Assert.Contains("bench collection:", error.ToString());
     }
 }

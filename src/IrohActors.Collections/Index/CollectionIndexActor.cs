@@ -13,8 +13,8 @@ namespace IrohActors.Collections.Index;
 /// Collections are registered by hash (<see cref="AddCollection"/>) and read lazily: the first query after a
 /// registration streams the new collections' links into the tree (the reader's lazy enumeration, so a big
 /// collection is never held as a list beside the tree). A collection that fails to load (corrupt blob, read error)
-/// is taken out again link for link, recorded as failed with a <see cref="CollectionLoadException"/> naming it, and
-/// listed as unavailable in answers; the others keep being served. <see cref="RemoveCollection"/> removes exactly
+/// has its links taken out of the tree again, is recorded as failed with a <see cref="CollectionLoadException"/>
+/// naming it, and is listed as unavailable in answers; the others keep being served. <see cref="RemoveCollection"/> removes exactly
 /// the pairs of that collection, so a name shared with another collection stays until both are gone.
 /// Loads run inside the handler, so no query interleaves with a half-loaded collection.
 /// </remarks>
