@@ -11,6 +11,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(BenchActorsCommand.Create());
         bench.Subcommands.Add(BenchHashCommand.Create());
         bench.Subcommands.Add(BenchTlsCommand.Create());
+        bench.Subcommands.Add(BenchCollectionCommand.Create());
         return bench;
     }
 }
