@@ -107,22 +107,28 @@ public readonly record struct BaoTree(ulong Size, BlockSize BlockSize)
     /// <summary>True if the stored pair of <paramref name="node"/> can never change when data is appended.</summary>
     public bool IsStable(TreeNode node) => node.Level < 53 && node.End.ToBytes() <= Size;
 
-    /// <summary>The number of pre-order parent pairs (at chunk level) that precede chunk <paramref name="chunk"/> in a full bao encoding.</summary>
-    internal ulong PairsBeforeChunk(ulong chunk)
+    /// <summary>
+    /// The number of stored pairs that precede chunk group <paramref name="group"/> in a full pre-order
+    /// encoding (its ancestors and everything left of it): where the group sits in a combined encoding.
+    /// </summary>
+    internal ulong PairsBeforeGroup(ulong group)
     {
+        var k = BlockSize.ChunkLog;
+        var chunk = group << k;
         ulong count = 0;
         var cur = Root;
-        while (true)
+        while (cur.Level >= k)
         {
             var level = cur.Level;
             var real = IsParent(cur);
             var goRight = real && chunk >= cur.Mid.Value;
             if (real)
-                count += goRight ? 1UL << level : 1UL;
-            if (level == 0)
+                count += goRight ? 1UL << (level - k) : 1UL;
+            if (level == k || level == 0)
                 return count;
             cur = new TreeNode(goRight ? cur.Value + (1UL << (level - 1)) : cur.Value - (1UL << (level - 1)));
         }
+        return count;
     }
 
     private static TreeNode RootFor(ulong leaves) =>
