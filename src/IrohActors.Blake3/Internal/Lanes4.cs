@@ -1,0 +1,113 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace IrohActors.Blake3.Internal;
+
+/// <summary>4-way word-sliced kernel on Vector128 (SSE4.1: <c>blake3_hash4_sse41</c>); lane j is input j.</summary>
+internal static unsafe partial class Lanes4
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<uint> Rot16(Vector128<uint> x)
+    {
+        if (Avx512F.VL.IsSupported)
+            return Avx512F.VL.RotateRight(x, 16);
+        if (Ssse3.IsSupported)
+            return Ssse3.Shuffle(x.AsByte(), Vector128.Create((byte)2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13)).AsUInt32();
+        return Vector128.ShiftRightLogical(x, 16) | Vector128.ShiftLeft(x, 16);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<uint> Rot8(Vector128<uint> x)
+    {
+        if (Avx512F.VL.IsSupported)
+            return Avx512F.VL.RotateRight(x, 8);
+        if (Ssse3.IsSupported)
+            return Ssse3.Shuffle(x.AsByte(), Vector128.Create((byte)1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12)).AsUInt32();
+        return Vector128.ShiftRightLogical(x, 8) | Vector128.ShiftLeft(x, 24);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<uint> Rot12(Vector128<uint> x) =>
+        Avx512F.VL.IsSupported ? Avx512F.VL.RotateRight(x, 12) : Vector128.ShiftRightLogical(x, 12) | Vector128.ShiftLeft(x, 20);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<uint> Rot7(Vector128<uint> x) =>
+        Avx512F.VL.IsSupported ? Avx512F.VL.RotateRight(x, 7) : Vector128.ShiftRightLogical(x, 7) | Vector128.ShiftLeft(x, 25);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CounterVectors(ulong counter, bool increment, out Vector128<uint> low, out Vector128<uint> high)
+    {
+        uint* lo = stackalloc uint[4];
+        uint* hi = stackalloc uint[4];
+        for (int j = 0; j < 4; j++)
+        {
+            ulong c = counter + (increment ? (ulong)j : 0);
+            lo[j] = (uint)c;
+            hi[j] = (uint)(c >> 32);
+        }
+        low = Vector128.Load(lo);
+        high = Vector128.Load(hi);
+    }
+
+    /// <summary>4x4 transpose of 32-bit words (unpack 32, then unpack 64).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Transpose(ref Vector128<uint> a, ref Vector128<uint> b, ref Vector128<uint> c, ref Vector128<uint> d)
+    {
+        var ab01 = Sse2.UnpackLow(a, b).AsUInt64();
+        var ab23 = Sse2.UnpackHigh(a, b).AsUInt64();
+        var cd01 = Sse2.UnpackLow(c, d).AsUInt64();
+        var cd23 = Sse2.UnpackHigh(c, d).AsUInt64();
+        a = Sse2.UnpackLow(ab01, cd01).AsUInt32();
+        b = Sse2.UnpackHigh(ab01, cd01).AsUInt32();
+        c = Sse2.UnpackLow(ab23, cd23).AsUInt32();
+        d = Sse2.UnpackHigh(ab23, cd23).AsUInt32();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void LoadTransposed(byte* block, nint stride,
+        out Vector128<uint> m0, out Vector128<uint> m1, out Vector128<uint> m2, out Vector128<uint> m3,
+        out Vector128<uint> m4, out Vector128<uint> m5, out Vector128<uint> m6, out Vector128<uint> m7,
+        out Vector128<uint> m8, out Vector128<uint> m9, out Vector128<uint> m10, out Vector128<uint> m11,
+        out Vector128<uint> m12, out Vector128<uint> m13, out Vector128<uint> m14, out Vector128<uint> m15)
+    {
+        if (Sse2.IsSupported && BitConverter.IsLittleEndian)
+        {
+            byte* p0 = block, p1 = block + stride, p2 = block + 2 * stride, p3 = block + 3 * stride;
+            m0 = Vector128.Load((uint*)p0); m1 = Vector128.Load((uint*)p1); m2 = Vector128.Load((uint*)p2); m3 = Vector128.Load((uint*)p3);
+            m4 = Vector128.Load((uint*)(p0 + 16)); m5 = Vector128.Load((uint*)(p1 + 16)); m6 = Vector128.Load((uint*)(p2 + 16)); m7 = Vector128.Load((uint*)(p3 + 16));
+            m8 = Vector128.Load((uint*)(p0 + 32)); m9 = Vector128.Load((uint*)(p1 + 32)); m10 = Vector128.Load((uint*)(p2 + 32)); m11 = Vector128.Load((uint*)(p3 + 32));
+            m12 = Vector128.Load((uint*)(p0 + 48)); m13 = Vector128.Load((uint*)(p1 + 48)); m14 = Vector128.Load((uint*)(p2 + 48)); m15 = Vector128.Load((uint*)(p3 + 48));
+            Transpose(ref m0, ref m1, ref m2, ref m3);
+            Transpose(ref m4, ref m5, ref m6, ref m7);
+            Transpose(ref m8, ref m9, ref m10, ref m11);
+            Transpose(ref m12, ref m13, ref m14, ref m15);
+            return;
+        }
+        uint* t = stackalloc uint[16 * 4];
+        LaneScratch.Gather(block, stride, 4, t);
+        m0 = Vector128.Load(t); m1 = Vector128.Load(t + 4); m2 = Vector128.Load(t + 8); m3 = Vector128.Load(t + 12);
+        m4 = Vector128.Load(t + 16); m5 = Vector128.Load(t + 20); m6 = Vector128.Load(t + 24); m7 = Vector128.Load(t + 28);
+        m8 = Vector128.Load(t + 32); m9 = Vector128.Load(t + 36); m10 = Vector128.Load(t + 40); m11 = Vector128.Load(t + 44);
+        m12 = Vector128.Load(t + 48); m13 = Vector128.Load(t + 52); m14 = Vector128.Load(t + 56); m15 = Vector128.Load(t + 60);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreTransposed(byte* output, Vector128<uint> h0, Vector128<uint> h1, Vector128<uint> h2, Vector128<uint> h3,
+        Vector128<uint> h4, Vector128<uint> h5, Vector128<uint> h6, Vector128<uint> h7)
+    {
+        if (Sse2.IsSupported && BitConverter.IsLittleEndian)
+        {
+            Transpose(ref h0, ref h1, ref h2, ref h3);
+            Transpose(ref h4, ref h5, ref h6, ref h7);
+            h0.Store((uint*)output); h4.Store((uint*)(output + 16));
+            h1.Store((uint*)(output + 32)); h5.Store((uint*)(output + 48));
+            h2.Store((uint*)(output + 64)); h6.Store((uint*)(output + 80));
+            h3.Store((uint*)(output + 96)); h7.Store((uint*)(output + 112));
+            return;
+        }
+        uint* t = stackalloc uint[8 * 4];
+        h0.Store(t); h1.Store(t + 4); h2.Store(t + 8); h3.Store(t + 12); h4.Store(t + 16); h5.Store(t + 20); h6.Store(t + 24); h7.Store(t + 28);
+        LaneScratch.Scatter(t, 4, output);
+    }
+}

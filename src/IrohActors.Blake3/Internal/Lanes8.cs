@@ -1,0 +1,128 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace IrohActors.Blake3.Internal;
+
+/// <summary>8-way word-sliced kernel on Vector256 (AVX2: <c>blake3_hash8_avx2</c>); lane j is input j.</summary>
+internal static unsafe partial class Lanes8
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<uint> Rot16(Vector256<uint> x)
+    {
+        if (Avx512F.VL.IsSupported)
+            return Avx512F.VL.RotateRight(x, 16);
+        if (Avx2.IsSupported)
+            return Avx2.Shuffle(x.AsByte(), Vector256.Create((byte)2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13,
+                2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13)).AsUInt32();
+        return Vector256.ShiftRightLogical(x, 16) | Vector256.ShiftLeft(x, 16);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<uint> Rot8(Vector256<uint> x)
+    {
+        if (Avx512F.VL.IsSupported)
+            return Avx512F.VL.RotateRight(x, 8);
+        if (Avx2.IsSupported)
+            return Avx2.Shuffle(x.AsByte(), Vector256.Create((byte)1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12,
+                1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12)).AsUInt32();
+        return Vector256.ShiftRightLogical(x, 8) | Vector256.ShiftLeft(x, 24);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<uint> Rot12(Vector256<uint> x) =>
+        Avx512F.VL.IsSupported ? Avx512F.VL.RotateRight(x, 12) : Vector256.ShiftRightLogical(x, 12) | Vector256.ShiftLeft(x, 20);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<uint> Rot7(Vector256<uint> x) =>
+        Avx512F.VL.IsSupported ? Avx512F.VL.RotateRight(x, 7) : Vector256.ShiftRightLogical(x, 7) | Vector256.ShiftLeft(x, 25);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CounterVectors(ulong counter, bool increment, out Vector256<uint> low, out Vector256<uint> high)
+    {
+        uint* lo = stackalloc uint[8];
+        uint* hi = stackalloc uint[8];
+        for (int j = 0; j < 8; j++)
+        {
+            ulong c = counter + (increment ? (ulong)j : 0);
+            lo[j] = (uint)c;
+            hi[j] = (uint)(c >> 32);
+        }
+        low = Vector256.Load(lo);
+        high = Vector256.Load(hi);
+    }
+
+    /// <summary>8x8 transpose of 32-bit words: in vector i, lane j becomes out vector j, lane i.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Transpose(ref Vector256<uint> a, ref Vector256<uint> b, ref Vector256<uint> c, ref Vector256<uint> d,
+        ref Vector256<uint> e, ref Vector256<uint> f, ref Vector256<uint> g, ref Vector256<uint> h)
+    {
+        // unpack 32 → lanes (0,1,4,5)/(2,3,6,7) interleaved; unpack 64 → one word of four inputs per 128-bit half;
+        // permute2x128 joins the halves (transpose_vecs in c/blake3_avx2.c).
+        var ab0145 = Avx2.UnpackLow(a, b); var ab2367 = Avx2.UnpackHigh(a, b);
+        var cd0145 = Avx2.UnpackLow(c, d); var cd2367 = Avx2.UnpackHigh(c, d);
+        var ef0145 = Avx2.UnpackLow(e, f); var ef2367 = Avx2.UnpackHigh(e, f);
+        var gh0145 = Avx2.UnpackLow(g, h); var gh2367 = Avx2.UnpackHigh(g, h);
+        var abcd04 = Avx2.UnpackLow(ab0145.AsUInt64(), cd0145.AsUInt64()).AsUInt32();
+        var abcd15 = Avx2.UnpackHigh(ab0145.AsUInt64(), cd0145.AsUInt64()).AsUInt32();
+        var abcd26 = Avx2.UnpackLow(ab2367.AsUInt64(), cd2367.AsUInt64()).AsUInt32();
+        var abcd37 = Avx2.UnpackHigh(ab2367.AsUInt64(), cd2367.AsUInt64()).AsUInt32();
+        var efgh04 = Avx2.UnpackLow(ef0145.AsUInt64(), gh0145.AsUInt64()).AsUInt32();
+        var efgh15 = Avx2.UnpackHigh(ef0145.AsUInt64(), gh0145.AsUInt64()).AsUInt32();
+        var efgh26 = Avx2.UnpackLow(ef2367.AsUInt64(), gh2367.AsUInt64()).AsUInt32();
+        var efgh37 = Avx2.UnpackHigh(ef2367.AsUInt64(), gh2367.AsUInt64()).AsUInt32();
+        a = Avx2.Permute2x128(abcd04, efgh04, 0x20);
+        b = Avx2.Permute2x128(abcd15, efgh15, 0x20);
+        c = Avx2.Permute2x128(abcd26, efgh26, 0x20);
+        d = Avx2.Permute2x128(abcd37, efgh37, 0x20);
+        e = Avx2.Permute2x128(abcd04, efgh04, 0x31);
+        f = Avx2.Permute2x128(abcd15, efgh15, 0x31);
+        g = Avx2.Permute2x128(abcd26, efgh26, 0x31);
+        h = Avx2.Permute2x128(abcd37, efgh37, 0x31);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void LoadTransposed(byte* block, nint stride,
+        out Vector256<uint> m0, out Vector256<uint> m1, out Vector256<uint> m2, out Vector256<uint> m3,
+        out Vector256<uint> m4, out Vector256<uint> m5, out Vector256<uint> m6, out Vector256<uint> m7,
+        out Vector256<uint> m8, out Vector256<uint> m9, out Vector256<uint> m10, out Vector256<uint> m11,
+        out Vector256<uint> m12, out Vector256<uint> m13, out Vector256<uint> m14, out Vector256<uint> m15)
+    {
+        if (Avx2.IsSupported && BitConverter.IsLittleEndian)
+        {
+            m0 = Vector256.Load((uint*)block); m8 = Vector256.Load((uint*)(block + 32));
+            m1 = Vector256.Load((uint*)(block + stride)); m9 = Vector256.Load((uint*)(block + stride + 32));
+            m2 = Vector256.Load((uint*)(block + 2 * stride)); m10 = Vector256.Load((uint*)(block + 2 * stride + 32));
+            m3 = Vector256.Load((uint*)(block + 3 * stride)); m11 = Vector256.Load((uint*)(block + 3 * stride + 32));
+            m4 = Vector256.Load((uint*)(block + 4 * stride)); m12 = Vector256.Load((uint*)(block + 4 * stride + 32));
+            m5 = Vector256.Load((uint*)(block + 5 * stride)); m13 = Vector256.Load((uint*)(block + 5 * stride + 32));
+            m6 = Vector256.Load((uint*)(block + 6 * stride)); m14 = Vector256.Load((uint*)(block + 6 * stride + 32));
+            m7 = Vector256.Load((uint*)(block + 7 * stride)); m15 = Vector256.Load((uint*)(block + 7 * stride + 32));
+            Transpose(ref m0, ref m1, ref m2, ref m3, ref m4, ref m5, ref m6, ref m7);
+            Transpose(ref m8, ref m9, ref m10, ref m11, ref m12, ref m13, ref m14, ref m15);
+            return;
+        }
+        uint* t = stackalloc uint[16 * 8];
+        LaneScratch.Gather(block, stride, 8, t);
+        m0 = Vector256.Load(t); m1 = Vector256.Load(t + 8); m2 = Vector256.Load(t + 16); m3 = Vector256.Load(t + 24);
+        m4 = Vector256.Load(t + 32); m5 = Vector256.Load(t + 40); m6 = Vector256.Load(t + 48); m7 = Vector256.Load(t + 56);
+        m8 = Vector256.Load(t + 64); m9 = Vector256.Load(t + 72); m10 = Vector256.Load(t + 80); m11 = Vector256.Load(t + 88);
+        m12 = Vector256.Load(t + 96); m13 = Vector256.Load(t + 104); m14 = Vector256.Load(t + 112); m15 = Vector256.Load(t + 120);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreTransposed(byte* output, Vector256<uint> h0, Vector256<uint> h1, Vector256<uint> h2, Vector256<uint> h3,
+        Vector256<uint> h4, Vector256<uint> h5, Vector256<uint> h6, Vector256<uint> h7)
+    {
+        if (Avx2.IsSupported && BitConverter.IsLittleEndian)
+        {
+            Transpose(ref h0, ref h1, ref h2, ref h3, ref h4, ref h5, ref h6, ref h7);
+            h0.Store((uint*)output); h1.Store((uint*)(output + 32)); h2.Store((uint*)(output + 64)); h3.Store((uint*)(output + 96));
+            h4.Store((uint*)(output + 128)); h5.Store((uint*)(output + 160)); h6.Store((uint*)(output + 192)); h7.Store((uint*)(output + 224));
+            return;
+        }
+        uint* t = stackalloc uint[8 * 8];
+        h0.Store(t); h1.Store(t + 8); h2.Store(t + 16); h3.Store(t + 24); h4.Store(t + 32); h5.Store(t + 40); h6.Store(t + 48); h7.Store(t + 56);
+        LaneScratch.Scatter(t, 8, output);
+    }
+}

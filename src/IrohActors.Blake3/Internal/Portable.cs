@@ -1,0 +1,61 @@
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+
+namespace IrohActors.Blake3.Internal;
+
+/// <summary>
+/// The scalar compression function (one block at a time). It is the reference the lane kernels are tested
+/// against, and the path for single blocks: partial chunks, parents left over, the root and the XOF.
+/// </summary>
+internal static unsafe partial class Portable
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint Word(byte* block, int i)
+    {
+        uint w = Unsafe.ReadUnaligned<uint>(block + 4 * i);
+        return BitConverter.IsLittleEndian ? w : BinaryPrimitives.ReverseEndianness(w);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WriteWord(byte* destination, uint w) =>
+        Unsafe.WriteUnaligned(destination, BitConverter.IsLittleEndian ? w : BinaryPrimitives.ReverseEndianness(w));
+
+    /// <summary>Compresses one block and replaces <paramref name="cv"/> (8 words) with the new chaining value.</summary>
+    public static void CompressInPlace(uint* cv, byte* block, uint blockLen, ulong counter, uint flags)
+    {
+        uint* s = stackalloc uint[16];
+        CompressRounds(cv, block, blockLen, counter, flags, s);
+        for (int i = 0; i < 8; i++)
+            cv[i] = s[i] ^ s[i + 8];
+    }
+
+    /// <summary>Compresses one block and writes all 64 output bytes (the extended output of a root node).</summary>
+    public static void CompressXof(uint* cv, byte* block, uint blockLen, ulong counter, uint flags, byte* output64)
+    {
+        uint* s = stackalloc uint[16];
+        CompressRounds(cv, block, blockLen, counter, flags, s);
+        for (int i = 0; i < 8; i++)
+        {
+            WriteWord(output64 + 4 * i, s[i] ^ s[i + 8]);
+            WriteWord(output64 + 32 + 4 * i, s[i + 8] ^ cv[i]);
+        }
+    }
+
+    /// <summary>Hashes one input of <paramref name="blocks"/> whole blocks to its chaining value (32 bytes at <paramref name="output"/>).</summary>
+    public static void HashOne(byte* input, int blocks, uint* key, ulong counter, uint flags, uint flagsStart, uint flagsEnd, byte* output)
+    {
+        uint* cv = stackalloc uint[8];
+        for (int i = 0; i < 8; i++)
+            cv[i] = key[i];
+        uint blockFlags = flags | flagsStart;
+        for (int b = 0; b < blocks; b++)
+        {
+            if (b == blocks - 1)
+                blockFlags |= flagsEnd;
+            CompressInPlace(cv, input + b * Blake3Constants.BlockLen, Blake3Constants.BlockLen, counter, blockFlags);
+            blockFlags = flags;
+        }
+        for (int i = 0; i < 8; i++)
+            WriteWord(output + 4 * i, cv[i]);
+    }
+}
