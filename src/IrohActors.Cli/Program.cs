@@ -11,6 +11,7 @@ public static class Program
     {
         var root = new RootCommand("IrohActors: content-addressed blobs, BLAKE3 verified streaming and an actor-based node.");
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(BaoCommand.Create());
         return root;
     }
 
