@@ -8,6 +8,7 @@ internal static class BenchCommand
     public static Command Create()
     {
         var bench = new Command("bench", "Benchmarks, each measured side by side with its anchor (a bare channel, b3sum, curl, tar over nc).");
+        bench.Subcommands.Add(BenchBaoCommand.Create());
         return bench;
     }
 }
