@@ -78,38 +78,115 @@ public sealed class ResponseDecoder : IDisposable
     /// <summary>
     /// Decodes everything, writing verified leaves into <paramref name="target"/> at their offsets (a
     /// non-seekable target must receive them in order) and stored parents into <paramref name="outboard"/>.
+    /// Leaves are read ahead in batches of a few MiB and verified in parallel; nothing of a batch is written
+    /// before it verified, and on a failure everything before the failing item is written first.
     /// </summary>
     public async Task DecodeIntoAsync(Stream? target, IOutboardWriter? outboard = null, CancellationToken cancellationToken = default)
     {
+        using var batch = new LeafBatch(BatchCapacity);
         long written = 0;
-        while (await NextAsync(cancellationToken).ConfigureAwait(false) is { } item)
+        while (_walk.TryNext(out var chunk))
         {
-            if (item.IsParent)
-                outboard?.Save(item.Chunk.Node, item.Pair);
-            else if (target is not null)
+            var length = chunk.Kind == BaoChunkKind.Parent ? 64 : chunk.Size;
+            if (!batch.HasRoomFor(length))
+                written = await FlushAsync(batch, target, outboard, written, cancellationToken).ConfigureAwait(false);
+            try
             {
-                written = Position(target, item.Offset, written);
-                await target.WriteAsync(item.Bytes, cancellationToken).ConfigureAwait(false);
-                written += item.Bytes.Length;
+                await _source.ReadAsync(chunk, batch.Reserve(length), cancellationToken).ConfigureAwait(false);
+                Admit(batch, chunk);
+            }
+            catch (BaoVerificationException)
+            {
+                await FlushAsync(batch, target, outboard, written, cancellationToken).ConfigureAwait(false);
+                throw;
             }
         }
+        await FlushAsync(batch, target, outboard, written, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Synchronous <see cref="DecodeIntoAsync"/>.</summary>
     public void DecodeInto(Stream? target, IOutboardWriter? outboard = null)
     {
+        using var batch = new LeafBatch(BatchCapacity);
         long written = 0;
-        while (TryNext(out var item))
+        while (_walk.TryNext(out var chunk))
         {
-            if (item.IsParent)
-                outboard?.Save(item.Chunk.Node, item.Pair);
-            else if (target is not null)
+            var length = chunk.Kind == BaoChunkKind.Parent ? 64 : chunk.Size;
+            if (!batch.HasRoomFor(length))
+                written = Flush(batch, target, outboard, written);
+            try
             {
-                written = Position(target, item.Offset, written);
-                target.Write(item.Bytes.Span);
-                written += item.Bytes.Length;
+                _source.Read(chunk, batch.Reserve(length).Span);
+                Admit(batch, chunk);
+            }
+            catch (BaoVerificationException)
+            {
+                Flush(batch, target, outboard, written);
+                throw;
             }
         }
+        Flush(batch, target, outboard, written);
+    }
+
+    private int BatchCapacity => (int)Math.Max(4 << 20, Tree.BlockSize.Bytes + 64);
+
+    // A parent is verified at once (its CVs are the expected hashes of what follows); a leaf joins the batch.
+    private void Admit(LeafBatch batch, BaoChunk chunk)
+    {
+        var bytes = batch.Reserve(chunk.Kind == BaoChunkKind.Parent ? 64 : chunk.Size);
+        if (chunk.Kind == BaoChunkKind.Parent)
+        {
+            Verify(chunk, bytes);
+            batch.AddParent(chunk);
+        }
+        else
+        {
+            batch.AddLeaf(chunk, _expected[--_depth]);
+        }
+    }
+
+    private long Flush(LeafBatch batch, Stream? target, IOutboardWriter? outboard, long written)
+    {
+        var failed = batch.Verify();
+        var end = failed < 0 ? batch.Count : failed;
+        for (var i = 0; i < end; i++)
+        {
+            var (chunk, bytes) = batch[i];
+            if (chunk.Kind == BaoChunkKind.Parent)
+                outboard?.Save(chunk.Node, HashPair.Read(bytes.Span));
+            else if (target is not null)
+            {
+                written = Position(target, chunk.Offset, written);
+                target.Write(bytes.Span);
+                written += bytes.Length;
+            }
+        }
+        if (failed >= 0)
+            throw new BaoVerificationException(BaoFailure.Mismatch, batch[failed].Chunk, Where);
+        batch.Clear();
+        return written;
+    }
+
+    private async ValueTask<long> FlushAsync(LeafBatch batch, Stream? target, IOutboardWriter? outboard, long written, CancellationToken cancellationToken)
+    {
+        var failed = batch.Verify();
+        var end = failed < 0 ? batch.Count : failed;
+        for (var i = 0; i < end; i++)
+        {
+            var (chunk, bytes) = batch[i];
+            if (chunk.Kind == BaoChunkKind.Parent)
+                outboard?.Save(chunk.Node, HashPair.Read(bytes.Span));
+            else if (target is not null)
+            {
+                written = Position(target, chunk.Offset, written);
+                await target.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+                written += bytes.Length;
+            }
+        }
+        if (failed >= 0)
+            throw new BaoVerificationException(BaoFailure.Mismatch, batch[failed].Chunk, Where);
+        batch.Clear();
+        return written;
     }
 
     /// <inheritdoc />
