@@ -153,7 +153,7 @@ public static class BaoFormat
         {
             var n = await input.ReadAsync(header.AsMemory(done), cancellationToken).ConfigureAwait(false);
             if (n == 0)
-                throw new BaoVerificationException(BaoFailure.Missing, BaoChunk.LeafOf(default, 0, true), (where is null ? "" : where + ": ") + $"size header (only {done} of {HeaderSize} bytes)");
+                throw new BaoVerificationException(BaoFailure.Missing, $"{(where is null ? "" : where + ": ")}size header at offset 0: only {done} of {HeaderSize} bytes (stream ended)");
             done += n;
         }
         return BinaryPrimitives.ReadUInt64LittleEndian(header);

@@ -24,6 +24,14 @@ public sealed class BaoVerificationException : IOException
         Item = item;
     }
 
+    /// <summary>A failure outside the tree items, e.g. a truncated size header; <see cref="Item"/> is the root leaf position.</summary>
+    internal BaoVerificationException(BaoFailure failure, string message)
+        : base(message)
+    {
+        Failure = failure;
+        Item = BaoChunk.LeafOf(default, 0, true);
+    }
+
     /// <summary>Missing (truncated) or mismatch (wrong data).</summary>
     public BaoFailure Failure { get; }
 
