@@ -232,6 +232,28 @@ public class PropertyTests
     }
 
     [Fact]
+    public void Stable_post_order_pairs_do_not_move_when_data_is_appended()
+    {
+        var data = TestData.Random(400_000, 17);
+        foreach (var (n, m) in new[] { (100_000, 400_000), (65_536, 70_000), (16_385, 200_000) })
+        {
+            var k = BlockSize.FromChunkLog(2);
+            var small = PostOrderOutboard.Create(data.AsMemory(0, n), k);
+            var large = PostOrderOutboard.Create(data.AsMemory(0, m), k);
+            var stable = 0;
+            foreach (var node in ResponseWalk.Collect(small.Tree, ChunkRanges.All).Where(i => i.Kind == BaoChunkKind.Parent).Select(i => i.Node))
+            {
+                if (!small.Tree.IsStable(node))
+                    continue;
+                stable++;
+                Assert.Equal(small.Tree.PostOrderOffset(node), large.Tree.PostOrderOffset(node));
+                Assert.True(small.TryLoad(node, out var a) && large.TryLoad(node, out var b) && a == b, $"{node}");
+            }
+            Assert.True(stable > 0);
+        }
+    }
+
+    [Fact]
     public void Root_does_not_depend_on_the_chunk_log()
     {
         var data = TestData.Random(777_777, 15);

@@ -76,7 +76,7 @@ public readonly record struct BaoTree(ulong Size, BlockSize BlockSize)
             var goRight = node.Start >= cur.Mid;
             if (IsParent(cur))
                 count += goRight ? 1UL << (level - k) : 1UL;
-            cur = new TreeNode(goRight ? cur.Value + (1UL << (level - 1)) : cur.Value - (1UL << (level - 1)));
+            cur = Child(cur, goRight);
         }
         return count;
     }
@@ -97,7 +97,7 @@ public readonly record struct BaoTree(ulong Size, BlockSize BlockSize)
             var goRight = node.Start >= cur.Mid;
             if (goRight && IsParent(cur))
                 count += (1UL << (level - k)) - 1;
-            cur = new TreeNode(goRight ? cur.Value + (1UL << (level - 1)) : cur.Value - (1UL << (level - 1)));
+            cur = Child(cur, goRight);
         }
         var (start, end) = ByteRange(node);
         var groups = (end - start + BlockSize.Bytes - 1) / BlockSize.Bytes;
@@ -126,9 +126,15 @@ public readonly record struct BaoTree(ulong Size, BlockSize BlockSize)
                 count += goRight ? 1UL << (level - k) : 1UL;
             if (level == k || level == 0)
                 return count;
-            cur = new TreeNode(goRight ? cur.Value + (1UL << (level - 1)) : cur.Value - (1UL << (level - 1)));
+            cur = Child(cur, goRight);
         }
         return count;
+    }
+
+    private static TreeNode Child(TreeNode node, bool right)
+    {
+        var half = 1UL << (node.Level - 1);
+        return new TreeNode(right ? node.Value + half : node.Value - half);
     }
 
     private static TreeNode RootFor(ulong leaves) =>
