@@ -200,6 +200,14 @@ public class PropertyTests
     }
 
     [Fact]
+    public void A_short_stream_fails_naming_the_offset()
+    {
+        var data = TestData.Random(10_000_000, 18);
+        var ex = Assert.Throws<EndOfStreamException>(() => PreOrderOutboard.Create(new NonSeekable(data), 12_000_000, BlockSize.Default));
+        Assert.Contains("offset 10000000", ex.Message);
+    }
+
+    [Fact]
     public void Encoder_refuses_bad_local_data_naming_the_chunk_or_node()
     {
         var data = TestData.Random(100_000, 13);
