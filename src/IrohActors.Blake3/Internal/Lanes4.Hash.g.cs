@@ -9,487 +9,351 @@ internal static unsafe partial class Lanes4
     /// <summary>
     /// Hashes 4 inputs at once, lane j holding input j (word-sliced "hash_many"): each input is
     /// <paramref name="blocks"/> 64-byte blocks, input j starts at <c>input + j * stride</c>; writes
-    /// 4 chaining values (32 bytes each) to <paramref name="output"/>.
+    /// 4 chaining values (32 bytes each) to <paramref name="output"/>. The state lives in a stack
+    /// buffer and 2 G functions run interleaved in registers (see gen_kernels.py).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Hash(byte* input, nint stride, int blocks, uint* key, ulong counter, bool incrementCounter,
         uint flags, uint flagsStart, uint flagsEnd, byte* output)
     {
-        Vector128<uint> h0 = Vector128.Create(key[0]), h1 = Vector128.Create(key[1]), h2 = Vector128.Create(key[2]), h3 = Vector128.Create(key[3]);
-        Vector128<uint> h4 = Vector128.Create(key[4]), h5 = Vector128.Create(key[5]), h6 = Vector128.Create(key[6]), h7 = Vector128.Create(key[7]);
+        // One 64-byte-aligned scratch area: a vector split across cache lines defeats store forwarding.
+        byte* scratch = stackalloc byte[40 * sizeof(Vector128<uint>) + 64];
+        Vector128<uint>* m = (Vector128<uint>*)(((nint)scratch + 63) & ~(nint)63);
+        Vector128<uint>* v = m + 16;
+        Vector128<uint>* h = m + 32;
+        for (int i = 0; i < 8; i++)
+            h[i] = Vector128.Create(key[i]);
         CounterVectors(counter, incrementCounter, out Vector128<uint> counterLow, out Vector128<uint> counterHigh);
         uint blockFlags = flags | flagsStart;
         for (int b = 0; b < blocks; b++)
         {
             if (b == blocks - 1)
                 blockFlags |= flagsEnd;
-            LoadTransposed(input + b * Blake3Constants.BlockLen, stride,
-                out Vector128<uint> m0, out Vector128<uint> m1, out Vector128<uint> m2, out Vector128<uint> m3, out Vector128<uint> m4, out Vector128<uint> m5, out Vector128<uint> m6, out Vector128<uint> m7,
-                out Vector128<uint> m8, out Vector128<uint> m9, out Vector128<uint> m10, out Vector128<uint> m11, out Vector128<uint> m12, out Vector128<uint> m13, out Vector128<uint> m14, out Vector128<uint> m15);
-            Vector128<uint> v0 = h0, v1 = h1, v2 = h2, v3 = h3, v4 = h4, v5 = h5, v6 = h6, v7 = h7;
-            Vector128<uint> v8 = Vector128.Create(Blake3Constants.IV0), v9 = Vector128.Create(Blake3Constants.IV1);
-            Vector128<uint> v10 = Vector128.Create(Blake3Constants.IV2), v11 = Vector128.Create(Blake3Constants.IV3);
-            Vector128<uint> v12 = counterLow, v13 = counterHigh;
-            Vector128<uint> v14 = Vector128.Create((uint)Blake3Constants.BlockLen), v15 = Vector128.Create(blockFlags);
+            LoadTransposed(input + b * Blake3Constants.BlockLen, stride, m);
+            v[0] = h[0]; v[1] = h[1]; v[2] = h[2]; v[3] = h[3]; v[4] = h[4]; v[5] = h[5]; v[6] = h[6]; v[7] = h[7];
+            v[8] = Vector128.Create(Blake3Constants.IV0); v[9] = Vector128.Create(Blake3Constants.IV1);
+            v[10] = Vector128.Create(Blake3Constants.IV2); v[11] = Vector128.Create(Blake3Constants.IV3);
+            v[12] = counterLow; v[13] = counterHigh;
+            v[14] = Vector128.Create((uint)Blake3Constants.BlockLen); v[15] = Vector128.Create(blockFlags);
             // round 0
-            v0 = v0 + v4 + m0;
-            v1 = v1 + v5 + m2;
-            v2 = v2 + v6 + m4;
-            v3 = v3 + v7 + m6;
-            v12 = Rot16(v12 ^ v0);
-            v13 = Rot16(v13 ^ v1);
-            v14 = Rot16(v14 ^ v2);
-            v15 = Rot16(v15 ^ v3);
-            v8 = v8 + v12;
-            v9 = v9 + v13;
-            v10 = v10 + v14;
-            v11 = v11 + v15;
-            v4 = Rot12(v4 ^ v8);
-            v5 = Rot12(v5 ^ v9);
-            v6 = Rot12(v6 ^ v10);
-            v7 = Rot12(v7 ^ v11);
-            v0 = v0 + v4 + m1;
-            v1 = v1 + v5 + m3;
-            v2 = v2 + v6 + m5;
-            v3 = v3 + v7 + m7;
-            v12 = Rot8(v12 ^ v0);
-            v13 = Rot8(v13 ^ v1);
-            v14 = Rot8(v14 ^ v2);
-            v15 = Rot8(v15 ^ v3);
-            v8 = v8 + v12;
-            v9 = v9 + v13;
-            v10 = v10 + v14;
-            v11 = v11 + v15;
-            v4 = Rot7(v4 ^ v8);
-            v5 = Rot7(v5 ^ v9);
-            v6 = Rot7(v6 ^ v10);
-            v7 = Rot7(v7 ^ v11);
-            v0 = v0 + v5 + m8;
-            v1 = v1 + v6 + m10;
-            v2 = v2 + v7 + m12;
-            v3 = v3 + v4 + m14;
-            v15 = Rot16(v15 ^ v0);
-            v12 = Rot16(v12 ^ v1);
-            v13 = Rot16(v13 ^ v2);
-            v14 = Rot16(v14 ^ v3);
-            v10 = v10 + v15;
-            v11 = v11 + v12;
-            v8 = v8 + v13;
-            v9 = v9 + v14;
-            v5 = Rot12(v5 ^ v10);
-            v6 = Rot12(v6 ^ v11);
-            v7 = Rot12(v7 ^ v8);
-            v4 = Rot12(v4 ^ v9);
-            v0 = v0 + v5 + m9;
-            v1 = v1 + v6 + m11;
-            v2 = v2 + v7 + m13;
-            v3 = v3 + v4 + m15;
-            v15 = Rot8(v15 ^ v0);
-            v12 = Rot8(v12 ^ v1);
-            v13 = Rot8(v13 ^ v2);
-            v14 = Rot8(v14 ^ v3);
-            v10 = v10 + v15;
-            v11 = v11 + v12;
-            v8 = v8 + v13;
-            v9 = v9 + v14;
-            v5 = Rot7(v5 ^ v10);
-            v6 = Rot7(v6 ^ v11);
-            v7 = Rot7(v7 ^ v8);
-            v4 = Rot7(v4 ^ v9);
+            {
+                var a0 = v[0] + m[0] + v[4]; var a1 = v[1] + m[2] + v[5];
+                var d0 = Rot16(v[12] ^ a0); var d1 = Rot16(v[13] ^ a1);
+                var c0 = v[8] + d0; var c1 = v[9] + d1;
+                var b0 = Rot12(v[4] ^ c0); var b1 = Rot12(v[5] ^ c1);
+                a0 = a0 + m[1] + b0; a1 = a1 + m[3] + b1;
+                d0 = Rot8(d0 ^ a0); d1 = Rot8(d1 ^ a1);
+                c0 = c0 + d0; c1 = c1 + d1;
+                b0 = Rot7(b0 ^ c0); b1 = Rot7(b1 ^ c1);
+                v[0] = a0; v[4] = b0; v[8] = c0; v[12] = d0; v[1] = a1; v[5] = b1; v[9] = c1; v[13] = d1;
+            }
+            {
+                var a2 = v[2] + m[4] + v[6]; var a3 = v[3] + m[6] + v[7];
+                var d2 = Rot16(v[14] ^ a2); var d3 = Rot16(v[15] ^ a3);
+                var c2 = v[10] + d2; var c3 = v[11] + d3;
+                var b2 = Rot12(v[6] ^ c2); var b3 = Rot12(v[7] ^ c3);
+                a2 = a2 + m[5] + b2; a3 = a3 + m[7] + b3;
+                d2 = Rot8(d2 ^ a2); d3 = Rot8(d3 ^ a3);
+                c2 = c2 + d2; c3 = c3 + d3;
+                b2 = Rot7(b2 ^ c2); b3 = Rot7(b3 ^ c3);
+                v[2] = a2; v[6] = b2; v[10] = c2; v[14] = d2; v[3] = a3; v[7] = b3; v[11] = c3; v[15] = d3;
+            }
+            {
+                var a0 = v[0] + m[8] + v[5]; var a1 = v[1] + m[10] + v[6];
+                var d0 = Rot16(v[15] ^ a0); var d1 = Rot16(v[12] ^ a1);
+                var c0 = v[10] + d0; var c1 = v[11] + d1;
+                var b0 = Rot12(v[5] ^ c0); var b1 = Rot12(v[6] ^ c1);
+                a0 = a0 + m[9] + b0; a1 = a1 + m[11] + b1;
+                d0 = Rot8(d0 ^ a0); d1 = Rot8(d1 ^ a1);
+                c0 = c0 + d0; c1 = c1 + d1;
+                b0 = Rot7(b0 ^ c0); b1 = Rot7(b1 ^ c1);
+                v[0] = a0; v[5] = b0; v[10] = c0; v[15] = d0; v[1] = a1; v[6] = b1; v[11] = c1; v[12] = d1;
+            }
+            {
+                var a2 = v[2] + m[12] + v[7]; var a3 = v[3] + m[14] + v[4];
+                var d2 = Rot16(v[13] ^ a2); var d3 = Rot16(v[14] ^ a3);
+                var c2 = v[8] + d2; var c3 = v[9] + d3;
+                var b2 = Rot12(v[7] ^ c2); var b3 = Rot12(v[4] ^ c3);
+                a2 = a2 + m[13] + b2; a3 = a3 + m[15] + b3;
+                d2 = Rot8(d2 ^ a2); d3 = Rot8(d3 ^ a3);
+                c2 = c2 + d2; c3 = c3 + d3;
+                b2 = Rot7(b2 ^ c2); b3 = Rot7(b3 ^ c3);
+                v[2] = a2; v[7] = b2; v[8] = c2; v[13] = d2; v[3] = a3; v[4] = b3; v[9] = c3; v[14] = d3;
+            }
             // round 1
-            v0 = v0 + v4 + m2;
-            v1 = v1 + v5 + m3;
-            v2 = v2 + v6 + m7;
-            v3 = v3 + v7 + m4;
-            v12 = Rot16(v12 ^ v0);
-            v13 = Rot16(v13 ^ v1);
-            v14 = Rot16(v14 ^ v2);
-            v15 = Rot16(v15 ^ v3);
-            v8 = v8 + v12;
-            v9 = v9 + v13;
-            v10 = v10 + v14;
-            v11 = v11 + v15;
-            v4 = Rot12(v4 ^ v8);
-            v5 = Rot12(v5 ^ v9);
-            v6 = Rot12(v6 ^ v10);
-            v7 = Rot12(v7 ^ v11);
-            v0 = v0 + v4 + m6;
-            v1 = v1 + v5 + m10;
-            v2 = v2 + v6 + m0;
-            v3 = v3 + v7 + m13;
-            v12 = Rot8(v12 ^ v0);
-            v13 = Rot8(v13 ^ v1);
-            v14 = Rot8(v14 ^ v2);
-            v15 = Rot8(v15 ^ v3);
-            v8 = v8 + v12;
-            v9 = v9 + v13;
-            v10 = v10 + v14;
-            v11 = v11 + v15;
-            v4 = Rot7(v4 ^ v8);
-            v5 = Rot7(v5 ^ v9);
-            v6 = Rot7(v6 ^ v10);
-            v7 = Rot7(v7 ^ v11);
-            v0 = v0 + v5 + m1;
-            v1 = v1 + v6 + m12;
-            v2 = v2 + v7 + m9;
-            v3 = v3 + v4 + m15;
-            v15 = Rot16(v15 ^ v0);
-            v12 = Rot16(v12 ^ v1);
-            v13 = Rot16(v13 ^ v2);
-            v14 = Rot16(v14 ^ v3);
-            v10 = v10 + v15;
-            v11 = v11 + v12;
-            v8 = v8 + v13;
-            v9 = v9 + v14;
-            v5 = Rot12(v5 ^ v10);
-            v6 = Rot12(v6 ^ v11);
-            v7 = Rot12(v7 ^ v8);
-            v4 = Rot12(v4 ^ v9);
-            v0 = v0 + v5 + m11;
-            v1 = v1 + v6 + m5;
-            v2 = v2 + v7 + m14;
-            v3 = v3 + v4 + m8;
-            v15 = Rot8(v15 ^ v0);
-            v12 = Rot8(v12 ^ v1);
-            v13 = Rot8(v13 ^ v2);
-            v14 = Rot8(v14 ^ v3);
-            v10 = v10 + v15;
-            v11 = v11 + v12;
-            v8 = v8 + v13;
-            v9 = v9 + v14;
-            v5 = Rot7(v5 ^ v10);
-            v6 = Rot7(v6 ^ v11);
-            v7 = Rot7(v7 ^ v8);
-            v4 = Rot7(v4 ^ v9);
+            {
+                var a0 = v[0] + m[2] + v[4]; var a1 = v[1] + m[3] + v[5];
+                var d0 = Rot16(v[12] ^ a0); var d1 = Rot16(v[13] ^ a1);
+                var c0 = v[8] + d0; var c1 = v[9] + d1;
+                var b0 = Rot12(v[4] ^ c0); var b1 = Rot12(v[5] ^ c1);
+                a0 = a0 + m[6] + b0; a1 = a1 + m[10] + b1;
+                d0 = Rot8(d0 ^ a0); d1 = Rot8(d1 ^ a1);
+                c0 = c0 + d0; c1 = c1 + d1;
+                b0 = Rot7(b0 ^ c0); b1 = Rot7(b1 ^ c1);
+                v[0] = a0; v[4] = b0; v[8] = c0; v[12] = d0; v[1] = a1; v[5] = b1; v[9] = c1; v[13] = d1;
+            }
+            {
+                var a2 = v[2] + m[7] + v[6]; var a3 = v[3] + m[4] + v[7];
+                var d2 = Rot16(v[14] ^ a2); var d3 = Rot16(v[15] ^ a3);
+                var c2 = v[10] + d2; var c3 = v[11] + d3;
+                var b2 = Rot12(v[6] ^ c2); var b3 = Rot12(v[7] ^ c3);
+                a2 = a2 + m[0] + b2; a3 = a3 + m[13] + b3;
+                d2 = Rot8(d2 ^ a2); d3 = Rot8(d3 ^ a3);
+                c2 = c2 + d2; c3 = c3 + d3;
+                b2 = Rot7(b2 ^ c2); b3 = Rot7(b3 ^ c3);
+                v[2] = a2; v[6] = b2; v[10] = c2; v[14] = d2; v[3] = a3; v[7] = b3; v[11] = c3; v[15] = d3;
+            }
+            {
+                var a0 = v[0] + m[1] + v[5]; var a1 = v[1] + m[12] + v[6];
+                var d0 = Rot16(v[15] ^ a0); var d1 = Rot16(v[12] ^ a1);
+                var c0 = v[10] + d0; var c1 = v[11] + d1;
+                var b0 = Rot12(v[5] ^ c0); var b1 = Rot12(v[6] ^ c1);
+                a0 = a0 + m[11] + b0; a1 = a1 + m[5] + b1;
+                d0 = Rot8(d0 ^ a0); d1 = Rot8(d1 ^ a1);
+                c0 = c0 + d0; c1 = c1 + d1;
+                b0 = Rot7(b0 ^ c0); b1 = Rot7(b1 ^ c1);
+                v[0] = a0; v[5] = b0; v[10] = c0; v[15] = d0; v[1] = a1; v[6] = b1; v[11] = c1; v[12] = d1;
+            }
+            {
+                var a2 = v[2] + m[9] + v[7]; var a3 = v[3] + m[15] + v[4];
+                var d2 = Rot16(v[13] ^ a2); var d3 = Rot16(v[14] ^ a3);
+                var c2 = v[8] + d2; var c3 = v[9] + d3;
+                var b2 = Rot12(v[7] ^ c2); var b3 = Rot12(v[4] ^ c3);
+                a2 = a2 + m[14] + b2; a3 = a3 + m[8] + b3;
+                d2 = Rot8(d2 ^ a2); d3 = Rot8(d3 ^ a3);
+                c2 = c2 + d2; c3 = c3 + d3;
+                b2 = Rot7(b2 ^ c2); b3 = Rot7(b3 ^ c3);
+                v[2] = a2; v[7] = b2; v[8] = c2; v[13] = d2; v[3] = a3; v[4] = b3; v[9] = c3; v[14] = d3;
+            }
             // round 2
-            v0 = v0 + v4 + m3;
-            v1 = v1 + v5 + m10;
-            v2 = v2 + v6 + m13;
-            v3 = v3 + v7 + m7;
-            v12 = Rot16(v12 ^ v0);
-            v13 = Rot16(v13 ^ v1);
-            v14 = Rot16(v14 ^ v2);
-            v15 = Rot16(v15 ^ v3);
-            v8 = v8 + v12;
-            v9 = v9 + v13;
-            v10 = v10 + v14;
-            v11 = v11 + v15;
-            v4 = Rot12(v4 ^ v8);
-            v5 = Rot12(v5 ^ v9);
-            v6 = Rot12(v6 ^ v10);
-            v7 = Rot12(v7 ^ v11);
-            v0 = v0 + v4 + m4;
-            v1 = v1 + v5 + m12;
-            v2 = v2 + v6 + m2;
-            v3 = v3 + v7 + m14;
-            v12 = Rot8(v12 ^ v0);
-            v13 = Rot8(v13 ^ v1);
-            v14 = Rot8(v14 ^ v2);
-            v15 = Rot8(v15 ^ v3);
-            v8 = v8 + v12;
-            v9 = v9 + v13;
-            v10 = v10 + v14;
-            v11 = v11 + v15;
-            v4 = Rot7(v4 ^ v8);
-            v5 = Rot7(v5 ^ v9);
-            v6 = Rot7(v6 ^ v10);
-            v7 = Rot7(v7 ^ v11);
-            v0 = v0 + v5 + m6;
-            v1 = v1 + v6 + m9;
-            v2 = v2 + v7 + m11;
-            v3 = v3 + v4 + m8;
-            v15 = Rot16(v15 ^ v0);
-            v12 = Rot16(v12 ^ v1);
-            v13 = Rot16(v13 ^ v2);
-            v14 = Rot16(v14 ^ v3);
-            v10 = v10 + v15;
-            v11 = v11 + v12;
-            v8 = v8 + v13;
-            v9 = v9 + v14;
-            v5 = Rot12(v5 ^ v10);
-            v6 = Rot12(v6 ^ v11);
-            v7 = Rot12(v7 ^ v8);
-            v4 = Rot12(v4 ^ v9);
-            v0 = v0 + v5 + m5;
-            v1 = v1 + v6 + m0;
-            v2 = v2 + v7 + m15;
-            v3 = v3 + v4 + m1;
-            v15 = Rot8(v15 ^ v0);
-            v12 = Rot8(v12 ^ v1);
-            v13 = Rot8(v13 ^ v2);
-            v14 = Rot8(v14 ^ v3);
-            v10 = v10 + v15;
-            v11 = v11 + v12;
-            v8 = v8 + v13;
-            v9 = v9 + v14;
-            v5 = Rot7(v5 ^ v10);
-            v6 = Rot7(v6 ^ v11);
-            v7 = Rot7(v7 ^ v8);
-            v4 = Rot7(v4 ^ v9);
+            {
+                var a0 = v[0] + m[3] + v[4]; var a1 = v[1] + m[10] + v[5];
+                var d0 = Rot16(v[12] ^ a0); var d1 = Rot16(v[13] ^ a1);
+                var c0 = v[8] + d0; var c1 = v[9] + d1;
+                var b0 = Rot12(v[4] ^ c0); var b1 = Rot12(v[5] ^ c1);
+                a0 = a0 + m[4] + b0; a1 = a1 + m[12] + b1;
+                d0 = Rot8(d0 ^ a0); d1 = Rot8(d1 ^ a1);
+                c0 = c0 + d0; c1 = c1 + d1;
+                b0 = Rot7(b0 ^ c0); b1 = Rot7(b1 ^ c1);
+                v[0] = a0; v[4] = b0; v[8] = c0; v[12] = d0; v[1] = a1; v[5] = b1; v[9] = c1; v[13] = d1;
+            }
+            {
+                var a2 = v[2] + m[13] + v[6]; var a3 = v[3] + m[7] + v[7];
+                var d2 = Rot16(v[14] ^ a2); var d3 = Rot16(v[15] ^ a3);
+                var c2 = v[10] + d2; var c3 = v[11] + d3;
+                var b2 = Rot12(v[6] ^ c2); var b3 = Rot12(v[7] ^ c3);
+                a2 = a2 + m[2] + b2; a3 = a3 + m[14] + b3;
+                d2 = Rot8(d2 ^ a2); d3 = Rot8(d3 ^ a3);
+                c2 = c2 + d2; c3 = c3 + d3;
+                b2 = Rot7(b2 ^ c2); b3 = Rot7(b3 ^ c3);
+                v[2] = a2; v[6] = b2; v[10] = c2; v[14] = d2; v[3] = a3; v[7] = b3; v[11] = c3; v[15] = d3;
+            }
+            {
+                var a0 = v[0] + m[6] + v[5]; var a1 = v[1] + m[9] + v[6];
+                var d0 = Rot16(v[15] ^ a0); var d1 = Rot16(v[12] ^ a1);
+                var c0 = v[10] + d0; var c1 = v[11] + d1;
+                var b0 = Rot12(v[5] ^ c0); var b1 = Rot12(v[6] ^ c1);
+                a0 = a0 + m[5] + b0; a1 = a1 + m[0] + b1;
+                d0 = Rot8(d0 ^ a0); d1 = Rot8(d1 ^ a1);
+                c0 = c0 + d0; c1 = c1 + d1;
+                b0 = Rot7(b0 ^ c0); b1 = Rot7(b1 ^ c1);
+                v[0] = a0; v[5] = b0; v[10] = c0; v[15] = d0; v[1] = a1; v[6] = b1; v[11] = c1; v[12] = d1;
+            }
+            {
+                var a2 = v[2] + m[11] + v[7]; var a3 = v[3] + m[8] + v[4];
+                var d2 = Rot16(v[13] ^ a2); var d3 = Rot16(v[14] ^ a3);
+                var c2 = v[8] + d2; var c3 = v[9] + d3;
+                var b2 = Rot12(v[7] ^ c2); var b3 = Rot12(v[4] ^ c3);
+                a2 = a2 + m[15] + b2; a3 = a3 + m[1] + b3;
+                d2 = Rot8(d2 ^ a2); d3 = Rot8(d3 ^ a3);
+                c2 = c2 + d2; c3 = c3 + d3;
+                b2 = Rot7(b2 ^ c2); b3 = Rot7(b3 ^ c3);
+                v[2] = a2; v[7] = b2; v[8] = c2; v[13] = d2; v[3] = a3; v[4] = b3; v[9] = c3; v[14] = d3;
+            }
             // round 3
-            v0 = v0 + v4 + m10;
-            v1 = v1 + v5 + m12;
-            v2 = v2 + v6 + m14;
-            v3 = v3 + v7 + m13;
-            v12 = Rot16(v12 ^ v0);
-            v13 = Rot16(v13 ^ v1);
-            v14 = Rot16(v14 ^ v2);
-            v15 = Rot16(v15 ^ v3);
-            v8 = v8 + v12;
-            v9 = v9 + v13;
-            v10 = v10 + v14;
-            v11 = v11 + v15;
-            v4 = Rot12(v4 ^ v8);
-            v5 = Rot12(v5 ^ v9);
-            v6 = Rot12(v6 ^ v10);
-            v7 = Rot12(v7 ^ v11);
-            v0 = v0 + v4 + m7;
-            v1 = v1 + v5 + m9;
-            v2 = v2 + v6 + m3;
-            v3 = v3 + v7 + m15;
-            v12 = Rot8(v12 ^ v0);
-            v13 = Rot8(v13 ^ v1);
-            v14 = Rot8(v14 ^ v2);
-            v15 = Rot8(v15 ^ v3);
-            v8 = v8 + v12;
-            v9 = v9 + v13;
-            v10 = v10 + v14;
-            v11 = v11 + v15;
-            v4 = Rot7(v4 ^ v8);
-            v5 = Rot7(v5 ^ v9);
-            v6 = Rot7(v6 ^ v10);
-            v7 = Rot7(v7 ^ v11);
-            v0 = v0 + v5 + m4;
-            v1 = v1 + v6 + m11;
-            v2 = v2 + v7 + m5;
-            v3 = v3 + v4 + m1;
-            v15 = Rot16(v15 ^ v0);
-            v12 = Rot16(v12 ^ v1);
-            v13 = Rot16(v13 ^ v2);
-            v14 = Rot16(v14 ^ v3);
-            v10 = v10 + v15;
-            v11 = v11 + v12;
-            v8 = v8 + v13;
-            v9 = v9 + v14;
-            v5 = Rot12(v5 ^ v10);
-            v6 = Rot12(v6 ^ v11);
-            v7 = Rot12(v7 ^ v8);
-            v4 = Rot12(v4 ^ v9);
-            v0 = v0 + v5 + m0;
-            v1 = v1 + v6 + m2;
-            v2 = v2 + v7 + m8;
-            v3 = v3 + v4 + m6;
-            v15 = Rot8(v15 ^ v0);
-            v12 = Rot8(v12 ^ v1);
-            v13 = Rot8(v13 ^ v2);
-            v14 = Rot8(v14 ^ v3);
-            v10 = v10 + v15;
-            v11 = v11 + v12;
-            v8 = v8 + v13;
-            v9 = v9 + v14;
-            v5 = Rot7(v5 ^ v10);
-            v6 = Rot7(v6 ^ v11);
-            v7 = Rot7(v7 ^ v8);
-            v4 = Rot7(v4 ^ v9);
+            {
+                var a0 = v[0] + m[10] + v[4]; var a1 = v[1] + m[12] + v[5];
+                var d0 = Rot16(v[12] ^ a0); var d1 = Rot16(v[13] ^ a1);
+                var c0 = v[8] + d0; var c1 = v[9] + d1;
+                var b0 = Rot12(v[4] ^ c0); var b1 = Rot12(v[5] ^ c1);
+                a0 = a0 + m[7] + b0; a1 = a1 + m[9] + b1;
+                d0 = Rot8(d0 ^ a0); d1 = Rot8(d1 ^ a1);
+                c0 = c0 + d0; c1 = c1 + d1;
+                b0 = Rot7(b0 ^ c0); b1 = Rot7(b1 ^ c1);
+                v[0] = a0; v[4] = b0; v[8] = c0; v[12] = d0; v[1] = a1; v[5] = b1; v[9] = c1; v[13] = d1;
+            }
+            {
+                var a2 = v[2] + m[14] + v[6]; var a3 = v[3] + m[13] + v[7];
+                var d2 = Rot16(v[14] ^ a2); var d3 = Rot16(v[15] ^ a3);
+                var c2 = v[10] + d2; var c3 = v[11] + d3;
+                var b2 = Rot12(v[6] ^ c2); var b3 = Rot12(v[7] ^ c3);
+                a2 = a2 + m[3] + b2; a3 = a3 + m[15] + b3;
+                d2 = Rot8(d2 ^ a2); d3 = Rot8(d3 ^ a3);
+                c2 = c2 + d2; c3 = c3 + d3;
+                b2 = Rot7(b2 ^ c2); b3 = Rot7(b3 ^ c3);
+                v[2] = a2; v[6] = b2; v[10] = c2; v[14] = d2; v[3] = a3; v[7] = b3; v[11] = c3; v[15] = d3;
+            }
+            {
+                var a0 = v[0] + m[4] + v[5]; var a1 = v[1] + m[11] + v[6];
+                var d0 = Rot16(v[15] ^ a0); var d1 = Rot16(v[12] ^ a1);
+                var c0 = v[10] + d0; var c1 = v[11] + d1;
+                var b0 = Rot12(v[5] ^ c0); var b1 = Rot12(v[6] ^ c1);
+                a0 = a0 + m[0] + b0; a1 = a1 + m[2] + b1;
+                d0 = Rot8(d0 ^ a0); d1 = Rot8(d1 ^ a1);
+                c0 = c0 + d0; c1 = c1 + d1;
+                b0 = Rot7(b0 ^ c0); b1 = Rot7(b1 ^ c1);
+                v[0] = a0; v[5] = b0; v[10] = c0; v[15] = d0; v[1] = a1; v[6] = b1; v[11] = c1; v[12] = d1;
+            }
+            {
+                var a2 = v[2] + m[5] + v[7]; var a3 = v[3] + m[1] + v[4];
+                var d2 = Rot16(v[13] ^ a2); var d3 = Rot16(v[14] ^ a3);
+                var c2 = v[8] + d2; var c3 = v[9] + d3;
+                var b2 = Rot12(v[7] ^ c2); var b3 = Rot12(v[4] ^ c3);
+                a2 = a2 + m[8] + b2; a3 = a3 + m[6] + b3;
+                d2 = Rot8(d2 ^ a2); d3 = Rot8(d3 ^ a3);
+                c2 = c2 + d2; c3 = c3 + d3;
+                b2 = Rot7(b2 ^ c2); b3 = Rot7(b3 ^ c3);
+                v[2] = a2; v[7] = b2; v[8] = c2; v[13] = d2; v[3] = a3; v[4] = b3; v[9] = c3; v[14] = d3;
+            }
             // round 4
-            v0 = v0 + v4 + m12;
-            v1 = v1 + v5 + m9;
-            v2 = v2 + v6 + m15;
-            v3 = v3 + v7 + m14;
-            v12 = Rot16(v12 ^ v0);
-            v13 = Rot16(v13 ^ v1);
-            v14 = Rot16(v14 ^ v2);
-            v15 = Rot16(v15 ^ v3);
-            v8 = v8 + v12;
-            v9 = v9 + v13;
-            v10 = v10 + v14;
-            v11 = v11 + v15;
-            v4 = Rot12(v4 ^ v8);
-            v5 = Rot12(v5 ^ v9);
-            v6 = Rot12(v6 ^ v10);
-            v7 = Rot12(v7 ^ v11);
-            v0 = v0 + v4 + m13;
-            v1 = v1 + v5 + m11;
-            v2 = v2 + v6 + m10;
-            v3 = v3 + v7 + m8;
-            v12 = Rot8(v12 ^ v0);
-            v13 = Rot8(v13 ^ v1);
-            v14 = Rot8(v14 ^ v2);
-            v15 = Rot8(v15 ^ v3);
-            v8 = v8 + v12;
-            v9 = v9 + v13;
-            v10 = v10 + v14;
-            v11 = v11 + v15;
-            v4 = Rot7(v4 ^ v8);
-            v5 = Rot7(v5 ^ v9);
-            v6 = Rot7(v6 ^ v10);
-            v7 = Rot7(v7 ^ v11);
-            v0 = v0 + v5 + m7;
-            v1 = v1 + v6 + m5;
-            v2 = v2 + v7 + m0;
-            v3 = v3 + v4 + m6;
-            v15 = Rot16(v15 ^ v0);
-            v12 = Rot16(v12 ^ v1);
-            v13 = Rot16(v13 ^ v2);
-            v14 = Rot16(v14 ^ v3);
-            v10 = v10 + v15;
-            v11 = v11 + v12;
-            v8 = v8 + v13;
-            v9 = v9 + v14;
-            v5 = Rot12(v5 ^ v10);
-            v6 = Rot12(v6 ^ v11);
-            v7 = Rot12(v7 ^ v8);
-            v4 = Rot12(v4 ^ v9);
-            v0 = v0 + v5 + m2;
-            v1 = v1 + v6 + m3;
-            v2 = v2 + v7 + m1;
-            v3 = v3 + v4 + m4;
-            v15 = Rot8(v15 ^ v0);
-            v12 = Rot8(v12 ^ v1);
-            v13 = Rot8(v13 ^ v2);
-            v14 = Rot8(v14 ^ v3);
-            v10 = v10 + v15;
-            v11 = v11 + v12;
-            v8 = v8 + v13;
-            v9 = v9 + v14;
-            v5 = Rot7(v5 ^ v10);
-            v6 = Rot7(v6 ^ v11);
-            v7 = Rot7(v7 ^ v8);
-            v4 = Rot7(v4 ^ v9);
+            {
+                var a0 = v[0] + m[12] + v[4]; var a1 = v[1] + m[9] + v[5];
+                var d0 = Rot16(v[12] ^ a0); var d1 = Rot16(v[13] ^ a1);
+                var c0 = v[8] + d0; var c1 = v[9] + d1;
+                var b0 = Rot12(v[4] ^ c0); var b1 = Rot12(v[5] ^ c1);
+                a0 = a0 + m[13] + b0; a1 = a1 + m[11] + b1;
+                d0 = Rot8(d0 ^ a0); d1 = Rot8(d1 ^ a1);
+                c0 = c0 + d0; c1 = c1 + d1;
+                b0 = Rot7(b0 ^ c0); b1 = Rot7(b1 ^ c1);
+                v[0] = a0; v[4] = b0; v[8] = c0; v[12] = d0; v[1] = a1; v[5] = b1; v[9] = c1; v[13] = d1;
+            }
+            {
+                var a2 = v[2] + m[15] + v[6]; var a3 = v[3] + m[14] + v[7];
+                var d2 = Rot16(v[14] ^ a2); var d3 = Rot16(v[15] ^ a3);
+                var c2 = v[10] + d2; var c3 = v[11] + d3;
+                var b2 = Rot12(v[6] ^ c2); var b3 = Rot12(v[7] ^ c3);
+                a2 = a2 + m[10] + b2; a3 = a3 + m[8] + b3;
+                d2 = Rot8(d2 ^ a2); d3 = Rot8(d3 ^ a3);
+                c2 = c2 + d2; c3 = c3 + d3;
+                b2 = Rot7(b2 ^ c2); b3 = Rot7(b3 ^ c3);
+                v[2] = a2; v[6] = b2; v[10] = c2; v[14] = d2; v[3] = a3; v[7] = b3; v[11] = c3; v[15] = d3;
+            }
+            {
+                var a0 = v[0] + m[7] + v[5]; var a1 = v[1] + m[5] + v[6];
+                var d0 = Rot16(v[15] ^ a0); var d1 = Rot16(v[12] ^ a1);
+                var c0 = v[10] + d0; var c1 = v[11] + d1;
+                var b0 = Rot12(v[5] ^ c0); var b1 = Rot12(v[6] ^ c1);
+                a0 = a0 + m[2] + b0; a1 = a1 + m[3] + b1;
+                d0 = Rot8(d0 ^ a0); d1 = Rot8(d1 ^ a1);
+                c0 = c0 + d0; c1 = c1 + d1;
+                b0 = Rot7(b0 ^ c0); b1 = Rot7(b1 ^ c1);
+                v[0] = a0; v[5] = b0; v[10] = c0; v[15] = d0; v[1] = a1; v[6] = b1; v[11] = c1; v[12] = d1;
+            }
+            {
+                var a2 = v[2] + m[0] + v[7]; var a3 = v[3] + m[6] + v[4];
+                var d2 = Rot16(v[13] ^ a2); var d3 = Rot16(v[14] ^ a3);
+                var c2 = v[8] + d2; var c3 = v[9] + d3;
+                var b2 = Rot12(v[7] ^ c2); var b3 = Rot12(v[4] ^ c3);
+                a2 = a2 + m[1] + b2; a3 = a3 + m[4] + b3;
+                d2 = Rot8(d2 ^ a2); d3 = Rot8(d3 ^ a3);
+                c2 = c2 + d2; c3 = c3 + d3;
+                b2 = Rot7(b2 ^ c2); b3 = Rot7(b3 ^ c3);
+                v[2] = a2; v[7] = b2; v[8] = c2; v[13] = d2; v[3] = a3; v[4] = b3; v[9] = c3; v[14] = d3;
+            }
             // round 5
-            v0 = v0 + v4 + m9;
-            v1 = v1 + v5 + m11;
-            v2 = v2 + v6 + m8;
-            v3 = v3 + v7 + m15;
-            v12 = Rot16(v12 ^ v0);
-            v13 = Rot16(v13 ^ v1);
-            v14 = Rot16(v14 ^ v2);
-            v15 = Rot16(v15 ^ v3);
-            v8 = v8 + v12;
-            v9 = v9 + v13;
-            v10 = v10 + v14;
-            v11 = v11 + v15;
-            v4 = Rot12(v4 ^ v8);
-            v5 = Rot12(v5 ^ v9);
-            v6 = Rot12(v6 ^ v10);
-            v7 = Rot12(v7 ^ v11);
-            v0 = v0 + v4 + m14;
-            v1 = v1 + v5 + m5;
-            v2 = v2 + v6 + m12;
-            v3 = v3 + v7 + m1;
-            v12 = Rot8(v12 ^ v0);
-            v13 = Rot8(v13 ^ v1);
-            v14 = Rot8(v14 ^ v2);
-            v15 = Rot8(v15 ^ v3);
-            v8 = v8 + v12;
-            v9 = v9 + v13;
-            v10 = v10 + v14;
-            v11 = v11 + v15;
-            v4 = Rot7(v4 ^ v8);
-            v5 = Rot7(v5 ^ v9);
-            v6 = Rot7(v6 ^ v10);
-            v7 = Rot7(v7 ^ v11);
-            v0 = v0 + v5 + m13;
-            v1 = v1 + v6 + m0;
-            v2 = v2 + v7 + m2;
-            v3 = v3 + v4 + m4;
-            v15 = Rot16(v15 ^ v0);
-            v12 = Rot16(v12 ^ v1);
-            v13 = Rot16(v13 ^ v2);
-            v14 = Rot16(v14 ^ v3);
-            v10 = v10 + v15;
-            v11 = v11 + v12;
-            v8 = v8 + v13;
-            v9 = v9 + v14;
-            v5 = Rot12(v5 ^ v10);
-            v6 = Rot12(v6 ^ v11);
-            v7 = Rot12(v7 ^ v8);
-            v4 = Rot12(v4 ^ v9);
-            v0 = v0 + v5 + m3;
-            v1 = v1 + v6 + m10;
-            v2 = v2 + v7 + m6;
-            v3 = v3 + v4 + m7;
-            v15 = Rot8(v15 ^ v0);
-            v12 = Rot8(v12 ^ v1);
-            v13 = Rot8(v13 ^ v2);
-            v14 = Rot8(v14 ^ v3);
-            v10 = v10 + v15;
-            v11 = v11 + v12;
-            v8 = v8 + v13;
-            v9 = v9 + v14;
-            v5 = Rot7(v5 ^ v10);
-            v6 = Rot7(v6 ^ v11);
-            v7 = Rot7(v7 ^ v8);
-            v4 = Rot7(v4 ^ v9);
+            {
+                var a0 = v[0] + m[9] + v[4]; var a1 = v[1] + m[11] + v[5];
+                var d0 = Rot16(v[12] ^ a0); var d1 = Rot16(v[13] ^ a1);
+                var c0 = v[8] + d0; var c1 = v[9] + d1;
+                var b0 = Rot12(v[4] ^ c0); var b1 = Rot12(v[5] ^ c1);
+                a0 = a0 + m[14] + b0; a1 = a1 + m[5] + b1;
+                d0 = Rot8(d0 ^ a0); d1 = Rot8(d1 ^ a1);
+                c0 = c0 + d0; c1 = c1 + d1;
+                b0 = Rot7(b0 ^ c0); b1 = Rot7(b1 ^ c1);
+                v[0] = a0; v[4] = b0; v[8] = c0; v[12] = d0; v[1] = a1; v[5] = b1; v[9] = c1; v[13] = d1;
+            }
+            {
+                var a2 = v[2] + m[8] + v[6]; var a3 = v[3] + m[15] + v[7];
+                var d2 = Rot16(v[14] ^ a2); var d3 = Rot16(v[15] ^ a3);
+                var c2 = v[10] + d2; var c3 = v[11] + d3;
+                var b2 = Rot12(v[6] ^ c2); var b3 = Rot12(v[7] ^ c3);
+                a2 = a2 + m[12] + b2; a3 = a3 + m[1] + b3;
+                d2 = Rot8(d2 ^ a2); d3 = Rot8(d3 ^ a3);
+                c2 = c2 + d2; c3 = c3 + d3;
+                b2 = Rot7(b2 ^ c2); b3 = Rot7(b3 ^ c3);
+                v[2] = a2; v[6] = b2; v[10] = c2; v[14] = d2; v[3] = a3; v[7] = b3; v[11] = c3; v[15] = d3;
+            }
+            {
+                var a0 = v[0] + m[13] + v[5]; var a1 = v[1] + m[0] + v[6];
+                var d0 = Rot16(v[15] ^ a0); var d1 = Rot16(v[12] ^ a1);
+                var c0 = v[10] + d0; var c1 = v[11] + d1;
+                var b0 = Rot12(v[5] ^ c0); var b1 = Rot12(v[6] ^ c1);
+                a0 = a0 + m[3] + b0; a1 = a1 + m[10] + b1;
+                d0 = Rot8(d0 ^ a0); d1 = Rot8(d1 ^ a1);
+                c0 = c0 + d0; c1 = c1 + d1;
+                b0 = Rot7(b0 ^ c0); b1 = Rot7(b1 ^ c1);
+                v[0] = a0; v[5] = b0; v[10] = c0; v[15] = d0; v[1] = a1; v[6] = b1; v[11] = c1; v[12] = d1;
+            }
+            {
+                var a2 = v[2] + m[2] + v[7]; var a3 = v[3] + m[4] + v[4];
+                var d2 = Rot16(v[13] ^ a2); var d3 = Rot16(v[14] ^ a3);
+                var c2 = v[8] + d2; var c3 = v[9] + d3;
+                var b2 = Rot12(v[7] ^ c2); var b3 = Rot12(v[4] ^ c3);
+                a2 = a2 + m[6] + b2; a3 = a3 + m[7] + b3;
+                d2 = Rot8(d2 ^ a2); d3 = Rot8(d3 ^ a3);
+                c2 = c2 + d2; c3 = c3 + d3;
+                b2 = Rot7(b2 ^ c2); b3 = Rot7(b3 ^ c3);
+                v[2] = a2; v[7] = b2; v[8] = c2; v[13] = d2; v[3] = a3; v[4] = b3; v[9] = c3; v[14] = d3;
+            }
             // round 6
-            v0 = v0 + v4 + m11;
-            v1 = v1 + v5 + m5;
-            v2 = v2 + v6 + m1;
-            v3 = v3 + v7 + m8;
-            v12 = Rot16(v12 ^ v0);
-            v13 = Rot16(v13 ^ v1);
-            v14 = Rot16(v14 ^ v2);
-            v15 = Rot16(v15 ^ v3);
-            v8 = v8 + v12;
-            v9 = v9 + v13;
-            v10 = v10 + v14;
-            v11 = v11 + v15;
-            v4 = Rot12(v4 ^ v8);
-            v5 = Rot12(v5 ^ v9);
-            v6 = Rot12(v6 ^ v10);
-            v7 = Rot12(v7 ^ v11);
-            v0 = v0 + v4 + m15;
-            v1 = v1 + v5 + m0;
-            v2 = v2 + v6 + m9;
-            v3 = v3 + v7 + m6;
-            v12 = Rot8(v12 ^ v0);
-            v13 = Rot8(v13 ^ v1);
-            v14 = Rot8(v14 ^ v2);
-            v15 = Rot8(v15 ^ v3);
-            v8 = v8 + v12;
-            v9 = v9 + v13;
-            v10 = v10 + v14;
-            v11 = v11 + v15;
-            v4 = Rot7(v4 ^ v8);
-            v5 = Rot7(v5 ^ v9);
-            v6 = Rot7(v6 ^ v10);
-            v7 = Rot7(v7 ^ v11);
-            v0 = v0 + v5 + m14;
-            v1 = v1 + v6 + m2;
-            v2 = v2 + v7 + m3;
-            v3 = v3 + v4 + m7;
-            v15 = Rot16(v15 ^ v0);
-            v12 = Rot16(v12 ^ v1);
-            v13 = Rot16(v13 ^ v2);
-            v14 = Rot16(v14 ^ v3);
-            v10 = v10 + v15;
-            v11 = v11 + v12;
-            v8 = v8 + v13;
-            v9 = v9 + v14;
-            v5 = Rot12(v5 ^ v10);
-            v6 = Rot12(v6 ^ v11);
-            v7 = Rot12(v7 ^ v8);
-            v4 = Rot12(v4 ^ v9);
-            v0 = v0 + v5 + m10;
-            v1 = v1 + v6 + m12;
-            v2 = v2 + v7 + m4;
-            v3 = v3 + v4 + m13;
-            v15 = Rot8(v15 ^ v0);
-            v12 = Rot8(v12 ^ v1);
-            v13 = Rot8(v13 ^ v2);
-            v14 = Rot8(v14 ^ v3);
-            v10 = v10 + v15;
-            v11 = v11 + v12;
-            v8 = v8 + v13;
-            v9 = v9 + v14;
-            v5 = Rot7(v5 ^ v10);
-            v6 = Rot7(v6 ^ v11);
-            v7 = Rot7(v7 ^ v8);
-            v4 = Rot7(v4 ^ v9);
-            h0 = v0 ^ v8; h1 = v1 ^ v9; h2 = v2 ^ v10; h3 = v3 ^ v11;
-            h4 = v4 ^ v12; h5 = v5 ^ v13; h6 = v6 ^ v14; h7 = v7 ^ v15;
+            {
+                var a0 = v[0] + m[11] + v[4]; var a1 = v[1] + m[5] + v[5];
+                var d0 = Rot16(v[12] ^ a0); var d1 = Rot16(v[13] ^ a1);
+                var c0 = v[8] + d0; var c1 = v[9] + d1;
+                var b0 = Rot12(v[4] ^ c0); var b1 = Rot12(v[5] ^ c1);
+                a0 = a0 + m[15] + b0; a1 = a1 + m[0] + b1;
+                d0 = Rot8(d0 ^ a0); d1 = Rot8(d1 ^ a1);
+                c0 = c0 + d0; c1 = c1 + d1;
+                b0 = Rot7(b0 ^ c0); b1 = Rot7(b1 ^ c1);
+                v[0] = a0; v[4] = b0; v[8] = c0; v[12] = d0; v[1] = a1; v[5] = b1; v[9] = c1; v[13] = d1;
+            }
+            {
+                var a2 = v[2] + m[1] + v[6]; var a3 = v[3] + m[8] + v[7];
+                var d2 = Rot16(v[14] ^ a2); var d3 = Rot16(v[15] ^ a3);
+                var c2 = v[10] + d2; var c3 = v[11] + d3;
+                var b2 = Rot12(v[6] ^ c2); var b3 = Rot12(v[7] ^ c3);
+                a2 = a2 + m[9] + b2; a3 = a3 + m[6] + b3;
+                d2 = Rot8(d2 ^ a2); d3 = Rot8(d3 ^ a3);
+                c2 = c2 + d2; c3 = c3 + d3;
+                b2 = Rot7(b2 ^ c2); b3 = Rot7(b3 ^ c3);
+                v[2] = a2; v[6] = b2; v[10] = c2; v[14] = d2; v[3] = a3; v[7] = b3; v[11] = c3; v[15] = d3;
+            }
+            {
+                var a0 = v[0] + m[14] + v[5]; var a1 = v[1] + m[2] + v[6];
+                var d0 = Rot16(v[15] ^ a0); var d1 = Rot16(v[12] ^ a1);
+                var c0 = v[10] + d0; var c1 = v[11] + d1;
+                var b0 = Rot12(v[5] ^ c0); var b1 = Rot12(v[6] ^ c1);
+                a0 = a0 + m[10] + b0; a1 = a1 + m[12] + b1;
+                d0 = Rot8(d0 ^ a0); d1 = Rot8(d1 ^ a1);
+                c0 = c0 + d0; c1 = c1 + d1;
+                b0 = Rot7(b0 ^ c0); b1 = Rot7(b1 ^ c1);
+                v[0] = a0; v[5] = b0; v[10] = c0; v[15] = d0; v[1] = a1; v[6] = b1; v[11] = c1; v[12] = d1;
+            }
+            {
+                var a2 = v[2] + m[3] + v[7]; var a3 = v[3] + m[7] + v[4];
+                var d2 = Rot16(v[13] ^ a2); var d3 = Rot16(v[14] ^ a3);
+                var c2 = v[8] + d2; var c3 = v[9] + d3;
+                var b2 = Rot12(v[7] ^ c2); var b3 = Rot12(v[4] ^ c3);
+                a2 = a2 + m[4] + b2; a3 = a3 + m[13] + b3;
+                d2 = Rot8(d2 ^ a2); d3 = Rot8(d3 ^ a3);
+                c2 = c2 + d2; c3 = c3 + d3;
+                b2 = Rot7(b2 ^ c2); b3 = Rot7(b3 ^ c3);
+                v[2] = a2; v[7] = b2; v[8] = c2; v[13] = d2; v[3] = a3; v[4] = b3; v[9] = c3; v[14] = d3;
+            }
+            for (int i = 0; i < 8; i++)
+                h[i] = v[i] ^ v[i + 8];
             blockFlags = flags;
         }
-        StoreTransposed(output, h0, h1, h2, h3, h4, h5, h6, h7);
+        StoreTransposed(output, h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]);
     }
 }

@@ -29,6 +29,28 @@ internal static unsafe partial class Lanes8
         return Vector256.ShiftRightLogical(x, 8) | Vector256.ShiftLeft(x, 24);
     }
 
+    /// <summary>The vpshufb masks for rotations by 16 and 8, stored where the kernel can use them as memory operands.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void InitRotationMasks(Vector256<uint>* masks)
+    {
+        masks[0] = Vector256.Create((byte)2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13,
+            2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13).AsUInt32();
+        masks[1] = Vector256.Create((byte)1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12,
+            1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12).AsUInt32();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<uint> Rot16(Vector256<uint> x, Vector256<uint>* masks) =>
+        Avx512F.VL.IsSupported ? Avx512F.VL.RotateRight(x, 16)
+        : Avx2.IsSupported ? Avx2.Shuffle(x.AsByte(), masks[0].AsByte()).AsUInt32()
+        : Rot16(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<uint> Rot8(Vector256<uint> x, Vector256<uint>* masks) =>
+        Avx512F.VL.IsSupported ? Avx512F.VL.RotateRight(x, 8)
+        : Avx2.IsSupported ? Avx2.Shuffle(x.AsByte(), masks[1].AsByte()).AsUInt32()
+        : Rot8(x);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<uint> Rot12(Vector256<uint> x) =>
         Avx512F.VL.IsSupported ? Avx512F.VL.RotateRight(x, 12) : Vector256.ShiftRightLogical(x, 12) | Vector256.ShiftLeft(x, 20);
@@ -82,32 +104,27 @@ internal static unsafe partial class Lanes8
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void LoadTransposed(byte* block, nint stride,
-        out Vector256<uint> m0, out Vector256<uint> m1, out Vector256<uint> m2, out Vector256<uint> m3,
-        out Vector256<uint> m4, out Vector256<uint> m5, out Vector256<uint> m6, out Vector256<uint> m7,
-        out Vector256<uint> m8, out Vector256<uint> m9, out Vector256<uint> m10, out Vector256<uint> m11,
-        out Vector256<uint> m12, out Vector256<uint> m13, out Vector256<uint> m14, out Vector256<uint> m15)
+    private static void LoadTransposed(byte* block, nint stride, Vector256<uint>* m)
     {
         if (Avx2.IsSupported && BitConverter.IsLittleEndian)
         {
-            m0 = Vector256.Load((uint*)block); m8 = Vector256.Load((uint*)(block + 32));
-            m1 = Vector256.Load((uint*)(block + stride)); m9 = Vector256.Load((uint*)(block + stride + 32));
-            m2 = Vector256.Load((uint*)(block + 2 * stride)); m10 = Vector256.Load((uint*)(block + 2 * stride + 32));
-            m3 = Vector256.Load((uint*)(block + 3 * stride)); m11 = Vector256.Load((uint*)(block + 3 * stride + 32));
-            m4 = Vector256.Load((uint*)(block + 4 * stride)); m12 = Vector256.Load((uint*)(block + 4 * stride + 32));
-            m5 = Vector256.Load((uint*)(block + 5 * stride)); m13 = Vector256.Load((uint*)(block + 5 * stride + 32));
-            m6 = Vector256.Load((uint*)(block + 6 * stride)); m14 = Vector256.Load((uint*)(block + 6 * stride + 32));
-            m7 = Vector256.Load((uint*)(block + 7 * stride)); m15 = Vector256.Load((uint*)(block + 7 * stride + 32));
+            var m0 = Vector256.Load((uint*)block); var m8 = Vector256.Load((uint*)(block + 32));
+            var m1 = Vector256.Load((uint*)(block + stride)); var m9 = Vector256.Load((uint*)(block + stride + 32));
+            var m2 = Vector256.Load((uint*)(block + 2 * stride)); var m10 = Vector256.Load((uint*)(block + 2 * stride + 32));
+            var m3 = Vector256.Load((uint*)(block + 3 * stride)); var m11 = Vector256.Load((uint*)(block + 3 * stride + 32));
+            var m4 = Vector256.Load((uint*)(block + 4 * stride)); var m12 = Vector256.Load((uint*)(block + 4 * stride + 32));
+            var m5 = Vector256.Load((uint*)(block + 5 * stride)); var m13 = Vector256.Load((uint*)(block + 5 * stride + 32));
+            var m6 = Vector256.Load((uint*)(block + 6 * stride)); var m14 = Vector256.Load((uint*)(block + 6 * stride + 32));
+            var m7 = Vector256.Load((uint*)(block + 7 * stride)); var m15 = Vector256.Load((uint*)(block + 7 * stride + 32));
             Transpose(ref m0, ref m1, ref m2, ref m3, ref m4, ref m5, ref m6, ref m7);
             Transpose(ref m8, ref m9, ref m10, ref m11, ref m12, ref m13, ref m14, ref m15);
+            m[0] = m0; m[1] = m1; m[2] = m2; m[3] = m3; m[4] = m4; m[5] = m5; m[6] = m6; m[7] = m7; m[8] = m8; m[9] = m9; m[10] = m10; m[11] = m11; m[12] = m12; m[13] = m13; m[14] = m14; m[15] = m15; 
             return;
         }
         uint* t = stackalloc uint[16 * 8];
         LaneScratch.Gather(block, stride, 8, t);
-        m0 = Vector256.Load(t); m1 = Vector256.Load(t + 8); m2 = Vector256.Load(t + 16); m3 = Vector256.Load(t + 24);
-        m4 = Vector256.Load(t + 32); m5 = Vector256.Load(t + 40); m6 = Vector256.Load(t + 48); m7 = Vector256.Load(t + 56);
-        m8 = Vector256.Load(t + 64); m9 = Vector256.Load(t + 72); m10 = Vector256.Load(t + 80); m11 = Vector256.Load(t + 88);
-        m12 = Vector256.Load(t + 96); m13 = Vector256.Load(t + 104); m14 = Vector256.Load(t + 112); m15 = Vector256.Load(t + 120);
+        for (int k = 0; k < 16; k++)
+            m[k] = Vector256.Load(t + k * 8);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
