@@ -52,33 +52,39 @@ internal static class BenchBaoCommand
             var mibStart = tree.Chunks.Value / 3 + 5;
             var oneMib = ResponseWalk.EncodedLength(tree, ChunkRanges.Range(mibStart, mibStart + 1024));
             double hashAll = 0, hashOne = 0, ob = 0, enc = 0, dec = 0;
+            var ratios = new List<double[]>();
             PreOrderOutboard? outboard = null;
             var encodedLength = 0L;
             for (var r = 0; r < repeat; r++)
             {
-                hashAll = Math.Max(hashAll, Measure(size, () => Check(Hasher.Hash(data, 0), rootHash)));
-                hashOne = Math.Max(hashOne, Measure(size, () => Check(Hasher.Hash(data, 1), rootHash)));
-                ob = Math.Max(ob, Measure(size, () => outboard = PreOrderOutboard.Create(data, bs)));
+                var all = Measure(size, () => Check(Hasher.Hash(data, 0), rootHash));
+                var one = Measure(size, () => Check(Hasher.Hash(data, 1), rootHash));
+                var o = Measure(size, () => outboard = PreOrderOutboard.Create(data, bs));
                 Check(outboard!.Root, rootHash);
-                enc = Math.Max(enc, Measure(size, () =>
+                var e = Measure(size, () =>
                 {
                     var stream = new MemoryStream(encoded, true);
                     using var encoder = new RangeEncoder(data, outboard, ChunkRanges.All);
                     encoder.WriteTo(stream);
                     encodedLength = stream.Position;
-                }));
-                dec = Math.Max(dec, Measure(size, () =>
+                });
+                var d = Measure(size, () =>
                 {
                     using var decoder = new ResponseDecoder(rootHash, tree, ChunkRanges.All, new MemoryStream(encoded, 0, (int)encodedLength, false));
                     decoder.DecodeInto(new MemoryStream(target, true));
-                }));
+                });
+                (hashAll, hashOne, ob, enc, dec) = (Math.Max(hashAll, all), Math.Max(hashOne, one), Math.Max(ob, o), Math.Max(enc, e), Math.Max(dec, d));
+                ratios.Add([o / all, e / one, d / one, d / all]);
             }
+            // Ratios per run (each operation next to its anchor in time), then the median across runs.
+            var median = Enumerable.Range(0, 4).Select(i => ratios.Select(x => x[i]).Order().ElementAt(ratios.Count / 2)).ToArray();
             if (!target.AsSpan().SequenceEqual(data))
                 throw new InvalidOperationException($"chunk log {k}: decoded data differs");
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{k,4} {bs.Bytes / 1024,4}K {Human(tree.OutboardSize),9} {100.0 * tree.OutboardSize / size,8:0.000}% {oneChunk,9} {oneMib,8} {100.0 * (oneMib - 1048576) / 1048576,8:0.00}% | {hashAll,8:0.00} {hashOne,6:0.00} {ob,9:0.00} {enc,7:0.00} {dec,7:0.00}      | {ob / hashAll,6:0.00} {enc / hashOne,6:0.00} {dec / hashOne,6:0.00} {dec / hashAll,6:0.00}"));
+                $"{k,4} {bs.Bytes / 1024,4}K {Human(tree.OutboardSize),9} {100.0 * tree.OutboardSize / size,8:0.000}% {oneChunk,9} {oneMib,8} {100.0 * (oneMib - 1048576) / 1048576,8:0.00}% | {hashAll,8:0.00} {hashOne,6:0.00} {ob,9:0.00} {enc,7:0.00} {dec,7:0.00}      | {median[0],6:0.00} {median[1],6:0.00} {median[2],6:0.00} {median[3],6:0.00}"));
         }
         output.WriteLine();
+        output.WriteLine("GB/s: best run; ratios: median over runs of the ratio within each run (operation and anchor measured back to back).");
         output.WriteLine("1-chunk B / 1MiB B: bytes on the wire (pairs + data, no size header) for one chunk / 1024 chunks in mid-blob.");
         output.WriteLine("ob/all: outboard creation vs hashing on all threads (both parallel); enc/1: encode (one thread) vs one-thread hashing;");
         output.WriteLine("dec/1, dec/all: verified decode into a buffer (leaves verified in parallel batches) vs one-thread / all-thread hashing.");
