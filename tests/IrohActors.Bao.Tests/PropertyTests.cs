@@ -192,6 +192,15 @@ public class PropertyTests
             var fromFile = new MemoryStream();
             encoder.WriteTo(fromFile);
             Assert.Equal(Encode(data, expected, ChunkRanges.Range(7, 300)), fromFile.ToArray());
+            // The outboard itself in a file, read through a handle; valid ranges straight from the files.
+            File.WriteAllBytes(path + ".obao4", expected.Data!);
+            using (var obHandle = File.OpenHandle(path + ".obao4"))
+            {
+                var onDisk = PreOrderOutboard.FromFile(expected.Tree, expected.Root, obHandle, 0, path + ".obao4");
+                Assert.Equal(Encode(data, expected, ChunkRanges.All), Encode(data, onDisk, ChunkRanges.All));
+                Assert.Equal(ChunkRanges.Range(0, ChunkNum.Chunks((ulong)data.Length).Value), ValidRanges.Compute(handle, onDisk));
+            }
+            File.Delete(path + ".obao4");
         }
         finally
         {
