@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
 """Generates the unrolled BLAKE3 round code (scalar and 4/8/16-lane) into ../Internal/*.g.cs.
 
-Why generated: 7 rounds x 8 G functions, straight-line over plain locals, is what lets the JIT keep
-all 16 state words and 16 message words in registers. The message schedule is the fixed BLAKE3
-permutation applied round after round (computed here, not typed in).
+Why generated: 7 rounds x 8 G functions as straight-line code over plain locals is what lets the JIT
+allocate registers well. Two register plans:
+- 16 lanes (AVX-512, 32 registers): the 16 state words in registers, message words as memory operands.
+- 4 and 8 lanes (SSE/AVX2, 16 registers): the native AVX2 assembly's plan, 15 state words in registers
+  and v8 in memory, so at most 16 values are ever live. (Letting the JIT spill freely, or keeping the
+  whole state in memory, measured about half the speed: see docs/blake3.md.)
+The message schedule is the fixed BLAKE3 permutation applied round after round (computed here).
 Run: python3 gen_kernels.py   (from this folder)
 """
 import os
@@ -125,159 +129,6 @@ internal static unsafe partial class {cls}
 """
 
 
-def half_round_mem(quads, mx, my, indent, group):
-    """G functions over a state kept in memory (v[i]), `group` of them interleaved: each G loads its four
-    words, runs in registers and stores them back. With only 16 vector registers (AVX2/SSE) this keeps
-    every live value in a register and lets the JIT fold message loads into the adds."""
-    lines = []
-    for g0 in range(0, 4, group):
-        qs = list(range(g0, g0 + group))
-        lines.append(indent + "{")
-        ind = indent + "    "
-        def step(fn):
-            lines.append(ind + " ".join(fn(q, *quads[q]) for q in qs))
-        step(lambda q, a, b, c, d: f"var a{q} = v[{a}] + m[{mx[q]}] + v[{b}];")
-        step(lambda q, a, b, c, d: f"var d{q} = Rot16(v[{d}] ^ a{q});")
-        step(lambda q, a, b, c, d: f"var c{q} = v[{c}] + d{q};")
-        step(lambda q, a, b, c, d: f"var b{q} = Rot12(v[{b}] ^ c{q});")
-        step(lambda q, a, b, c, d: f"a{q} = a{q} + m[{my[q]}] + b{q};")
-        step(lambda q, a, b, c, d: f"d{q} = Rot8(d{q} ^ a{q});")
-        step(lambda q, a, b, c, d: f"c{q} = c{q} + d{q};")
-        step(lambda q, a, b, c, d: f"b{q} = Rot7(b{q} ^ c{q});")
-        step(lambda q, a, b, c, d: f"v[{a}] = a{q}; v[{b}] = b{q}; v[{c}] = c{q}; v[{d}] = d{q};")
-        lines.append(indent + "}")
-    return lines
-
-
-def rounds_mem(indent, group):
-    lines = []
-    for r, s in enumerate(schedule()):
-        lines.append(f"{indent}// round {r}")
-        lines += half_round_mem(COLS, [s[0], s[2], s[4], s[6]], [s[1], s[3], s[5], s[7]], indent, group)
-        lines += half_round_mem(DIAG, [s[8], s[10], s[12], s[14]], [s[9], s[11], s[13], s[15]], indent, group)
-    return "\n".join(lines)
-
-
-def lanes_mem(cls, vec, width, group):
-    create = vec.split("<")[0] + ".Create"
-    body = rounds_mem("            ", group)
-    return HEADER + f"""using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
-
-namespace IrohActors.Blake3.Internal;
-
-internal static unsafe partial class {cls}
-{{
-    /// <summary>
-    /// Hashes {width} inputs at once, lane j holding input j (word-sliced "hash_many"): each input is
-    /// <paramref name="blocks"/> 64-byte blocks, input j starts at <c>input + j * stride</c>; writes
-    /// {width} chaining values (32 bytes each) to <paramref name="output"/>. The state lives in a stack
-    /// buffer and {group} G functions run interleaved in registers (see gen_kernels.py).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Hash(byte* input, nint stride, int blocks, uint* key, ulong counter, bool incrementCounter,
-        uint flags, uint flagsStart, uint flagsEnd, byte* output)
-    {{
-        // One 64-byte-aligned scratch area: a vector split across cache lines defeats store forwarding.
-        byte* scratch = stackalloc byte[40 * sizeof({vec}) + 64];
-        {vec}* m = ({vec}*)(((nint)scratch + 63) & ~(nint)63);
-        {vec}* v = m + 16;
-        {vec}* h = m + 32;
-        for (int i = 0; i < 8; i++)
-            h[i] = {create}(key[i]);
-        CounterVectors(counter, incrementCounter, out {vec} counterLow, out {vec} counterHigh);
-        uint blockFlags = flags | flagsStart;
-        for (int b = 0; b < blocks; b++)
-        {{
-            if (b == blocks - 1)
-                blockFlags |= flagsEnd;
-            LoadTransposed(input + b * Blake3Constants.BlockLen, stride, m);
-            v[0] = h[0]; v[1] = h[1]; v[2] = h[2]; v[3] = h[3]; v[4] = h[4]; v[5] = h[5]; v[6] = h[6]; v[7] = h[7];
-            v[8] = {create}(Blake3Constants.IV0); v[9] = {create}(Blake3Constants.IV1);
-            v[10] = {create}(Blake3Constants.IV2); v[11] = {create}(Blake3Constants.IV3);
-            v[12] = counterLow; v[13] = counterHigh;
-            v[14] = {create}((uint)Blake3Constants.BlockLen); v[15] = {create}(blockFlags);
-{body}
-            for (int i = 0; i < 8; i++)
-                h[i] = v[i] ^ v[i + 8];
-            blockFlags = flags;
-        }}
-        StoreTransposed(output, h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]);
-    }}
-}}
-"""
-
-
-def half_round_reg(quads, mx, my, indent, group):
-    """G functions over register locals v0..v15, `group` of them interleaved step by step."""
-    lines = []
-    for g0 in range(0, 4, group):
-        qs = list(range(g0, g0 + group))
-        def step(fn):
-            lines.append(indent + " ".join(fn(*quads[q], q) for q in qs))
-        step(lambda a, b, c, d, q: f"v{a} = v{a} + m[{mx[q]}] + v{b};")
-        step(lambda a, b, c, d, q: f"v{d} = Rot16(v{d} ^ v{a});")
-        step(lambda a, b, c, d, q: f"v{c} = v{c} + v{d};")
-        step(lambda a, b, c, d, q: f"v{b} = Rot12(v{b} ^ v{c});")
-        step(lambda a, b, c, d, q: f"v{a} = v{a} + m[{my[q]}] + v{b};")
-        step(lambda a, b, c, d, q: f"v{d} = Rot8(v{d} ^ v{a});")
-        step(lambda a, b, c, d, q: f"v{c} = v{c} + v{d};")
-        step(lambda a, b, c, d, q: f"v{b} = Rot7(v{b} ^ v{c});")
-    return lines
-
-
-def lanes_reg(cls, vec, width, group):
-    create = vec.split("<")[0] + ".Create"
-    lines = []
-    for r, s in enumerate(schedule()):
-        lines.append(f"            // round {r}")
-        lines += half_round_reg(COLS, [s[0], s[2], s[4], s[6]], [s[1], s[3], s[5], s[7]], "            ", group)
-        lines += half_round_reg(DIAG, [s[8], s[10], s[12], s[14]], [s[9], s[11], s[13], s[15]], "            ", group)
-    body = "\n".join(lines)
-    return HEADER + f"""using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
-
-namespace IrohActors.Blake3.Internal;
-
-internal static unsafe partial class {cls}
-{{
-    /// <summary>
-    /// Hashes {width} inputs at once, lane j holding input j (word-sliced "hash_many"): each input is
-    /// <paramref name="blocks"/> 64-byte blocks, input j starts at <c>input + j * stride</c>; writes
-    /// {width} chaining values (32 bytes each) to <paramref name="output"/>. State in registers, message
-    /// words as memory operands, {group} G functions interleaved (see gen_kernels.py).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Hash(byte* input, nint stride, int blocks, uint* key, ulong counter, bool incrementCounter,
-        uint flags, uint flagsStart, uint flagsEnd, byte* output)
-    {{
-        byte* scratch = stackalloc byte[16 * sizeof({vec}) + 64];
-        {vec}* m = ({vec}*)(((nint)scratch + 63) & ~(nint)63);
-        {vec} h0 = {create}(key[0]), h1 = {create}(key[1]), h2 = {create}(key[2]), h3 = {create}(key[3]);
-        {vec} h4 = {create}(key[4]), h5 = {create}(key[5]), h6 = {create}(key[6]), h7 = {create}(key[7]);
-        CounterVectors(counter, incrementCounter, out {vec} counterLow, out {vec} counterHigh);
-        uint blockFlags = flags | flagsStart;
-        for (int b = 0; b < blocks; b++)
-        {{
-            if (b == blocks - 1)
-                blockFlags |= flagsEnd;
-            LoadTransposed(input + b * Blake3Constants.BlockLen, stride, m);
-            {vec} v0 = h0, v1 = h1, v2 = h2, v3 = h3, v4 = h4, v5 = h5, v6 = h6, v7 = h7;
-            {vec} v8 = {create}(Blake3Constants.IV0), v9 = {create}(Blake3Constants.IV1);
-            {vec} v10 = {create}(Blake3Constants.IV2), v11 = {create}(Blake3Constants.IV3);
-            {vec} v12 = counterLow, v13 = counterHigh;
-            {vec} v14 = {create}((uint)Blake3Constants.BlockLen), v15 = {create}(blockFlags);
-{body}
-            h0 = v0 ^ v8; h1 = v1 ^ v9; h2 = v2 ^ v10; h3 = v3 ^ v11;
-            h4 = v4 ^ v12; h5 = v5 ^ v13; h6 = v6 ^ v14; h7 = v7 ^ v15;
-            blockFlags = flags;
-        }}
-        StoreTransposed(output, h0, h1, h2, h3, h4, h5, h6, h7);
-    }}
-}}
-"""
-
-
 def half_round_asm(quads, mx, my, spilled, indent):
     """Four G functions step by step with 15 state words in registers and `spilled` (v8) in memory,
     as in BLAKE3's hand-written AVX2 assembly: at every point at most 16 vector values are live, so
@@ -364,17 +215,10 @@ internal static unsafe partial class {cls}
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     out = os.path.join(here, "..", "Internal")
-    import sys
-    style8 = sys.argv[1] if len(sys.argv) > 1 else "mem2"
-    def pick(cls, vec, width, style):
-        if style == "asm":
-            return lanes_asm(cls, vec, width)
-        kind, group = style[:-1], int(style[-1])
-        return lanes_mem(cls, vec, width, group) if kind == "mem" else lanes_reg(cls, vec, width, group)
     files = {
         "Portable.Rounds.g.cs": scalar(),
-        "Lanes4.Hash.g.cs": lanes_mem("Lanes4", "Vector128<uint>", 4, 2),
-        "Lanes8.Hash.g.cs": pick("Lanes8", "Vector256<uint>", 8, style8),
+        "Lanes4.Hash.g.cs": lanes_asm("Lanes4", "Vector128<uint>", 4),
+        "Lanes8.Hash.g.cs": lanes_asm("Lanes8", "Vector256<uint>", 8),
         "Lanes16.Hash.g.cs": lanes("Lanes16", "Vector512<uint>", 16),
     }
     for name, text in files.items():

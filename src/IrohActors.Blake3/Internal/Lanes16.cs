@@ -99,6 +99,8 @@ internal static unsafe partial class Lanes16
     {
         if (Hardware)
         {
+            for (int j = 0; j < 16; j++)
+                Sse.Prefetch0(block + j * stride + 256);
             var m0 = Vector512.Load((uint*)block); var m1 = Vector512.Load((uint*)(block + stride));
             var m2 = Vector512.Load((uint*)(block + 2 * stride)); var m3 = Vector512.Load((uint*)(block + 3 * stride));
             var m4 = Vector512.Load((uint*)(block + 4 * stride)); var m5 = Vector512.Load((uint*)(block + 5 * stride));

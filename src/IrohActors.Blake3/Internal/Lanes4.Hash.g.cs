@@ -9,349 +9,213 @@ internal static unsafe partial class Lanes4
     /// <summary>
     /// Hashes 4 inputs at once, lane j holding input j (word-sliced "hash_many"): each input is
     /// <paramref name="blocks"/> 64-byte blocks, input j starts at <c>input + j * stride</c>; writes
-    /// 4 chaining values (32 bytes each) to <paramref name="output"/>. The state lives in a stack
-    /// buffer and 2 G functions run interleaved in registers (see gen_kernels.py).
+    /// 4 chaining values (32 bytes each) to <paramref name="output"/>. Register plan of the native
+    /// AVX2 assembly: 15 state words in registers, v8 in memory (see gen_kernels.py).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Hash(byte* input, nint stride, int blocks, uint* key, ulong counter, bool incrementCounter,
         uint flags, uint flagsStart, uint flagsEnd, byte* output)
     {
-        // One 64-byte-aligned scratch area: a vector split across cache lines defeats store forwarding.
-        byte* scratch = stackalloc byte[40 * sizeof(Vector128<uint>) + 64];
+        // 64-byte aligned: message (16), spilled v8 (1), counters (2), chaining value (8), rotation masks (2).
+        byte* scratch = stackalloc byte[29 * sizeof(Vector128<uint>) + 64];
         Vector128<uint>* m = (Vector128<uint>*)(((nint)scratch + 63) & ~(nint)63);
-        Vector128<uint>* v = m + 16;
-        Vector128<uint>* h = m + 32;
+        Vector128<uint>* spill = m + 16;
+        Vector128<uint>* counters = m + 17;
+        Vector128<uint>* h = m + 19;
+        Vector128<uint>* masks = m + 27;
+        InitRotationMasks(masks);
         for (int i = 0; i < 8; i++)
             h[i] = Vector128.Create(key[i]);
-        CounterVectors(counter, incrementCounter, out Vector128<uint> counterLow, out Vector128<uint> counterHigh);
+        CounterVectors(counter, incrementCounter, out counters[0], out counters[1]);
         uint blockFlags = flags | flagsStart;
         for (int b = 0; b < blocks; b++)
         {
             if (b == blocks - 1)
                 blockFlags |= flagsEnd;
             LoadTransposed(input + b * Blake3Constants.BlockLen, stride, m);
-            v[0] = h[0]; v[1] = h[1]; v[2] = h[2]; v[3] = h[3]; v[4] = h[4]; v[5] = h[5]; v[6] = h[6]; v[7] = h[7];
-            v[8] = Vector128.Create(Blake3Constants.IV0); v[9] = Vector128.Create(Blake3Constants.IV1);
-            v[10] = Vector128.Create(Blake3Constants.IV2); v[11] = Vector128.Create(Blake3Constants.IV3);
-            v[12] = counterLow; v[13] = counterHigh;
-            v[14] = Vector128.Create((uint)Blake3Constants.BlockLen); v[15] = Vector128.Create(blockFlags);
+            Vector128<uint> v0 = h[0], v1 = h[1], v2 = h[2], v3 = h[3], v4 = h[4], v5 = h[5], v6 = h[6], v7 = h[7];
+            spill[0] = Vector128.Create(Blake3Constants.IV0);
+            Vector128<uint> t8;
+            Vector128<uint> v9 = Vector128.Create(Blake3Constants.IV1), v10 = Vector128.Create(Blake3Constants.IV2), v11 = Vector128.Create(Blake3Constants.IV3);
+            Vector128<uint> v12 = counters[0], v13 = counters[1];
+            Vector128<uint> v14 = Vector128.Create((uint)Blake3Constants.BlockLen), v15 = Vector128.Create(blockFlags);
             // round 0
-            {
-                var a0 = v[0] + m[0] + v[4]; var a1 = v[1] + m[2] + v[5];
-                var d0 = Rot16(v[12] ^ a0); var d1 = Rot16(v[13] ^ a1);
-                var c0 = v[8] + d0; var c1 = v[9] + d1;
-                var b0 = Rot12(v[4] ^ c0); var b1 = Rot12(v[5] ^ c1);
-                a0 = a0 + m[1] + b0; a1 = a1 + m[3] + b1;
-                d0 = Rot8(d0 ^ a0); d1 = Rot8(d1 ^ a1);
-                c0 = c0 + d0; c1 = c1 + d1;
-                b0 = Rot7(b0 ^ c0); b1 = Rot7(b1 ^ c1);
-                v[0] = a0; v[4] = b0; v[8] = c0; v[12] = d0; v[1] = a1; v[5] = b1; v[9] = c1; v[13] = d1;
-            }
-            {
-                var a2 = v[2] + m[4] + v[6]; var a3 = v[3] + m[6] + v[7];
-                var d2 = Rot16(v[14] ^ a2); var d3 = Rot16(v[15] ^ a3);
-                var c2 = v[10] + d2; var c3 = v[11] + d3;
-                var b2 = Rot12(v[6] ^ c2); var b3 = Rot12(v[7] ^ c3);
-                a2 = a2 + m[5] + b2; a3 = a3 + m[7] + b3;
-                d2 = Rot8(d2 ^ a2); d3 = Rot8(d3 ^ a3);
-                c2 = c2 + d2; c3 = c3 + d3;
-                b2 = Rot7(b2 ^ c2); b3 = Rot7(b3 ^ c3);
-                v[2] = a2; v[6] = b2; v[10] = c2; v[14] = d2; v[3] = a3; v[7] = b3; v[11] = c3; v[15] = d3;
-            }
-            {
-                var a0 = v[0] + m[8] + v[5]; var a1 = v[1] + m[10] + v[6];
-                var d0 = Rot16(v[15] ^ a0); var d1 = Rot16(v[12] ^ a1);
-                var c0 = v[10] + d0; var c1 = v[11] + d1;
-                var b0 = Rot12(v[5] ^ c0); var b1 = Rot12(v[6] ^ c1);
-                a0 = a0 + m[9] + b0; a1 = a1 + m[11] + b1;
-                d0 = Rot8(d0 ^ a0); d1 = Rot8(d1 ^ a1);
-                c0 = c0 + d0; c1 = c1 + d1;
-                b0 = Rot7(b0 ^ c0); b1 = Rot7(b1 ^ c1);
-                v[0] = a0; v[5] = b0; v[10] = c0; v[15] = d0; v[1] = a1; v[6] = b1; v[11] = c1; v[12] = d1;
-            }
-            {
-                var a2 = v[2] + m[12] + v[7]; var a3 = v[3] + m[14] + v[4];
-                var d2 = Rot16(v[13] ^ a2); var d3 = Rot16(v[14] ^ a3);
-                var c2 = v[8] + d2; var c3 = v[9] + d3;
-                var b2 = Rot12(v[7] ^ c2); var b3 = Rot12(v[4] ^ c3);
-                a2 = a2 + m[13] + b2; a3 = a3 + m[15] + b3;
-                d2 = Rot8(d2 ^ a2); d3 = Rot8(d3 ^ a3);
-                c2 = c2 + d2; c3 = c3 + d3;
-                b2 = Rot7(b2 ^ c2); b3 = Rot7(b3 ^ c3);
-                v[2] = a2; v[7] = b2; v[8] = c2; v[13] = d2; v[3] = a3; v[4] = b3; v[9] = c3; v[14] = d3;
-            }
+            v0 = v0 + m[0] + v4; v1 = v1 + m[2] + v5; v2 = v2 + m[4] + v6; v3 = v3 + m[6] + v7;
+            v12 = Rot16(v12 ^ v0, masks); v13 = Rot16(v13 ^ v1, masks); v14 = Rot16(v14 ^ v2, masks); v15 = Rot16(v15 ^ v3, masks);
+            t8 = spill[0] + v12; v9 = v9 + v13; v10 = v10 + v14; v11 = v11 + v15;
+            v4 ^= t8; v5 ^= v9; v6 ^= v10; v7 ^= v11;
+            spill[0] = t8;
+            v4 = Rot12(v4); v5 = Rot12(v5); v6 = Rot12(v6); v7 = Rot12(v7);
+            v0 = v0 + m[1] + v4; v1 = v1 + m[3] + v5; v2 = v2 + m[5] + v6; v3 = v3 + m[7] + v7;
+            v12 = Rot8(v12 ^ v0, masks); v13 = Rot8(v13 ^ v1, masks); v14 = Rot8(v14 ^ v2, masks); v15 = Rot8(v15 ^ v3, masks);
+            t8 = spill[0] + v12; v9 = v9 + v13; v10 = v10 + v14; v11 = v11 + v15;
+            v4 ^= t8; v5 ^= v9; v6 ^= v10; v7 ^= v11;
+            spill[0] = t8;
+            v4 = Rot7(v4); v5 = Rot7(v5); v6 = Rot7(v6); v7 = Rot7(v7);
+            v0 = v0 + m[8] + v5; v1 = v1 + m[10] + v6; v2 = v2 + m[12] + v7; v3 = v3 + m[14] + v4;
+            v15 = Rot16(v15 ^ v0, masks); v12 = Rot16(v12 ^ v1, masks); v13 = Rot16(v13 ^ v2, masks); v14 = Rot16(v14 ^ v3, masks);
+            v10 = v10 + v15; v11 = v11 + v12; t8 = spill[0] + v13; v9 = v9 + v14;
+            v5 ^= v10; v6 ^= v11; v7 ^= t8; v4 ^= v9;
+            spill[0] = t8;
+            v5 = Rot12(v5); v6 = Rot12(v6); v7 = Rot12(v7); v4 = Rot12(v4);
+            v0 = v0 + m[9] + v5; v1 = v1 + m[11] + v6; v2 = v2 + m[13] + v7; v3 = v3 + m[15] + v4;
+            v15 = Rot8(v15 ^ v0, masks); v12 = Rot8(v12 ^ v1, masks); v13 = Rot8(v13 ^ v2, masks); v14 = Rot8(v14 ^ v3, masks);
+            v10 = v10 + v15; v11 = v11 + v12; t8 = spill[0] + v13; v9 = v9 + v14;
+            v5 ^= v10; v6 ^= v11; v7 ^= t8; v4 ^= v9;
+            spill[0] = t8;
+            v5 = Rot7(v5); v6 = Rot7(v6); v7 = Rot7(v7); v4 = Rot7(v4);
             // round 1
-            {
-                var a0 = v[0] + m[2] + v[4]; var a1 = v[1] + m[3] + v[5];
-                var d0 = Rot16(v[12] ^ a0); var d1 = Rot16(v[13] ^ a1);
-                var c0 = v[8] + d0; var c1 = v[9] + d1;
-                var b0 = Rot12(v[4] ^ c0); var b1 = Rot12(v[5] ^ c1);
-                a0 = a0 + m[6] + b0; a1 = a1 + m[10] + b1;
-                d0 = Rot8(d0 ^ a0); d1 = Rot8(d1 ^ a1);
-                c0 = c0 + d0; c1 = c1 + d1;
-                b0 = Rot7(b0 ^ c0); b1 = Rot7(b1 ^ c1);
-                v[0] = a0; v[4] = b0; v[8] = c0; v[12] = d0; v[1] = a1; v[5] = b1; v[9] = c1; v[13] = d1;
-            }
-            {
-                var a2 = v[2] + m[7] + v[6]; var a3 = v[3] + m[4] + v[7];
-                var d2 = Rot16(v[14] ^ a2); var d3 = Rot16(v[15] ^ a3);
-                var c2 = v[10] + d2; var c3 = v[11] + d3;
-                var b2 = Rot12(v[6] ^ c2); var b3 = Rot12(v[7] ^ c3);
-                a2 = a2 + m[0] + b2; a3 = a3 + m[13] + b3;
-                d2 = Rot8(d2 ^ a2); d3 = Rot8(d3 ^ a3);
-                c2 = c2 + d2; c3 = c3 + d3;
-                b2 = Rot7(b2 ^ c2); b3 = Rot7(b3 ^ c3);
-                v[2] = a2; v[6] = b2; v[10] = c2; v[14] = d2; v[3] = a3; v[7] = b3; v[11] = c3; v[15] = d3;
-            }
-            {
-                var a0 = v[0] + m[1] + v[5]; var a1 = v[1] + m[12] + v[6];
-                var d0 = Rot16(v[15] ^ a0); var d1 = Rot16(v[12] ^ a1);
-                var c0 = v[10] + d0; var c1 = v[11] + d1;
-                var b0 = Rot12(v[5] ^ c0); var b1 = Rot12(v[6] ^ c1);
-                a0 = a0 + m[11] + b0; a1 = a1 + m[5] + b1;
-                d0 = Rot8(d0 ^ a0); d1 = Rot8(d1 ^ a1);
-                c0 = c0 + d0; c1 = c1 + d1;
-                b0 = Rot7(b0 ^ c0); b1 = Rot7(b1 ^ c1);
-                v[0] = a0; v[5] = b0; v[10] = c0; v[15] = d0; v[1] = a1; v[6] = b1; v[11] = c1; v[12] = d1;
-            }
-            {
-                var a2 = v[2] + m[9] + v[7]; var a3 = v[3] + m[15] + v[4];
-                var d2 = Rot16(v[13] ^ a2); var d3 = Rot16(v[14] ^ a3);
-                var c2 = v[8] + d2; var c3 = v[9] + d3;
-                var b2 = Rot12(v[7] ^ c2); var b3 = Rot12(v[4] ^ c3);
-                a2 = a2 + m[14] + b2; a3 = a3 + m[8] + b3;
-                d2 = Rot8(d2 ^ a2); d3 = Rot8(d3 ^ a3);
-                c2 = c2 + d2; c3 = c3 + d3;
-                b2 = Rot7(b2 ^ c2); b3 = Rot7(b3 ^ c3);
-                v[2] = a2; v[7] = b2; v[8] = c2; v[13] = d2; v[3] = a3; v[4] = b3; v[9] = c3; v[14] = d3;
-            }
+            v0 = v0 + m[2] + v4; v1 = v1 + m[3] + v5; v2 = v2 + m[7] + v6; v3 = v3 + m[4] + v7;
+            v12 = Rot16(v12 ^ v0, masks); v13 = Rot16(v13 ^ v1, masks); v14 = Rot16(v14 ^ v2, masks); v15 = Rot16(v15 ^ v3, masks);
+            t8 = spill[0] + v12; v9 = v9 + v13; v10 = v10 + v14; v11 = v11 + v15;
+            v4 ^= t8; v5 ^= v9; v6 ^= v10; v7 ^= v11;
+            spill[0] = t8;
+            v4 = Rot12(v4); v5 = Rot12(v5); v6 = Rot12(v6); v7 = Rot12(v7);
+            v0 = v0 + m[6] + v4; v1 = v1 + m[10] + v5; v2 = v2 + m[0] + v6; v3 = v3 + m[13] + v7;
+            v12 = Rot8(v12 ^ v0, masks); v13 = Rot8(v13 ^ v1, masks); v14 = Rot8(v14 ^ v2, masks); v15 = Rot8(v15 ^ v3, masks);
+            t8 = spill[0] + v12; v9 = v9 + v13; v10 = v10 + v14; v11 = v11 + v15;
+            v4 ^= t8; v5 ^= v9; v6 ^= v10; v7 ^= v11;
+            spill[0] = t8;
+            v4 = Rot7(v4); v5 = Rot7(v5); v6 = Rot7(v6); v7 = Rot7(v7);
+            v0 = v0 + m[1] + v5; v1 = v1 + m[12] + v6; v2 = v2 + m[9] + v7; v3 = v3 + m[15] + v4;
+            v15 = Rot16(v15 ^ v0, masks); v12 = Rot16(v12 ^ v1, masks); v13 = Rot16(v13 ^ v2, masks); v14 = Rot16(v14 ^ v3, masks);
+            v10 = v10 + v15; v11 = v11 + v12; t8 = spill[0] + v13; v9 = v9 + v14;
+            v5 ^= v10; v6 ^= v11; v7 ^= t8; v4 ^= v9;
+            spill[0] = t8;
+            v5 = Rot12(v5); v6 = Rot12(v6); v7 = Rot12(v7); v4 = Rot12(v4);
+            v0 = v0 + m[11] + v5; v1 = v1 + m[5] + v6; v2 = v2 + m[14] + v7; v3 = v3 + m[8] + v4;
+            v15 = Rot8(v15 ^ v0, masks); v12 = Rot8(v12 ^ v1, masks); v13 = Rot8(v13 ^ v2, masks); v14 = Rot8(v14 ^ v3, masks);
+            v10 = v10 + v15; v11 = v11 + v12; t8 = spill[0] + v13; v9 = v9 + v14;
+            v5 ^= v10; v6 ^= v11; v7 ^= t8; v4 ^= v9;
+            spill[0] = t8;
+            v5 = Rot7(v5); v6 = Rot7(v6); v7 = Rot7(v7); v4 = Rot7(v4);
             // round 2
-            {
-                var a0 = v[0] + m[3] + v[4]; var a1 = v[1] + m[10] + v[5];
-                var d0 = Rot16(v[12] ^ a0); var d1 = Rot16(v[13] ^ a1);
-                var c0 = v[8] + d0; var c1 = v[9] + d1;
-                var b0 = Rot12(v[4] ^ c0); var b1 = Rot12(v[5] ^ c1);
-                a0 = a0 + m[4] + b0; a1 = a1 + m[12] + b1;
-                d0 = Rot8(d0 ^ a0); d1 = Rot8(d1 ^ a1);
-                c0 = c0 + d0; c1 = c1 + d1;
-                b0 = Rot7(b0 ^ c0); b1 = Rot7(b1 ^ c1);
-                v[0] = a0; v[4] = b0; v[8] = c0; v[12] = d0; v[1] = a1; v[5] = b1; v[9] = c1; v[13] = d1;
-            }
-            {
-                var a2 = v[2] + m[13] + v[6]; var a3 = v[3] + m[7] + v[7];
-                var d2 = Rot16(v[14] ^ a2); var d3 = Rot16(v[15] ^ a3);
-                var c2 = v[10] + d2; var c3 = v[11] + d3;
-                var b2 = Rot12(v[6] ^ c2); var b3 = Rot12(v[7] ^ c3);
-                a2 = a2 + m[2] + b2; a3 = a3 + m[14] + b3;
-                d2 = Rot8(d2 ^ a2); d3 = Rot8(d3 ^ a3);
-                c2 = c2 + d2; c3 = c3 + d3;
-                b2 = Rot7(b2 ^ c2); b3 = Rot7(b3 ^ c3);
-                v[2] = a2; v[6] = b2; v[10] = c2; v[14] = d2; v[3] = a3; v[7] = b3; v[11] = c3; v[15] = d3;
-            }
-            {
-                var a0 = v[0] + m[6] + v[5]; var a1 = v[1] + m[9] + v[6];
-                var d0 = Rot16(v[15] ^ a0); var d1 = Rot16(v[12] ^ a1);
-                var c0 = v[10] + d0; var c1 = v[11] + d1;
-                var b0 = Rot12(v[5] ^ c0); var b1 = Rot12(v[6] ^ c1);
-                a0 = a0 + m[5] + b0; a1 = a1 + m[0] + b1;
-                d0 = Rot8(d0 ^ a0); d1 = Rot8(d1 ^ a1);
-                c0 = c0 + d0; c1 = c1 + d1;
-                b0 = Rot7(b0 ^ c0); b1 = Rot7(b1 ^ c1);
-                v[0] = a0; v[5] = b0; v[10] = c0; v[15] = d0; v[1] = a1; v[6] = b1; v[11] = c1; v[12] = d1;
-            }
-            {
-                var a2 = v[2] + m[11] + v[7]; var a3 = v[3] + m[8] + v[4];
-                var d2 = Rot16(v[13] ^ a2); var d3 = Rot16(v[14] ^ a3);
-                var c2 = v[8] + d2; var c3 = v[9] + d3;
-                var b2 = Rot12(v[7] ^ c2); var b3 = Rot12(v[4] ^ c3);
-                a2 = a2 + m[15] + b2; a3 = a3 + m[1] + b3;
-                d2 = Rot8(d2 ^ a2); d3 = Rot8(d3 ^ a3);
-                c2 = c2 + d2; c3 = c3 + d3;
-                b2 = Rot7(b2 ^ c2); b3 = Rot7(b3 ^ c3);
-                v[2] = a2; v[7] = b2; v[8] = c2; v[13] = d2; v[3] = a3; v[4] = b3; v[9] = c3; v[14] = d3;
-            }
+            v0 = v0 + m[3] + v4; v1 = v1 + m[10] + v5; v2 = v2 + m[13] + v6; v3 = v3 + m[7] + v7;
+            v12 = Rot16(v12 ^ v0, masks); v13 = Rot16(v13 ^ v1, masks); v14 = Rot16(v14 ^ v2, masks); v15 = Rot16(v15 ^ v3, masks);
+            t8 = spill[0] + v12; v9 = v9 + v13; v10 = v10 + v14; v11 = v11 + v15;
+            v4 ^= t8; v5 ^= v9; v6 ^= v10; v7 ^= v11;
+            spill[0] = t8;
+            v4 = Rot12(v4); v5 = Rot12(v5); v6 = Rot12(v6); v7 = Rot12(v7);
+            v0 = v0 + m[4] + v4; v1 = v1 + m[12] + v5; v2 = v2 + m[2] + v6; v3 = v3 + m[14] + v7;
+            v12 = Rot8(v12 ^ v0, masks); v13 = Rot8(v13 ^ v1, masks); v14 = Rot8(v14 ^ v2, masks); v15 = Rot8(v15 ^ v3, masks);
+            t8 = spill[0] + v12; v9 = v9 + v13; v10 = v10 + v14; v11 = v11 + v15;
+            v4 ^= t8; v5 ^= v9; v6 ^= v10; v7 ^= v11;
+            spill[0] = t8;
+            v4 = Rot7(v4); v5 = Rot7(v5); v6 = Rot7(v6); v7 = Rot7(v7);
+            v0 = v0 + m[6] + v5; v1 = v1 + m[9] + v6; v2 = v2 + m[11] + v7; v3 = v3 + m[8] + v4;
+            v15 = Rot16(v15 ^ v0, masks); v12 = Rot16(v12 ^ v1, masks); v13 = Rot16(v13 ^ v2, masks); v14 = Rot16(v14 ^ v3, masks);
+            v10 = v10 + v15; v11 = v11 + v12; t8 = spill[0] + v13; v9 = v9 + v14;
+            v5 ^= v10; v6 ^= v11; v7 ^= t8; v4 ^= v9;
+            spill[0] = t8;
+            v5 = Rot12(v5); v6 = Rot12(v6); v7 = Rot12(v7); v4 = Rot12(v4);
+            v0 = v0 + m[5] + v5; v1 = v1 + m[0] + v6; v2 = v2 + m[15] + v7; v3 = v3 + m[1] + v4;
+            v15 = Rot8(v15 ^ v0, masks); v12 = Rot8(v12 ^ v1, masks); v13 = Rot8(v13 ^ v2, masks); v14 = Rot8(v14 ^ v3, masks);
+            v10 = v10 + v15; v11 = v11 + v12; t8 = spill[0] + v13; v9 = v9 + v14;
+            v5 ^= v10; v6 ^= v11; v7 ^= t8; v4 ^= v9;
+            spill[0] = t8;
+            v5 = Rot7(v5); v6 = Rot7(v6); v7 = Rot7(v7); v4 = Rot7(v4);
             // round 3
-            {
-                var a0 = v[0] + m[10] + v[4]; var a1 = v[1] + m[12] + v[5];
-                var d0 = Rot16(v[12] ^ a0); var d1 = Rot16(v[13] ^ a1);
-                var c0 = v[8] + d0; var c1 = v[9] + d1;
-                var b0 = Rot12(v[4] ^ c0); var b1 = Rot12(v[5] ^ c1);
-                a0 = a0 + m[7] + b0; a1 = a1 + m[9] + b1;
-                d0 = Rot8(d0 ^ a0); d1 = Rot8(d1 ^ a1);
-                c0 = c0 + d0; c1 = c1 + d1;
-                b0 = Rot7(b0 ^ c0); b1 = Rot7(b1 ^ c1);
-                v[0] = a0; v[4] = b0; v[8] = c0; v[12] = d0; v[1] = a1; v[5] = b1; v[9] = c1; v[13] = d1;
-            }
-            {
-                var a2 = v[2] + m[14] + v[6]; var a3 = v[3] + m[13] + v[7];
-                var d2 = Rot16(v[14] ^ a2); var d3 = Rot16(v[15] ^ a3);
-                var c2 = v[10] + d2; var c3 = v[11] + d3;
-                var b2 = Rot12(v[6] ^ c2); var b3 = Rot12(v[7] ^ c3);
-                a2 = a2 + m[3] + b2; a3 = a3 + m[15] + b3;
-                d2 = Rot8(d2 ^ a2); d3 = Rot8(d3 ^ a3);
-                c2 = c2 + d2; c3 = c3 + d3;
-                b2 = Rot7(b2 ^ c2); b3 = Rot7(b3 ^ c3);
-                v[2] = a2; v[6] = b2; v[10] = c2; v[14] = d2; v[3] = a3; v[7] = b3; v[11] = c3; v[15] = d3;
-            }
-            {
-                var a0 = v[0] + m[4] + v[5]; var a1 = v[1] + m[11] + v[6];
-                var d0 = Rot16(v[15] ^ a0); var d1 = Rot16(v[12] ^ a1);
-                var c0 = v[10] + d0; var c1 = v[11] + d1;
-                var b0 = Rot12(v[5] ^ c0); var b1 = Rot12(v[6] ^ c1);
-                a0 = a0 + m[0] + b0; a1 = a1 + m[2] + b1;
-                d0 = Rot8(d0 ^ a0); d1 = Rot8(d1 ^ a1);
-                c0 = c0 + d0; c1 = c1 + d1;
-                b0 = Rot7(b0 ^ c0); b1 = Rot7(b1 ^ c1);
-                v[0] = a0; v[5] = b0; v[10] = c0; v[15] = d0; v[1] = a1; v[6] = b1; v[11] = c1; v[12] = d1;
-            }
-            {
-                var a2 = v[2] + m[5] + v[7]; var a3 = v[3] + m[1] + v[4];
-                var d2 = Rot16(v[13] ^ a2); var d3 = Rot16(v[14] ^ a3);
-                var c2 = v[8] + d2; var c3 = v[9] + d3;
-                var b2 = Rot12(v[7] ^ c2); var b3 = Rot12(v[4] ^ c3);
-                a2 = a2 + m[8] + b2; a3 = a3 + m[6] + b3;
-                d2 = Rot8(d2 ^ a2); d3 = Rot8(d3 ^ a3);
-                c2 = c2 + d2; c3 = c3 + d3;
-                b2 = Rot7(b2 ^ c2); b3 = Rot7(b3 ^ c3);
-                v[2] = a2; v[7] = b2; v[8] = c2; v[13] = d2; v[3] = a3; v[4] = b3; v[9] = c3; v[14] = d3;
-            }
+            v0 = v0 + m[10] + v4; v1 = v1 + m[12] + v5; v2 = v2 + m[14] + v6; v3 = v3 + m[13] + v7;
+            v12 = Rot16(v12 ^ v0, masks); v13 = Rot16(v13 ^ v1, masks); v14 = Rot16(v14 ^ v2, masks); v15 = Rot16(v15 ^ v3, masks);
+            t8 = spill[0] + v12; v9 = v9 + v13; v10 = v10 + v14; v11 = v11 + v15;
+            v4 ^= t8; v5 ^= v9; v6 ^= v10; v7 ^= v11;
+            spill[0] = t8;
+            v4 = Rot12(v4); v5 = Rot12(v5); v6 = Rot12(v6); v7 = Rot12(v7);
+            v0 = v0 + m[7] + v4; v1 = v1 + m[9] + v5; v2 = v2 + m[3] + v6; v3 = v3 + m[15] + v7;
+            v12 = Rot8(v12 ^ v0, masks); v13 = Rot8(v13 ^ v1, masks); v14 = Rot8(v14 ^ v2, masks); v15 = Rot8(v15 ^ v3, masks);
+            t8 = spill[0] + v12; v9 = v9 + v13; v10 = v10 + v14; v11 = v11 + v15;
+            v4 ^= t8; v5 ^= v9; v6 ^= v10; v7 ^= v11;
+            spill[0] = t8;
+            v4 = Rot7(v4); v5 = Rot7(v5); v6 = Rot7(v6); v7 = Rot7(v7);
+            v0 = v0 + m[4] + v5; v1 = v1 + m[11] + v6; v2 = v2 + m[5] + v7; v3 = v3 + m[1] + v4;
+            v15 = Rot16(v15 ^ v0, masks); v12 = Rot16(v12 ^ v1, masks); v13 = Rot16(v13 ^ v2, masks); v14 = Rot16(v14 ^ v3, masks);
+            v10 = v10 + v15; v11 = v11 + v12; t8 = spill[0] + v13; v9 = v9 + v14;
+            v5 ^= v10; v6 ^= v11; v7 ^= t8; v4 ^= v9;
+            spill[0] = t8;
+            v5 = Rot12(v5); v6 = Rot12(v6); v7 = Rot12(v7); v4 = Rot12(v4);
+            v0 = v0 + m[0] + v5; v1 = v1 + m[2] + v6; v2 = v2 + m[8] + v7; v3 = v3 + m[6] + v4;
+            v15 = Rot8(v15 ^ v0, masks); v12 = Rot8(v12 ^ v1, masks); v13 = Rot8(v13 ^ v2, masks); v14 = Rot8(v14 ^ v3, masks);
+            v10 = v10 + v15; v11 = v11 + v12; t8 = spill[0] + v13; v9 = v9 + v14;
+            v5 ^= v10; v6 ^= v11; v7 ^= t8; v4 ^= v9;
+            spill[0] = t8;
+            v5 = Rot7(v5); v6 = Rot7(v6); v7 = Rot7(v7); v4 = Rot7(v4);
             // round 4
-            {
-                var a0 = v[0] + m[12] + v[4]; var a1 = v[1] + m[9] + v[5];
-                var d0 = Rot16(v[12] ^ a0); var d1 = Rot16(v[13] ^ a1);
-                var c0 = v[8] + d0; var c1 = v[9] + d1;
-                var b0 = Rot12(v[4] ^ c0); var b1 = Rot12(v[5] ^ c1);
-                a0 = a0 + m[13] + b0; a1 = a1 + m[11] + b1;
-                d0 = Rot8(d0 ^ a0); d1 = Rot8(d1 ^ a1);
-                c0 = c0 + d0; c1 = c1 + d1;
-                b0 = Rot7(b0 ^ c0); b1 = Rot7(b1 ^ c1);
-                v[0] = a0; v[4] = b0; v[8] = c0; v[12] = d0; v[1] = a1; v[5] = b1; v[9] = c1; v[13] = d1;
-            }
-            {
-                var a2 = v[2] + m[15] + v[6]; var a3 = v[3] + m[14] + v[7];
-                var d2 = Rot16(v[14] ^ a2); var d3 = Rot16(v[15] ^ a3);
-                var c2 = v[10] + d2; var c3 = v[11] + d3;
-                var b2 = Rot12(v[6] ^ c2); var b3 = Rot12(v[7] ^ c3);
-                a2 = a2 + m[10] + b2; a3 = a3 + m[8] + b3;
-                d2 = Rot8(d2 ^ a2); d3 = Rot8(d3 ^ a3);
-                c2 = c2 + d2; c3 = c3 + d3;
-                b2 = Rot7(b2 ^ c2); b3 = Rot7(b3 ^ c3);
-                v[2] = a2; v[6] = b2; v[10] = c2; v[14] = d2; v[3] = a3; v[7] = b3; v[11] = c3; v[15] = d3;
-            }
-            {
-                var a0 = v[0] + m[7] + v[5]; var a1 = v[1] + m[5] + v[6];
-                var d0 = Rot16(v[15] ^ a0); var d1 = Rot16(v[12] ^ a1);
-                var c0 = v[10] + d0; var c1 = v[11] + d1;
-                var b0 = Rot12(v[5] ^ c0); var b1 = Rot12(v[6] ^ c1);
-                a0 = a0 + m[2] + b0; a1 = a1 + m[3] + b1;
-                d0 = Rot8(d0 ^ a0); d1 = Rot8(d1 ^ a1);
-                c0 = c0 + d0; c1 = c1 + d1;
-                b0 = Rot7(b0 ^ c0); b1 = Rot7(b1 ^ c1);
-                v[0] = a0; v[5] = b0; v[10] = c0; v[15] = d0; v[1] = a1; v[6] = b1; v[11] = c1; v[12] = d1;
-            }
-            {
-                var a2 = v[2] + m[0] + v[7]; var a3 = v[3] + m[6] + v[4];
-                var d2 = Rot16(v[13] ^ a2); var d3 = Rot16(v[14] ^ a3);
-                var c2 = v[8] + d2; var c3 = v[9] + d3;
-                var b2 = Rot12(v[7] ^ c2); var b3 = Rot12(v[4] ^ c3);
-                a2 = a2 + m[1] + b2; a3 = a3 + m[4] + b3;
-                d2 = Rot8(d2 ^ a2); d3 = Rot8(d3 ^ a3);
-                c2 = c2 + d2; c3 = c3 + d3;
-                b2 = Rot7(b2 ^ c2); b3 = Rot7(b3 ^ c3);
-                v[2] = a2; v[7] = b2; v[8] = c2; v[13] = d2; v[3] = a3; v[4] = b3; v[9] = c3; v[14] = d3;
-            }
+            v0 = v0 + m[12] + v4; v1 = v1 + m[9] + v5; v2 = v2 + m[15] + v6; v3 = v3 + m[14] + v7;
+            v12 = Rot16(v12 ^ v0, masks); v13 = Rot16(v13 ^ v1, masks); v14 = Rot16(v14 ^ v2, masks); v15 = Rot16(v15 ^ v3, masks);
+            t8 = spill[0] + v12; v9 = v9 + v13; v10 = v10 + v14; v11 = v11 + v15;
+            v4 ^= t8; v5 ^= v9; v6 ^= v10; v7 ^= v11;
+            spill[0] = t8;
+            v4 = Rot12(v4); v5 = Rot12(v5); v6 = Rot12(v6); v7 = Rot12(v7);
+            v0 = v0 + m[13] + v4; v1 = v1 + m[11] + v5; v2 = v2 + m[10] + v6; v3 = v3 + m[8] + v7;
+            v12 = Rot8(v12 ^ v0, masks); v13 = Rot8(v13 ^ v1, masks); v14 = Rot8(v14 ^ v2, masks); v15 = Rot8(v15 ^ v3, masks);
+            t8 = spill[0] + v12; v9 = v9 + v13; v10 = v10 + v14; v11 = v11 + v15;
+            v4 ^= t8; v5 ^= v9; v6 ^= v10; v7 ^= v11;
+            spill[0] = t8;
+            v4 = Rot7(v4); v5 = Rot7(v5); v6 = Rot7(v6); v7 = Rot7(v7);
+            v0 = v0 + m[7] + v5; v1 = v1 + m[5] + v6; v2 = v2 + m[0] + v7; v3 = v3 + m[6] + v4;
+            v15 = Rot16(v15 ^ v0, masks); v12 = Rot16(v12 ^ v1, masks); v13 = Rot16(v13 ^ v2, masks); v14 = Rot16(v14 ^ v3, masks);
+            v10 = v10 + v15; v11 = v11 + v12; t8 = spill[0] + v13; v9 = v9 + v14;
+            v5 ^= v10; v6 ^= v11; v7 ^= t8; v4 ^= v9;
+            spill[0] = t8;
+            v5 = Rot12(v5); v6 = Rot12(v6); v7 = Rot12(v7); v4 = Rot12(v4);
+            v0 = v0 + m[2] + v5; v1 = v1 + m[3] + v6; v2 = v2 + m[1] + v7; v3 = v3 + m[4] + v4;
+            v15 = Rot8(v15 ^ v0, masks); v12 = Rot8(v12 ^ v1, masks); v13 = Rot8(v13 ^ v2, masks); v14 = Rot8(v14 ^ v3, masks);
+            v10 = v10 + v15; v11 = v11 + v12; t8 = spill[0] + v13; v9 = v9 + v14;
+            v5 ^= v10; v6 ^= v11; v7 ^= t8; v4 ^= v9;
+            spill[0] = t8;
+            v5 = Rot7(v5); v6 = Rot7(v6); v7 = Rot7(v7); v4 = Rot7(v4);
             // round 5
-            {
-                var a0 = v[0] + m[9] + v[4]; var a1 = v[1] + m[11] + v[5];
-                var d0 = Rot16(v[12] ^ a0); var d1 = Rot16(v[13] ^ a1);
-                var c0 = v[8] + d0; var c1 = v[9] + d1;
-                var b0 = Rot12(v[4] ^ c0); var b1 = Rot12(v[5] ^ c1);
-                a0 = a0 + m[14] + b0; a1 = a1 + m[5] + b1;
-                d0 = Rot8(d0 ^ a0); d1 = Rot8(d1 ^ a1);
-                c0 = c0 + d0; c1 = c1 + d1;
-                b0 = Rot7(b0 ^ c0); b1 = Rot7(b1 ^ c1);
-                v[0] = a0; v[4] = b0; v[8] = c0; v[12] = d0; v[1] = a1; v[5] = b1; v[9] = c1; v[13] = d1;
-            }
-            {
-                var a2 = v[2] + m[8] + v[6]; var a3 = v[3] + m[15] + v[7];
-                var d2 = Rot16(v[14] ^ a2); var d3 = Rot16(v[15] ^ a3);
-                var c2 = v[10] + d2; var c3 = v[11] + d3;
-                var b2 = Rot12(v[6] ^ c2); var b3 = Rot12(v[7] ^ c3);
-                a2 = a2 + m[12] + b2; a3 = a3 + m[1] + b3;
-                d2 = Rot8(d2 ^ a2); d3 = Rot8(d3 ^ a3);
-                c2 = c2 + d2; c3 = c3 + d3;
-                b2 = Rot7(b2 ^ c2); b3 = Rot7(b3 ^ c3);
-                v[2] = a2; v[6] = b2; v[10] = c2; v[14] = d2; v[3] = a3; v[7] = b3; v[11] = c3; v[15] = d3;
-            }
-            {
-                var a0 = v[0] + m[13] + v[5]; var a1 = v[1] + m[0] + v[6];
-                var d0 = Rot16(v[15] ^ a0); var d1 = Rot16(v[12] ^ a1);
-                var c0 = v[10] + d0; var c1 = v[11] + d1;
-                var b0 = Rot12(v[5] ^ c0); var b1 = Rot12(v[6] ^ c1);
-                a0 = a0 + m[3] + b0; a1 = a1 + m[10] + b1;
-                d0 = Rot8(d0 ^ a0); d1 = Rot8(d1 ^ a1);
-                c0 = c0 + d0; c1 = c1 + d1;
-                b0 = Rot7(b0 ^ c0); b1 = Rot7(b1 ^ c1);
-                v[0] = a0; v[5] = b0; v[10] = c0; v[15] = d0; v[1] = a1; v[6] = b1; v[11] = c1; v[12] = d1;
-            }
-            {
-                var a2 = v[2] + m[2] + v[7]; var a3 = v[3] + m[4] + v[4];
-                var d2 = Rot16(v[13] ^ a2); var d3 = Rot16(v[14] ^ a3);
-                var c2 = v[8] + d2; var c3 = v[9] + d3;
-                var b2 = Rot12(v[7] ^ c2); var b3 = Rot12(v[4] ^ c3);
-                a2 = a2 + m[6] + b2; a3 = a3 + m[7] + b3;
-                d2 = Rot8(d2 ^ a2); d3 = Rot8(d3 ^ a3);
-                c2 = c2 + d2; c3 = c3 + d3;
-                b2 = Rot7(b2 ^ c2); b3 = Rot7(b3 ^ c3);
-                v[2] = a2; v[7] = b2; v[8] = c2; v[13] = d2; v[3] = a3; v[4] = b3; v[9] = c3; v[14] = d3;
-            }
+            v0 = v0 + m[9] + v4; v1 = v1 + m[11] + v5; v2 = v2 + m[8] + v6; v3 = v3 + m[15] + v7;
+            v12 = Rot16(v12 ^ v0, masks); v13 = Rot16(v13 ^ v1, masks); v14 = Rot16(v14 ^ v2, masks); v15 = Rot16(v15 ^ v3, masks);
+            t8 = spill[0] + v12; v9 = v9 + v13; v10 = v10 + v14; v11 = v11 + v15;
+            v4 ^= t8; v5 ^= v9; v6 ^= v10; v7 ^= v11;
+            spill[0] = t8;
+            v4 = Rot12(v4); v5 = Rot12(v5); v6 = Rot12(v6); v7 = Rot12(v7);
+            v0 = v0 + m[14] + v4; v1 = v1 + m[5] + v5; v2 = v2 + m[12] + v6; v3 = v3 + m[1] + v7;
+            v12 = Rot8(v12 ^ v0, masks); v13 = Rot8(v13 ^ v1, masks); v14 = Rot8(v14 ^ v2, masks); v15 = Rot8(v15 ^ v3, masks);
+            t8 = spill[0] + v12; v9 = v9 + v13; v10 = v10 + v14; v11 = v11 + v15;
+            v4 ^= t8; v5 ^= v9; v6 ^= v10; v7 ^= v11;
+            spill[0] = t8;
+            v4 = Rot7(v4); v5 = Rot7(v5); v6 = Rot7(v6); v7 = Rot7(v7);
+            v0 = v0 + m[13] + v5; v1 = v1 + m[0] + v6; v2 = v2 + m[2] + v7; v3 = v3 + m[4] + v4;
+            v15 = Rot16(v15 ^ v0, masks); v12 = Rot16(v12 ^ v1, masks); v13 = Rot16(v13 ^ v2, masks); v14 = Rot16(v14 ^ v3, masks);
+            v10 = v10 + v15; v11 = v11 + v12; t8 = spill[0] + v13; v9 = v9 + v14;
+            v5 ^= v10; v6 ^= v11; v7 ^= t8; v4 ^= v9;
+            spill[0] = t8;
+            v5 = Rot12(v5); v6 = Rot12(v6); v7 = Rot12(v7); v4 = Rot12(v4);
+            v0 = v0 + m[3] + v5; v1 = v1 + m[10] + v6; v2 = v2 + m[6] + v7; v3 = v3 + m[7] + v4;
+            v15 = Rot8(v15 ^ v0, masks); v12 = Rot8(v12 ^ v1, masks); v13 = Rot8(v13 ^ v2, masks); v14 = Rot8(v14 ^ v3, masks);
+            v10 = v10 + v15; v11 = v11 + v12; t8 = spill[0] + v13; v9 = v9 + v14;
+            v5 ^= v10; v6 ^= v11; v7 ^= t8; v4 ^= v9;
+            spill[0] = t8;
+            v5 = Rot7(v5); v6 = Rot7(v6); v7 = Rot7(v7); v4 = Rot7(v4);
             // round 6
-            {
-                var a0 = v[0] + m[11] + v[4]; var a1 = v[1] + m[5] + v[5];
-                var d0 = Rot16(v[12] ^ a0); var d1 = Rot16(v[13] ^ a1);
-                var c0 = v[8] + d0; var c1 = v[9] + d1;
-                var b0 = Rot12(v[4] ^ c0); var b1 = Rot12(v[5] ^ c1);
-                a0 = a0 + m[15] + b0; a1 = a1 + m[0] + b1;
-                d0 = Rot8(d0 ^ a0); d1 = Rot8(d1 ^ a1);
-                c0 = c0 + d0; c1 = c1 + d1;
-                b0 = Rot7(b0 ^ c0); b1 = Rot7(b1 ^ c1);
-                v[0] = a0; v[4] = b0; v[8] = c0; v[12] = d0; v[1] = a1; v[5] = b1; v[9] = c1; v[13] = d1;
-            }
-            {
-                var a2 = v[2] + m[1] + v[6]; var a3 = v[3] + m[8] + v[7];
-                var d2 = Rot16(v[14] ^ a2); var d3 = Rot16(v[15] ^ a3);
-                var c2 = v[10] + d2; var c3 = v[11] + d3;
-                var b2 = Rot12(v[6] ^ c2); var b3 = Rot12(v[7] ^ c3);
-                a2 = a2 + m[9] + b2; a3 = a3 + m[6] + b3;
-                d2 = Rot8(d2 ^ a2); d3 = Rot8(d3 ^ a3);
-                c2 = c2 + d2; c3 = c3 + d3;
-                b2 = Rot7(b2 ^ c2); b3 = Rot7(b3 ^ c3);
-                v[2] = a2; v[6] = b2; v[10] = c2; v[14] = d2; v[3] = a3; v[7] = b3; v[11] = c3; v[15] = d3;
-            }
-            {
-                var a0 = v[0] + m[14] + v[5]; var a1 = v[1] + m[2] + v[6];
-                var d0 = Rot16(v[15] ^ a0); var d1 = Rot16(v[12] ^ a1);
-                var c0 = v[10] + d0; var c1 = v[11] + d1;
-                var b0 = Rot12(v[5] ^ c0); var b1 = Rot12(v[6] ^ c1);
-                a0 = a0 + m[10] + b0; a1 = a1 + m[12] + b1;
-                d0 = Rot8(d0 ^ a0); d1 = Rot8(d1 ^ a1);
-                c0 = c0 + d0; c1 = c1 + d1;
-                b0 = Rot7(b0 ^ c0); b1 = Rot7(b1 ^ c1);
-                v[0] = a0; v[5] = b0; v[10] = c0; v[15] = d0; v[1] = a1; v[6] = b1; v[11] = c1; v[12] = d1;
-            }
-            {
-                var a2 = v[2] + m[3] + v[7]; var a3 = v[3] + m[7] + v[4];
-                var d2 = Rot16(v[13] ^ a2); var d3 = Rot16(v[14] ^ a3);
-                var c2 = v[8] + d2; var c3 = v[9] + d3;
-                var b2 = Rot12(v[7] ^ c2); var b3 = Rot12(v[4] ^ c3);
-                a2 = a2 + m[4] + b2; a3 = a3 + m[13] + b3;
-                d2 = Rot8(d2 ^ a2); d3 = Rot8(d3 ^ a3);
-                c2 = c2 + d2; c3 = c3 + d3;
-                b2 = Rot7(b2 ^ c2); b3 = Rot7(b3 ^ c3);
-                v[2] = a2; v[7] = b2; v[8] = c2; v[13] = d2; v[3] = a3; v[4] = b3; v[9] = c3; v[14] = d3;
-            }
-            for (int i = 0; i < 8; i++)
-                h[i] = v[i] ^ v[i + 8];
+            v0 = v0 + m[11] + v4; v1 = v1 + m[5] + v5; v2 = v2 + m[1] + v6; v3 = v3 + m[8] + v7;
+            v12 = Rot16(v12 ^ v0, masks); v13 = Rot16(v13 ^ v1, masks); v14 = Rot16(v14 ^ v2, masks); v15 = Rot16(v15 ^ v3, masks);
+            t8 = spill[0] + v12; v9 = v9 + v13; v10 = v10 + v14; v11 = v11 + v15;
+            v4 ^= t8; v5 ^= v9; v6 ^= v10; v7 ^= v11;
+            spill[0] = t8;
+            v4 = Rot12(v4); v5 = Rot12(v5); v6 = Rot12(v6); v7 = Rot12(v7);
+            v0 = v0 + m[15] + v4; v1 = v1 + m[0] + v5; v2 = v2 + m[9] + v6; v3 = v3 + m[6] + v7;
+            v12 = Rot8(v12 ^ v0, masks); v13 = Rot8(v13 ^ v1, masks); v14 = Rot8(v14 ^ v2, masks); v15 = Rot8(v15 ^ v3, masks);
+            t8 = spill[0] + v12; v9 = v9 + v13; v10 = v10 + v14; v11 = v11 + v15;
+            v4 ^= t8; v5 ^= v9; v6 ^= v10; v7 ^= v11;
+            spill[0] = t8;
+            v4 = Rot7(v4); v5 = Rot7(v5); v6 = Rot7(v6); v7 = Rot7(v7);
+            v0 = v0 + m[14] + v5; v1 = v1 + m[2] + v6; v2 = v2 + m[3] + v7; v3 = v3 + m[7] + v4;
+            v15 = Rot16(v15 ^ v0, masks); v12 = Rot16(v12 ^ v1, masks); v13 = Rot16(v13 ^ v2, masks); v14 = Rot16(v14 ^ v3, masks);
+            v10 = v10 + v15; v11 = v11 + v12; t8 = spill[0] + v13; v9 = v9 + v14;
+            v5 ^= v10; v6 ^= v11; v7 ^= t8; v4 ^= v9;
+            spill[0] = t8;
+            v5 = Rot12(v5); v6 = Rot12(v6); v7 = Rot12(v7); v4 = Rot12(v4);
+            v0 = v0 + m[10] + v5; v1 = v1 + m[12] + v6; v2 = v2 + m[4] + v7; v3 = v3 + m[13] + v4;
+            v15 = Rot8(v15 ^ v0, masks); v12 = Rot8(v12 ^ v1, masks); v13 = Rot8(v13 ^ v2, masks); v14 = Rot8(v14 ^ v3, masks);
+            v10 = v10 + v15; v11 = v11 + v12; t8 = spill[0] + v13; v9 = v9 + v14;
+            v5 ^= v10; v6 ^= v11; v7 ^= t8; v4 ^= v9;
+            spill[0] = t8;
+            v5 = Rot7(v5); v6 = Rot7(v6); v7 = Rot7(v7); v4 = Rot7(v4);
+            h[0] = v0 ^ spill[0]; h[1] = v1 ^ v9; h[2] = v2 ^ v10; h[3] = v3 ^ v11;
+            h[4] = v4 ^ v12; h[5] = v5 ^ v13; h[6] = v6 ^ v14; h[7] = v7 ^ v15;
             blockFlags = flags;
         }
         StoreTransposed(output, h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]);

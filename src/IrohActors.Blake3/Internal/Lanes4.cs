@@ -27,6 +27,26 @@ internal static unsafe partial class Lanes4
         return Vector128.ShiftRightLogical(x, 8) | Vector128.ShiftLeft(x, 24);
     }
 
+    /// <summary>The pshufb masks for rotations by 16 and 8, stored where the kernel can use them as memory operands.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void InitRotationMasks(Vector128<uint>* masks)
+    {
+        masks[0] = Vector128.Create((byte)2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13).AsUInt32();
+        masks[1] = Vector128.Create((byte)1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12).AsUInt32();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<uint> Rot16(Vector128<uint> x, Vector128<uint>* masks) =>
+        Avx512F.VL.IsSupported ? Avx512F.VL.RotateRight(x, 16)
+        : Ssse3.IsSupported ? Ssse3.Shuffle(x.AsByte(), masks[0].AsByte()).AsUInt32()
+        : Rot16(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<uint> Rot8(Vector128<uint> x, Vector128<uint>* masks) =>
+        Avx512F.VL.IsSupported ? Avx512F.VL.RotateRight(x, 8)
+        : Ssse3.IsSupported ? Ssse3.Shuffle(x.AsByte(), masks[1].AsByte()).AsUInt32()
+        : Rot8(x);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<uint> Rot12(Vector128<uint> x) =>
         Avx512F.VL.IsSupported ? Avx512F.VL.RotateRight(x, 12) : Vector128.ShiftRightLogical(x, 12) | Vector128.ShiftLeft(x, 20);
