@@ -12,6 +12,8 @@ public static class Program
         var root = new RootCommand("IrohActors: content-addressed blobs, BLAKE3 verified streaming and an actor-based node.");
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(BaoCommand.Create());
+        foreach (var command in StoreCommands.Create())
+            root.Subcommands.Add(command);
         return root;
     }
 
