@@ -146,3 +146,22 @@ public sealed class StoreActorTests : TestKit
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }
+
+/// <summary>hocon/reference.conf states the store's defaults.</summary>
+public sealed class StoreConfigTests
+{
+    [Fact]
+    public void The_reference_configuration_states_the_store_defaults()
+    {
+        var fromReference = StoreOptions.FromConfig(IrohActors.Hocon.HoconConfig.LoadReference());
+        Assert.Equal(new StoreOptions(), fromReference);
+    }
+
+    [Fact]
+    public void Bad_values_name_their_key()
+    {
+        var config = IrohActors.Hocon.HoconConfig.ParseString("iroh.store.chunk-log = 40");
+        var e = Assert.Throws<ArgumentException>(() => StoreOptions.FromConfig(config));
+        Assert.Contains("iroh.store.chunk-log", e.Message);
+    }
+}

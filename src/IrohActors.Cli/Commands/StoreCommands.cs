@@ -22,10 +22,7 @@ internal static class StoreCommands
         DefaultValueFactory = _ => DefaultDataDir(),
     };
 
-    public static string DefaultDataDir() =>
-        Environment.GetEnvironmentVariable(DataDirVariable) is { Length: > 0 } dir
-            ? dir
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify), "iroh-actors");
+    public static string DefaultDataDir() => StoreOptions.DefaultDataDir();
 
     private static Command Add()
     {
