@@ -401,11 +401,26 @@ internal sealed partial class FileSystemBackend : IStorageBackend
 
     private string NewTempPath() => Path.Combine(TempDir, Guid.NewGuid().ToString("N") + ".temp");
 
-    private static void WriteDurably(string path, ReadOnlySpan<byte> bytes)
+    /// <summary>
+    /// Writes a temp file, fsyncs it and renames it over <paramref name="path"/>: a partial blob's file at that
+    /// path is never truncated in place, so its recorded ranges stay backed by data whatever moment a crash hits.
+    /// </summary>
+    private void WriteDurably(string path, ReadOnlySpan<byte> bytes)
     {
-        using var handle = File.OpenHandle(path, FileMode.Create, FileAccess.Write);
-        RandomAccess.Write(handle, bytes, 0);
-        RandomAccess.FlushToDisk(handle);
+        var temp = NewTempPath();
+        try
+        {
+            using (var handle = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write))
+            {
+                RandomAccess.Write(handle, bytes, 0);
+                RandomAccess.FlushToDisk(handle);
+            }
+            File.Move(temp, path, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
     }
 
     private static void SyncFile(string path)
