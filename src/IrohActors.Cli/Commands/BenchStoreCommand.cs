@@ -18,12 +18,14 @@ internal static class BenchStoreCommand
         var size = new Option<string>("--size") { Description = "size of the large file (e.g. 1GiB, 256MiB)", DefaultValueFactory = _ => "1GiB" };
         var reps = new Option<int>("--repeat") { Description = "rounds (the median is reported)", DefaultValueFactory = _ => 3 };
         var kernel = new Option<bool>("--kernel") { Description = "also import the Linux kernel tree (/usr/src/linux-source-6.1.tar.xz, extracted under the work dir)" };
+        var jobs = new Option<int>("--tree-jobs") { Description = "imports in flight during the tree import (they overlap fsyncs)", DefaultValueFactory = _ => 8 };
         var work = new Option<string>("--work-dir") { Description = "scratch directory (same file system as /tmp by default)", DefaultValueFactory = _ => Path.Combine(Path.GetTempPath(), $"store-bench-{Guid.NewGuid():N}") };
         var c = new Command("store", "Store import speed: 1 GiB in place / copying vs hashing and cp; kernel tree vs find | xargs b3sum.");
         c.Options.Add(size);
         c.Options.Add(reps);
         c.Options.Add(kernel);
         c.Options.Add(work);
+        c.Options.Add(jobs);
         c.SetAction(async (pr, ct) =>
         {
             var dir = pr.GetValue(work)!;
@@ -33,7 +35,7 @@ internal static class BenchStoreCommand
                 var output = pr.InvocationConfiguration.Output;
                 await LargeFile(dir, BenchBaoCommand.ParseSize(pr.GetValue(size)!), Math.Max(1, pr.GetValue(reps)), output, ct);
                 if (pr.GetValue(kernel))
-                    await KernelTree(dir, Math.Max(1, pr.GetValue(reps)), output, ct);
+                    await KernelTree(dir, Math.Max(1, pr.GetValue(reps)), Math.Max(1, pr.GetValue(jobs)), output, ct);
                 return 0;
             }
             finally
@@ -84,7 +86,7 @@ internal static class BenchStoreCommand
         Directory.Delete(storeDir, true);
     }
 
-    private static async Task KernelTree(string dir, int repeat, TextWriter output, CancellationToken ct)
+    private static async Task KernelTree(string dir, int repeat, int jobs, TextWriter output, CancellationToken ct)
     {
         const string Tarball = "/usr/src/linux-source-6.1.tar.xz";
         if (!File.Exists(Tarball))
@@ -100,14 +102,14 @@ internal static class BenchStoreCommand
         var files = Directory.EnumerateFiles(tree, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint })
             .ToArray();
         var bytes = files.Sum(f => new FileInfo(f).Length);
-        output.WriteLine($"{files.Length} files, {Gb(bytes)} GB; warm cache; each import into a new store directory (ext4 trap)");
+        output.WriteLine($"{files.Length} files, {Gb(bytes)} GB; warm cache; {jobs} imports in flight; each import into a new store directory (ext4 trap)");
         var b3 = new List<double>();
         var imports = new Dictionary<ImportMode, List<double>> { [ImportMode.Copy] = [], [ImportMode.InPlace] = [] };
         for (var r = 0; r < repeat; r++)
         {
             b3.Add(Time(() => RunTool("bash", ["-c", $"find '{tree}' -type f -print0 | xargs -0 -P 2 -n 2000 b3sum > /dev/null"])));
             foreach (var mode in imports.Keys)
-                imports[mode].Add(await TimeAsync(() => ImportTree(Path.Combine(dir, $"tree-store-{mode}-{r}"), files, mode, ct)));
+                imports[mode].Add(await TimeAsync(() => ImportTree(Path.Combine(dir, $"tree-store-{mode}-{r}"), files, mode, jobs, ct)));
         }
         var anchor = Median(b3);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"find | xargs -P2 b3sum",-26} {anchor,8:F2} s {files.Length / anchor,9:F0} files/s"));
@@ -119,11 +121,11 @@ internal static class BenchStoreCommand
         // Store directories are deleted only at the end, so no run writes right after a big delete.
     }
 
-    private static async Task ImportTree(string storeDir, string[] files, ImportMode mode, CancellationToken ct)
+    private static async Task ImportTree(string storeDir, string[] files, ImportMode mode, int jobs, CancellationToken ct)
     {
         await using var store = BlobStores.OpenFileSystem(storeDir);
         var next = -1;
-        var workers = Enumerable.Range(0, Environment.ProcessorCount).Select(_ => Task.Run(async () =>
+        var workers = Enumerable.Range(0, jobs).Select(_ => Task.Run(async () =>
         {
             int i;
             while ((i = Interlocked.Increment(ref next)) < files.Length)
