@@ -1,0 +1,63 @@
+using IrohActors.Bao;
+using IrohActors.Blake3;
+
+namespace IrohActors.Store;
+
+/// <summary>Settings of a blob store (HOCON section <c>iroh.store</c>).</summary>
+public sealed record StoreOptions
+{
+    /// <summary>Data up to this size lives in the database instead of a file (iroh: 16 KiB).</summary>
+    public int MaxInlineData { get; init; } = 16 * 1024;
+
+    /// <summary>Outboards up to this size live in the database (16 KiB keeps blobs up to about 4 MiB at chunk log 4).</summary>
+    public int MaxInlineOutboard { get; init; } = 16 * 1024;
+
+    /// <summary>Chunk-group size of the outboards (chunk log 4 = 16 KiB groups, as iroh).</summary>
+    public BlockSize BlockSize { get; init; } = BlockSize.Default;
+
+    /// <summary>A writer makes its data durable and records ranges after this many bytes (and when flushed or closed).</summary>
+    public int WriterFlushBytes { get; init; } = 4 << 20;
+
+    /// <summary>
+    /// Lists the children of a pinned <see cref="BlobFormat.HashSeq"/> blob for garbage collection; null reads the
+    /// blob as iroh's hash sequence (concatenated 32-byte hashes). The collections layer plugs its reader in here.
+    /// </summary>
+    public Func<Hash, IAsyncEnumerable<Hash>>? ChildEnumerator { get; init; }
+
+    /// <summary>The file-system store's directory; empty means <see cref="DefaultDataDir"/>.</summary>
+    public string DataDir { get; init; } = "";
+
+    /// <summary>Imports the OutboardActor runs at once; 0 means one per core.</summary>
+    public int OutboardParallelism { get; init; }
+
+    /// <summary>$IROH_ACTORS_DATA_DIR if set, else ~/.local/share/iroh-actors.</summary>
+    public static string DefaultDataDir() =>
+        Environment.GetEnvironmentVariable("IROH_ACTORS_DATA_DIR") is { Length: > 0 } dir
+            ? dir
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify), "iroh-actors");
+
+    /// <summary>Reads the <c>iroh.store</c> section (see hocon/reference.conf); missing keys keep the defaults.</summary>
+    /// <exception cref="ArgumentException">A value is out of range (the message names the key).</exception>
+    public static StoreOptions FromConfig(IrohActors.Hocon.Config config)
+    {
+        var d = new StoreOptions();
+        var chunkLog = config.GetInt("iroh.store.chunk-log", d.BlockSize.ChunkLog);
+        if (chunkLog is < 0 or > BlockSize.MaxChunkLog)
+            throw new ArgumentException($"iroh.store.chunk-log must be 0..{BlockSize.MaxChunkLog}, got {chunkLog}");
+        return new StoreOptions
+        {
+            DataDir = config.GetString("iroh.store.data-dir", "") ?? "",
+            MaxInlineData = NonNegative(config, "iroh.store.inline-data-max", d.MaxInlineData),
+            MaxInlineOutboard = NonNegative(config, "iroh.store.inline-outboard-max", d.MaxInlineOutboard),
+            BlockSize = BlockSize.FromChunkLog(chunkLog),
+            WriterFlushBytes = Math.Max(1, NonNegative(config, "iroh.store.writer-flush-bytes", d.WriterFlushBytes)),
+            OutboardParallelism = NonNegative(config, "iroh.store.outboard-parallelism", d.OutboardParallelism),
+        };
+    }
+
+    private static int NonNegative(IrohActors.Hocon.Config config, string key, int fallback)
+    {
+        var value = config.GetInt(key, fallback);
+        return value >= 0 ? value : throw new ArgumentException($"{key} must not be negative, got {value}");
+    }
+}
