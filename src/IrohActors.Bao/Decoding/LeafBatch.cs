@@ -5,64 +5,93 @@ namespace IrohActors.Bao;
 
 /// <summary>
 /// Items read ahead by a decoder: parents are verified as they arrive (cheap, and later leaves need their
-/// CVs), leaves wait here with their expected hash and are verified together, in parallel across cores for
-/// big batches, before any of them is written.
+/// CVs) and kept as pairs; leaves are read back to back into one pooled buffer, wait there with their
+/// expected hash and are verified together — runs of whole groups many at a time
+/// (<see cref="Subtree.HashSubtrees(ulong, ReadOnlySpan{byte}, int, Span{Hash})"/>), in parallel across
+/// cores for big batches — before any of them is written.
 /// </summary>
 internal sealed class LeafBatch : IDisposable
 {
     private const int ParallelThreshold = 1 << 20;
     private readonly List<Pending> _items = [];
+    private readonly byte[] _parent = new byte[HashPair.Size];
+    private readonly int _chunkLog;
+    private readonly int _groupBytes;
     private byte[] _buffer;
     private int _used;
-    private int _leafBytes;
 
-    public LeafBatch(int capacity) => _buffer = ArrayPool<byte>.Shared.Rent(capacity);
+    public LeafBatch(int capacity, BlockSize blockSize)
+    {
+        _buffer = ArrayPool<byte>.Shared.Rent(capacity);
+        _chunkLog = blockSize.ChunkLog;
+        _groupBytes = (int)blockSize.Bytes;
+    }
 
     public int Count => _items.Count;
 
     public bool HasRoomFor(int length) => _used + length <= _buffer.Length;
 
-    public Memory<byte> Reserve(int length) => _buffer.AsMemory(_used, length);
+    /// <summary>Where the next item is read to: a parent's 64 bytes to a scratch slot, a leaf to the end of the leaf data.</summary>
+    public Memory<byte> Reserve(BaoChunk chunk) =>
+        chunk.Kind == BaoChunkKind.Parent ? _parent : _buffer.AsMemory(_used, chunk.Size);
 
-    public void AddParent(BaoChunk chunk)
-    {
-        _items.Add(new Pending(chunk, _used, 64, default));
-        _used += 64;
-    }
+    /// <summary>The parent just read into <see cref="Reserve"/>'s slot.</summary>
+    public ReadOnlySpan<byte> ParentBytes => _parent;
+
+    public void AddParent(BaoChunk chunk, in HashPair pair) => _items.Add(new Pending(chunk, -1, pair, default));
 
     public void AddLeaf(BaoChunk chunk, Hash expected)
     {
-        _items.Add(new Pending(chunk, _used, chunk.Size, expected));
+        _items.Add(new Pending(chunk, _used, default, expected));
         _used += chunk.Size;
-        _leafBytes += chunk.Size;
     }
 
     /// <summary>Verifies every leaf; returns the index of the first item that failed, or -1.</summary>
     public int Verify()
     {
         var ok = new bool[_items.Count];
-        var workers = Math.Min(Environment.ProcessorCount, _leafBytes / (ParallelThreshold / 2));
-        if (_leafBytes < ParallelThreshold || workers <= 1)
+        var workers = Math.Min(Environment.ProcessorCount, _used / (ParallelThreshold / 2));
+        if (_used < ParallelThreshold || workers <= 1)
             VerifyRange(0, _items.Count, ok);
         else
             Parallel.For(0, workers, w => VerifyRange(_items.Count * w / workers, _items.Count * (w + 1) / workers, ok));
         return Array.IndexOf(ok, false);
     }
 
-    public (BaoChunk Chunk, ReadOnlyMemory<byte> Bytes) this[int index]
+    /// <summary>Item <paramref name="index"/>: a parent with its pair, or a leaf with its bytes.</summary>
+    public (BaoChunk Chunk, HashPair Pair, ReadOnlyMemory<byte> Bytes) this[int index]
     {
         get
         {
             var p = _items[index];
-            return (p.Chunk, _buffer.AsMemory(p.Offset, p.Length));
+            return p.Offset < 0 ? (p.Chunk, p.Pair, default) : (p.Chunk, default, _buffer.AsMemory(p.Offset, p.Chunk.Size));
         }
+    }
+
+    /// <summary>
+    /// The leaves from item <paramref name="index"/> on (stopping before <paramref name="end"/> or the first
+    /// parent) that lie back to back in the blob as well as in the buffer: one write for all of them.
+    /// Returns the item index after the run.
+    /// </summary>
+    public int LeafRun(int index, int end, out ulong offset, out ReadOnlyMemory<byte> bytes)
+    {
+        var first = _items[index];
+        offset = first.Chunk.Offset;
+        var length = first.Chunk.Size;
+        var next = index + 1;
+        while (next < end && _items[next].Offset >= 0 && _items[next].Chunk.Offset == offset + (ulong)length)
+        {
+            length += _items[next].Chunk.Size;
+            next++;
+        }
+        bytes = _buffer.AsMemory(first.Offset, length);
+        return next;
     }
 
     public void Clear()
     {
         _items.Clear();
         _used = 0;
-        _leafBytes = 0;
     }
 
     public void Dispose()
@@ -74,13 +103,42 @@ internal sealed class LeafBatch : IDisposable
 
     private void VerifyRange(int from, int to, bool[] ok)
     {
-        for (var i = from; i < to; i++)
+        Span<Hash> cvs = stackalloc Hash[64];
+        var i = from;
+        while (i < to)
         {
             var p = _items[i];
-            ok[i] = p.Chunk.Kind == BaoChunkKind.Parent
-                || Subtree.HashSubtree(p.Chunk.StartChunk.Value, _buffer.AsSpan(p.Offset, p.Length), p.Chunk.IsRoot) == p.Expected;
+            if (p.Offset < 0)
+            {
+                ok[i++] = true;
+                continue;
+            }
+            // A run of whole, consecutive, non-root groups (leaves are contiguous in the buffer) hashed together.
+            var run = 1;
+            if (!p.Chunk.IsRoot && p.Chunk.Size == _groupBytes)
+            {
+                while (i + run < to && run < cvs.Length && IsNextGroup(_items[i + run], p, run))
+                    run++;
+            }
+            if (run == 1)
+            {
+                ok[i] = Subtree.HashSubtree(p.Chunk.StartChunk.Value, _buffer.AsSpan(p.Offset, p.Chunk.Size), p.Chunk.IsRoot) == p.Expected;
+                i++;
+                continue;
+            }
+            Subtree.HashSubtrees(p.Chunk.StartChunk.Value, _buffer.AsSpan(p.Offset, run * _groupBytes), _chunkLog, cvs[..run]);
+            for (var j = 0; j < run; j++)
+                ok[i + j] = cvs[j] == _items[i + j].Expected;
+            i += run;
         }
     }
 
-    private readonly record struct Pending(BaoChunk Chunk, int Offset, int Length, Hash Expected);
+    private bool IsNextGroup(Pending candidate, Pending first, int index) =>
+        candidate.Offset == first.Offset + index * _groupBytes
+        && candidate.Chunk.Size == _groupBytes
+        && !candidate.Chunk.IsRoot
+        && candidate.Chunk.StartChunk.Value == first.Chunk.StartChunk.Value + ((ulong)index << _chunkLog);
+
+    // Offset < 0: a parent (already verified) with its pair; else a leaf at Offset in the buffer.
+    private readonly record struct Pending(BaoChunk Chunk, int Offset, HashPair Pair, Hash Expected);
 }

@@ -84,12 +84,12 @@ public sealed class ResponseDecoder : IDisposable
     /// </summary>
     public async Task DecodeIntoAsync(Stream? target, IOutboardWriter? outboard = null, CancellationToken cancellationToken = default)
     {
-        using var pipeline = new BatchPipeline(BatchCapacity);
+        using var pipeline = new BatchPipeline(BatchCapacity, Tree.BlockSize);
         long written = 0;
         while (_walk.TryNext(out var chunk))
         {
             var length = chunk.Kind == BaoChunkKind.Parent ? 64 : chunk.Size;
-            if (!pipeline.Current.HasRoomFor(length))
+            if (chunk.Kind == BaoChunkKind.Leaf && !pipeline.Current.HasRoomFor(length))
             {
                 if (pipeline.TakePrevious() is { } previous)
                     written = await WriteAsync(previous.Batch, await previous.Verified.ConfigureAwait(false), target, outboard, written, cancellationToken).ConfigureAwait(false);
@@ -97,7 +97,7 @@ public sealed class ResponseDecoder : IDisposable
             }
             try
             {
-                await _source.ReadAsync(chunk, pipeline.Current.Reserve(length), cancellationToken).ConfigureAwait(false);
+                await _source.ReadAsync(chunk, pipeline.Current.Reserve(chunk), cancellationToken).ConfigureAwait(false);
                 Admit(pipeline.Current, chunk);
             }
             catch (BaoVerificationException)
@@ -127,29 +127,30 @@ public sealed class ResponseDecoder : IDisposable
     // A parent is verified at once (its CVs are the expected hashes of what follows); a leaf joins the batch.
     private void Admit(LeafBatch batch, BaoChunk chunk)
     {
-        var bytes = batch.Reserve(chunk.Kind == BaoChunkKind.Parent ? 64 : chunk.Size);
         if (chunk.Kind == BaoChunkKind.Parent)
-        {
-            Verify(chunk, bytes);
-            batch.AddParent(chunk);
-        }
+            batch.AddParent(chunk, VerifyParent(chunk, batch.ParentBytes));
         else
-        {
             batch.AddLeaf(chunk, _expected[--_depth]);
-        }
     }
 
     private async ValueTask<long> WriteAsync(LeafBatch batch, int failed, Stream? target, IOutboardWriter? outboard, long written, CancellationToken cancellationToken)
     {
         var end = failed < 0 ? batch.Count : failed;
-        for (var i = 0; i < end; i++)
+        var i = 0;
+        while (i < end)
         {
-            var (chunk, bytes) = batch[i];
+            var (chunk, pair, _) = batch[i];
             if (chunk.Kind == BaoChunkKind.Parent)
-                outboard?.Save(chunk.Node, HashPair.Read(bytes.Span));
-            else if (target is not null)
             {
-                written = Position(target, chunk.Offset, written);
+                outboard?.Save(chunk.Node, pair);
+                i++;
+                continue;
+            }
+            // Leaves adjacent in the blob are adjacent in the batch: one write for the run.
+            i = batch.LeafRun(i, end, out var offset, out var bytes);
+            if (target is not null)
+            {
+                written = Position(target, offset, written);
                 await target.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
                 written += bytes.Length;
             }
@@ -182,21 +183,28 @@ public sealed class ResponseDecoder : IDisposable
 
     private EncodedItem Verify(BaoChunk chunk, Memory<byte> bytes)
     {
-        var expected = _expected[--_depth];
         if (chunk.Kind == BaoChunkKind.Parent)
         {
-            var pair = HashPair.Read(bytes.Span);
-            if (pair.ParentCv(chunk.IsRoot) != expected)
-                throw new BaoVerificationException(BaoFailure.Mismatch, chunk, Where);
-            if (chunk.Right)
-                _expected[_depth++] = pair.Right;
-            if (chunk.Left)
-                _expected[_depth++] = pair.Left;
+            VerifyParent(chunk, bytes.Span);
         }
-        else if (Subtree.HashSubtree(chunk.StartChunk.Value, bytes.Span, chunk.IsRoot) != expected)
+        else if (Subtree.HashSubtree(chunk.StartChunk.Value, bytes.Span, chunk.IsRoot) != _expected[--_depth])
         {
             throw new BaoVerificationException(BaoFailure.Mismatch, chunk, Where);
         }
         return new EncodedItem(chunk, bytes);
+    }
+
+    // Checks a parent against its expected CV and pushes the children's CVs for what follows.
+    private HashPair VerifyParent(BaoChunk chunk, ReadOnlySpan<byte> bytes)
+    {
+        var expected = _expected[--_depth];
+        var pair = HashPair.Read(bytes);
+        if (pair.ParentCv(chunk.IsRoot) != expected)
+            throw new BaoVerificationException(BaoFailure.Mismatch, chunk, Where);
+        if (chunk.Right)
+            _expected[_depth++] = pair.Right;
+        if (chunk.Left)
+            _expected[_depth++] = pair.Left;
+        return pair;
     }
 }
