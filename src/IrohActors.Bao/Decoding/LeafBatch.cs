@@ -17,23 +17,35 @@ internal sealed class LeafBatch : IDisposable
     private readonly byte[] _parent = new byte[HashPair.Size];
     private readonly int _chunkLog;
     private readonly int _groupBytes;
+    private readonly int _capacity;
+    private readonly bool _inPlace;
     private byte[] _buffer;
+    private Memory<byte> _storage;
     private int _used;
 
-    public LeafBatch(int capacity, BlockSize blockSize)
+    /// <summary>A batch of up to <paramref name="capacity"/> leaf bytes, in a pooled buffer or, given <paramref name="inPlace"/>, at their offsets in it.</summary>
+    public LeafBatch(int capacity, BlockSize blockSize, Memory<byte>? inPlace = null)
     {
-        _buffer = ArrayPool<byte>.Shared.Rent(capacity);
+        _capacity = capacity;
         _chunkLog = blockSize.ChunkLog;
         _groupBytes = (int)blockSize.Bytes;
+        _inPlace = inPlace.HasValue;
+        _buffer = _inPlace ? [] : ArrayPool<byte>.Shared.Rent(capacity);
+        _storage = inPlace ?? _buffer;
     }
 
     public int Count => _items.Count;
 
-    public bool HasRoomFor(int length) => _used + length <= _buffer.Length;
+    /// <summary>True when the leaves sit at their offsets in the caller's memory (nothing to write out).</summary>
+    public bool InPlace => _inPlace;
+
+    public bool HasRoomFor(int length) => _used + length <= _capacity;
 
     /// <summary>Where the next item is read to: a parent's 64 bytes to a scratch slot, a leaf to the end of the leaf data.</summary>
     public Memory<byte> Reserve(BaoChunk chunk) =>
-        chunk.Kind == BaoChunkKind.Parent ? _parent : _buffer.AsMemory(_used, chunk.Size);
+        chunk.Kind == BaoChunkKind.Parent ? _parent : _storage.Slice(LeafOffset(chunk), chunk.Size);
+
+    private int LeafOffset(BaoChunk chunk) => _inPlace ? checked((int)chunk.Offset) : _used;
 
     /// <summary>The parent just read into <see cref="Reserve"/>'s slot.</summary>
     public ReadOnlySpan<byte> ParentBytes => _parent;
@@ -42,7 +54,7 @@ internal sealed class LeafBatch : IDisposable
 
     public void AddLeaf(BaoChunk chunk, Hash expected)
     {
-        _items.Add(new Pending(chunk, _used, default, expected));
+        _items.Add(new Pending(chunk, LeafOffset(chunk), default, expected));
         _used += chunk.Size;
     }
 
@@ -64,7 +76,7 @@ internal sealed class LeafBatch : IDisposable
         get
         {
             var p = _items[index];
-            return p.Offset < 0 ? (p.Chunk, p.Pair, default) : (p.Chunk, default, _buffer.AsMemory(p.Offset, p.Chunk.Size));
+            return p.Offset < 0 ? (p.Chunk, p.Pair, default) : (p.Chunk, default, _storage.Slice(p.Offset, p.Chunk.Size));
         }
     }
 
@@ -84,8 +96,16 @@ internal sealed class LeafBatch : IDisposable
             length += _items[next].Chunk.Size;
             next++;
         }
-        bytes = _buffer.AsMemory(first.Offset, length);
+        bytes = _storage.Slice(first.Offset, length);
         return next;
+    }
+
+    /// <summary>Zeroes the leaves from item <paramref name="index"/> on (in place: unverified bytes never stay in the target).</summary>
+    public void ClearLeavesFrom(int index)
+    {
+        for (var i = index; i < _items.Count; i++)
+            if (_items[i].Offset >= 0)
+                _storage.Span.Slice(_items[i].Offset, _items[i].Chunk.Size).Clear();
     }
 
     public void Clear()
@@ -99,6 +119,7 @@ internal sealed class LeafBatch : IDisposable
         if (_buffer.Length > 0)
             ArrayPool<byte>.Shared.Return(_buffer);
         _buffer = [];
+        _storage = default;
     }
 
     private void VerifyRange(int from, int to, bool[] ok)
@@ -122,11 +143,11 @@ internal sealed class LeafBatch : IDisposable
             }
             if (run == 1)
             {
-                ok[i] = Subtree.HashSubtree(p.Chunk.StartChunk.Value, _buffer.AsSpan(p.Offset, p.Chunk.Size), p.Chunk.IsRoot) == p.Expected;
+                ok[i] = Subtree.HashSubtree(p.Chunk.StartChunk.Value, _storage.Span.Slice(p.Offset, p.Chunk.Size), p.Chunk.IsRoot) == p.Expected;
                 i++;
                 continue;
             }
-            Subtree.HashSubtrees(p.Chunk.StartChunk.Value, _buffer.AsSpan(p.Offset, run * _groupBytes), _chunkLog, cvs[..run]);
+            Subtree.HashSubtrees(p.Chunk.StartChunk.Value, _storage.Span.Slice(p.Offset, run * _groupBytes), _chunkLog, cvs[..run]);
             for (var j = 0; j < run; j++)
                 ok[i + j] = cvs[j] == _items[i + j].Expected;
             i += run;

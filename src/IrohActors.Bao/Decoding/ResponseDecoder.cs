@@ -82,37 +82,82 @@ public sealed class ResponseDecoder : IDisposable
     /// nothing of a batch is written before it verified, and on a failure everything before the failing
     /// item is written first.
     /// </summary>
-    public async Task DecodeIntoAsync(Stream? target, IOutboardWriter? outboard = null, CancellationToken cancellationToken = default)
-    {
-        using var pipeline = new BatchPipeline(BatchCapacity, Tree.BlockSize);
-        long written = 0;
-        while (_walk.TryNext(out var chunk))
-        {
-            var length = chunk.Kind == BaoChunkKind.Parent ? 64 : chunk.Size;
-            if (chunk.Kind == BaoChunkKind.Leaf && !pipeline.Current.HasRoomFor(length))
-            {
-                if (pipeline.TakePrevious() is { } previous)
-                    written = await WriteAsync(previous.Batch, await previous.Verified.ConfigureAwait(false), target, outboard, written, cancellationToken).ConfigureAwait(false);
-                pipeline.StartVerifying();
-            }
-            try
-            {
-                await _source.ReadAsync(chunk, pipeline.Current.Reserve(chunk), cancellationToken).ConfigureAwait(false);
-                Admit(pipeline.Current, chunk);
-            }
-            catch (BaoVerificationException)
-            {
-                // Everything before this item may still be good: write what verifies, then report.
-                await DrainAsync(pipeline, target, outboard, written, cancellationToken).ConfigureAwait(false);
-                throw;
-            }
-        }
-        await DrainAsync(pipeline, target, outboard, written, cancellationToken).ConfigureAwait(false);
-    }
+    public Task DecodeIntoAsync(Stream? target, IOutboardWriter? outboard = null, CancellationToken cancellationToken = default) =>
+        DecodeAsync(target, null, outboard, cancellationToken);
 
     /// <summary>Synchronous <see cref="DecodeIntoAsync"/>.</summary>
     public void DecodeInto(Stream? target, IOutboardWriter? outboard = null) =>
         DecodeIntoAsync(target, outboard).GetAwaiter().GetResult();
+
+    /// <summary>
+    /// Decodes everything into memory: each leaf is read straight to its offset in <paramref name="target"/>
+    /// and verified there (batches in parallel across cores while the next batch is read), so no byte is
+    /// copied twice. Stored parents go to <paramref name="outboard"/>. The decoded ranges of the target are
+    /// scratch until the call returns: they hold bytes not yet verified while it runs, and when it throws,
+    /// every leaf that did not verify is zeroed, so afterwards the target never holds an unverified byte.
+    /// </summary>
+    /// <param name="target">At least <see cref="BaoTree.Size"/> bytes (the blob's byte offsets index it).</param>
+    /// <param name="outboard">Receives the verified stored parents, or null.</param>
+    /// <param name="cancellationToken">Stops the decode (unverified leaves are zeroed as for a failure).</param>
+    /// <exception cref="ArgumentException"><paramref name="target"/> is shorter than the blob.</exception>
+    public Task DecodeIntoMemoryAsync(Memory<byte> target, IOutboardWriter? outboard = null, CancellationToken cancellationToken = default)
+    {
+        if ((ulong)target.Length < Tree.Size)
+            throw new ArgumentException($"target holds {target.Length} bytes, the blob {Tree.Size}", nameof(target));
+        return DecodeAsync(null, target, outboard, cancellationToken);
+    }
+
+    /// <summary>Synchronous <see cref="DecodeIntoMemoryAsync"/>.</summary>
+    /// <exception cref="ArgumentException"><paramref name="target"/> is shorter than the blob.</exception>
+    public void DecodeIntoMemory(Memory<byte> target, IOutboardWriter? outboard = null) =>
+        DecodeIntoMemoryAsync(target, outboard).GetAwaiter().GetResult();
+
+    private async Task DecodeAsync(Stream? target, Memory<byte>? inPlace, IOutboardWriter? outboard, CancellationToken cancellationToken)
+    {
+        using var pipeline = new BatchPipeline(BatchCapacity, Tree.BlockSize, inPlace);
+        long written = 0;
+        var readingLeaf = default(Memory<byte>);
+        try
+        {
+            while (_walk.TryNext(out var chunk))
+            {
+                var length = chunk.Kind == BaoChunkKind.Parent ? 64 : chunk.Size;
+                if (chunk.Kind == BaoChunkKind.Leaf && !pipeline.Current.HasRoomFor(length))
+                {
+                    if (pipeline.TakePrevious() is { } previous)
+                        written = await WriteAsync(previous.Batch, await previous.Verified.ConfigureAwait(false), target, outboard, written, cancellationToken).ConfigureAwait(false);
+                    pipeline.StartVerifying();
+                }
+                try
+                {
+                    var destination = pipeline.Current.Reserve(chunk);
+                    readingLeaf = chunk.Kind == BaoChunkKind.Leaf ? destination : default;
+                    await _source.ReadAsync(chunk, destination, cancellationToken).ConfigureAwait(false);
+                    Admit(pipeline.Current, chunk);
+                    readingLeaf = default;
+                }
+                catch (BaoVerificationException)
+                {
+                    // Everything before this item may still be good: write what verifies, then report.
+                    await DrainAsync(pipeline, target, outboard, written, cancellationToken).ConfigureAwait(false);
+                    throw;
+                }
+            }
+            await DrainAsync(pipeline, target, outboard, written, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception) when (inPlace.HasValue)
+        {
+            // In place, whatever did not verify must not stay in the caller's memory.
+            readingLeaf.Span.Clear();
+            pipeline.Current.ClearLeavesFrom(0);
+            if (pipeline.TakePrevious() is { } previous)
+            {
+                ((IAsyncResult)previous.Verified).AsyncWaitHandle.WaitOne();
+                previous.Batch.ClearLeavesFrom(0);
+            }
+            throw;
+        }
+    }
 
     private int BatchCapacity => (int)Math.Max(4 << 20, Tree.BlockSize.Bytes + 64);
 
@@ -146,9 +191,9 @@ public sealed class ResponseDecoder : IDisposable
                 i++;
                 continue;
             }
-            // Leaves adjacent in the blob are adjacent in the batch: one write for the run.
+            // Leaves adjacent in the blob are adjacent in the batch: one write for the run (in place: none).
             i = batch.LeafRun(i, end, out var offset, out var bytes);
-            if (target is not null)
+            if (target is not null && !batch.InPlace)
             {
                 written = Position(target, offset, written);
                 await target.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
@@ -156,7 +201,12 @@ public sealed class ResponseDecoder : IDisposable
             }
         }
         if (failed >= 0)
-            throw new BaoVerificationException(BaoFailure.Mismatch, batch[failed].Chunk, Where);
+        {
+            var failure = new BaoVerificationException(BaoFailure.Mismatch, batch[failed].Chunk, Where);
+            batch.ClearLeavesFrom(failed);
+            batch.Clear();
+            throw failure;
+        }
         batch.Clear();
         return written;
     }
