@@ -14,6 +14,7 @@ internal sealed class LeafBatch : IDisposable
 {
     private const int ParallelThreshold = 1 << 20;
     private readonly List<Pending> _items = [];
+    private readonly List<int> _leaves = [];
     private readonly byte[] _parent = new byte[HashPair.Size];
     private readonly int _chunkLog;
     private readonly int _groupBytes;
@@ -54,6 +55,7 @@ internal sealed class LeafBatch : IDisposable
 
     public void AddLeaf(BaoChunk chunk, Hash expected)
     {
+        _leaves.Add(_items.Count);
         _items.Add(new Pending(chunk, LeafOffset(chunk), default, expected));
         _used += chunk.Size;
     }
@@ -61,12 +63,16 @@ internal sealed class LeafBatch : IDisposable
     /// <summary>Verifies every leaf; returns the index of the first item that failed, or -1.</summary>
     public int Verify()
     {
+        // Parents verified on arrival; a leaf's slot turns true once it verified.
         var ok = new bool[_items.Count];
+        for (var i = 0; i < _items.Count; i++)
+            ok[i] = _items[i].Offset < 0;
+        var leaves = _leaves.Count;
         var workers = Math.Min(Environment.ProcessorCount, _used / (ParallelThreshold / 2));
         if (_used < ParallelThreshold || workers <= 1)
-            VerifyRange(0, _items.Count, ok);
+            VerifyRange(0, leaves, ok);
         else
-            Parallel.For(0, workers, w => VerifyRange(_items.Count * w / workers, _items.Count * (w + 1) / workers, ok));
+            Parallel.For(0, workers, w => VerifyRange(leaves * w / workers, leaves * (w + 1) / workers, ok));
         return Array.IndexOf(ok, false);
     }
 
@@ -81,9 +87,9 @@ internal sealed class LeafBatch : IDisposable
     }
 
     /// <summary>
-    /// The leaves from item <paramref name="index"/> on (stopping before <paramref name="end"/> or the first
-    /// parent) that lie back to back in the blob as well as in the buffer: one write for all of them.
-    /// Returns the item index after the run.
+    /// The leaves from item <paramref name="index"/> (a leaf) on, before <paramref name="end"/>, that lie back
+    /// to back in the blob as well as in the storage (parents in between are passed over): one write for all
+    /// of them. Returns the item index after the run.
     /// </summary>
     public int LeafRun(int index, int end, out ulong offset, out ReadOnlyMemory<byte> bytes)
     {
@@ -91,9 +97,15 @@ internal sealed class LeafBatch : IDisposable
         offset = first.Chunk.Offset;
         var length = first.Chunk.Size;
         var next = index + 1;
-        while (next < end && _items[next].Offset >= 0 && _items[next].Chunk.Offset == offset + (ulong)length)
+        while (next < end)
         {
-            length += _items[next].Chunk.Size;
+            var item = _items[next];
+            if (item.Offset >= 0)
+            {
+                if (item.Chunk.Offset != offset + (ulong)length || item.Offset != first.Offset + length)
+                    break;
+                length += item.Chunk.Size;
+            }
             next++;
         }
         bytes = _storage.Slice(first.Offset, length);
@@ -111,6 +123,7 @@ internal sealed class LeafBatch : IDisposable
     public void Clear()
     {
         _items.Clear();
+        _leaves.Clear();
         _used = 0;
     }
 
@@ -122,34 +135,31 @@ internal sealed class LeafBatch : IDisposable
         _storage = default;
     }
 
+    // Verifies leaves _leaves[from..to): runs of whole, consecutive, non-root groups (adjacent in the storage
+    // too: parents are kept aside) are hashed together.
     private void VerifyRange(int from, int to, bool[] ok)
     {
         Span<Hash> cvs = stackalloc Hash[64];
+        var storage = _storage.Span;
         var i = from;
         while (i < to)
         {
-            var p = _items[i];
-            if (p.Offset < 0)
-            {
-                ok[i++] = true;
-                continue;
-            }
-            // A run of whole, consecutive, non-root groups (leaves are contiguous in the buffer) hashed together.
+            var p = _items[_leaves[i]];
             var run = 1;
             if (!p.Chunk.IsRoot && p.Chunk.Size == _groupBytes)
             {
-                while (i + run < to && run < cvs.Length && IsNextGroup(_items[i + run], p, run))
+                while (i + run < to && run < cvs.Length && IsNextGroup(_items[_leaves[i + run]], p, run))
                     run++;
             }
             if (run == 1)
             {
-                ok[i] = Subtree.HashSubtree(p.Chunk.StartChunk.Value, _storage.Span.Slice(p.Offset, p.Chunk.Size), p.Chunk.IsRoot) == p.Expected;
+                ok[_leaves[i]] = Subtree.HashSubtree(p.Chunk.StartChunk.Value, storage.Slice(p.Offset, p.Chunk.Size), p.Chunk.IsRoot) == p.Expected;
                 i++;
                 continue;
             }
-            Subtree.HashSubtrees(p.Chunk.StartChunk.Value, _storage.Span.Slice(p.Offset, run * _groupBytes), _chunkLog, cvs[..run]);
+            Subtree.HashSubtrees(p.Chunk.StartChunk.Value, storage.Slice(p.Offset, run * _groupBytes), _chunkLog, cvs[..run]);
             for (var j = 0; j < run; j++)
-                ok[i + j] = cvs[j] == _items[i + j].Expected;
+                ok[_leaves[i + j]] = cvs[j] == _items[_leaves[i + j]].Expected;
             i += run;
         }
     }

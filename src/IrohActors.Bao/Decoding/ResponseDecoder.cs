@@ -181,20 +181,24 @@ public sealed class ResponseDecoder : IDisposable
     private async ValueTask<long> WriteAsync(LeafBatch batch, int failed, Stream? target, IOutboardWriter? outboard, long written, CancellationToken cancellationToken)
     {
         var end = failed < 0 ? batch.Count : failed;
-        var i = 0;
-        while (i < end)
+        for (var i = 0; i < end; i++)
         {
             var (chunk, pair, _) = batch[i];
             if (chunk.Kind == BaoChunkKind.Parent)
-            {
                 outboard?.Save(chunk.Node, pair);
-                i++;
-                continue;
-            }
-            // Leaves adjacent in the blob are adjacent in the batch: one write for the run (in place: none).
-            i = batch.LeafRun(i, end, out var offset, out var bytes);
-            if (target is not null && !batch.InPlace)
+        }
+        if (target is not null && !batch.InPlace)
+        {
+            // Leaves adjacent in the blob are adjacent in the batch (parents are kept aside): one write per run.
+            var i = 0;
+            while (i < end)
             {
+                if (batch[i].Chunk.Kind == BaoChunkKind.Parent)
+                {
+                    i++;
+                    continue;
+                }
+                i = batch.LeafRun(i, end, out var offset, out var bytes);
                 written = Position(target, offset, written);
                 await target.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
                 written += bytes.Length;
