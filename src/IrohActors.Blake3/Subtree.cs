@@ -125,6 +125,25 @@ public static class Subtree
         }
     }
 
+    /// <summary>
+    /// The non-root chaining values of many parent nodes at once: <paramref name="pairs"/> holds
+    /// <c>output.Length</c> blocks of 64 bytes (left child CV, then right), as <see cref="ParentCv"/> takes them.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="pairs"/> is not exactly 64 bytes per output.</exception>
+    public static void ParentCvs(ReadOnlySpan<byte> pairs, Span<Hash> output) => ParentCvs(Implementations.Best, pairs, output);
+
+    internal static unsafe void ParentCvs(Implementation implementation, ReadOnlySpan<byte> pairs, Span<Hash> output)
+    {
+        if ((long)pairs.Length != (long)output.Length * Blake3Constants.BlockLen)
+            throw new ArgumentException($"{output.Length} parents need {output.Length * Blake3Constants.BlockLen} bytes of pairs, got {pairs.Length}", nameof(pairs));
+        if (output.IsEmpty)
+            return;
+        var key = Blake3Constants.IV;
+        fixed (byte* input = pairs)
+        fixed (Hash* cvs = output)
+            HashMany.Run(implementation, input, output.Length, 1, (uint*)&key, 0, incrementCounter: false, Blake3Constants.Parent, 0, 0, (byte*)cvs);
+    }
+
     // Groups of up to 2^ManyLog chunks are hashed many at a time, in tiles of ManyChunks chunks.
     private const int ManyLog = 6;
     private const int ManyChunks = 1 << ManyLog;

@@ -71,6 +71,40 @@ public class MemoryTargetDecodeTests
         AssertNoData(target, verified);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2)]
+    [InlineData(4)]
+    public async Task A_bad_parent_stops_the_decode_before_anything_that_follows_it(int k)
+    {
+        var data = TestData.Random(6_000_000, 25);
+        var outboard = PreOrderOutboard.Create(data, BlockSize.FromChunkLog(k));
+        var encoded = PropertyTests.Encode(data, outboard, ChunkRanges.All);
+        // The stream offset of the non-root parent nearest the middle, and the leaf bytes before it.
+        long at = 0, leafBytes = 0, badAt = -1, before = 0;
+        BaoChunk bad = default;
+        foreach (var item in ResponseWalk.Collect(outboard.Tree, ChunkRanges.All))
+        {
+            if (item.Kind == BaoChunkKind.Parent && !item.IsRoot && badAt < 0 && at >= encoded.Length / 2)
+                (badAt, before, bad) = (at, leafBytes, item);
+            at += item.Kind == BaoChunkKind.Parent ? 64 : item.Size;
+            leafBytes += item.Kind == BaoChunkKind.Parent ? 0 : item.Size;
+        }
+        var corrupt = TestData.Flip(encoded, (int)badAt + 40);
+        var viaStream = new MemoryStream();
+        using (var decoder = new ResponseDecoder(outboard.Root, outboard.Tree, ChunkRanges.All, new MemoryStream(corrupt)))
+        {
+            var ex = await Assert.ThrowsAsync<BaoVerificationException>(() => decoder.DecodeIntoAsync(viaStream));
+            Assert.Equal(bad.Node, ex.Node);
+        }
+        Assert.Equal(data[..(int)before], viaStream.ToArray());
+        var inMemory = Filled(data.Length);
+        using (var decoder = new ResponseDecoder(outboard.Root, outboard.Tree, ChunkRanges.All, new MemoryStream(corrupt)))
+            Assert.Throws<BaoVerificationException>(() => decoder.DecodeIntoMemory(inMemory));
+        Assert.True(inMemory.AsSpan(0, (int)before).SequenceEqual(data.AsSpan(0, (int)before)));
+        AssertNoData(inMemory, (int)before);
+    }
+
     [Fact]
     public void A_truncated_stream_leaves_no_unverified_bytes()
     {

@@ -70,4 +70,26 @@ public class HashSubtreesTests
         Assert.Throws<ArgumentOutOfRangeException>(() => Subtree.HashSubtrees(0, [], -1, output));
         Assert.Throws<ArgumentOutOfRangeException>(() => Subtree.HashSubtrees(0, [], 55, output));
     }
+
+    [Fact]
+    public void Many_parents_equal_one_parent_at_a_time_for_every_kernel()
+    {
+        var random = new Random(13);
+        foreach (var kernel in Implementations.All)
+        {
+            foreach (var count in new[] { 0, 1, 3, 4, 7, 8, 15, 16, 17, 33, 100 })
+            {
+                var pairs = new byte[count * 64];
+                random.NextBytes(pairs);
+                var many = new Hash[count];
+                Subtree.ParentCvs(kernel, pairs, many);
+                for (var i = 0; i < count; i++)
+                {
+                    var one = Subtree.ParentCv(Hash.FromBytes(pairs.AsSpan(64 * i, 32)), Hash.FromBytes(pairs.AsSpan(64 * i + 32, 32)), false);
+                    Assert.True(one == many[i], $"{kernel}: parent {i} of {count} differs");
+                }
+            }
+        }
+        Assert.Throws<ArgumentException>(() => Subtree.ParentCvs(new byte[65], new Hash[1]));
+    }
 }

@@ -4,8 +4,8 @@ using IrohActors.Blake3;
 namespace IrohActors.Bao;
 
 /// <summary>
-/// Items read ahead by a decoder: parents are verified as they arrive (cheap, and later leaves need their
-/// CVs) and kept as pairs; leaves are read back to back into one pooled buffer, wait there with their
+/// Items read ahead by a decoder: parents are kept as pairs (their CVs become the expected hashes of what
+/// follows at once, but they are verified with the batch, many at a time, like the leaves); leaves are read back to back into one pooled buffer, wait there with their
 /// expected hash and are verified together — runs of whole groups many at a time
 /// (<see cref="Subtree.HashSubtrees(ulong, ReadOnlySpan{byte}, int, Span{Hash})"/>), in parallel across
 /// cores for big batches — before any of them is written.
@@ -15,6 +15,7 @@ internal sealed class LeafBatch : IDisposable
     private const int ParallelThreshold = 1 << 20;
     private readonly List<Pending> _items = [];
     private readonly List<int> _leaves = [];
+    private readonly List<int> _parents = [];
     private readonly byte[] _parent = new byte[HashPair.Size];
     private readonly int _chunkLog;
     private readonly int _groupBytes;
@@ -51,22 +52,31 @@ internal sealed class LeafBatch : IDisposable
     /// <summary>The parent just read into <see cref="Reserve"/>'s slot.</summary>
     public ReadOnlySpan<byte> ParentBytes => _parent;
 
-    public void AddParent(BaoChunk chunk, in HashPair pair) => _items.Add(new Pending(chunk, -1, pair, default));
+    /// <summary>A parent already verified (the root, whose CV has the root flag).</summary>
+    public void AddVerifiedParent(BaoChunk chunk, in HashPair pair) => _items.Add(new Pending(chunk, -1, pair, default, true));
+
+    /// <summary>A non-root parent, verified with the batch against <paramref name="expected"/> (many at a time).</summary>
+    public void AddParent(BaoChunk chunk, in HashPair pair, Hash expected)
+    {
+        _parents.Add(_items.Count);
+        _items.Add(new Pending(chunk, -1, pair, expected, false));
+    }
 
     public void AddLeaf(BaoChunk chunk, Hash expected)
     {
         _leaves.Add(_items.Count);
-        _items.Add(new Pending(chunk, LeafOffset(chunk), default, expected));
+        _items.Add(new Pending(chunk, LeafOffset(chunk), default, expected, false));
         _used += chunk.Size;
     }
 
     /// <summary>Verifies every leaf; returns the index of the first item that failed, or -1.</summary>
     public int Verify()
     {
-        // Parents verified on arrival; a leaf's slot turns true once it verified.
+        // An item's slot turns true once it verified (the root parent did on arrival).
         var ok = new bool[_items.Count];
         for (var i = 0; i < _items.Count; i++)
-            ok[i] = _items[i].Offset < 0;
+            ok[i] = _items[i].Verified;
+        VerifyParents(ok);
         var leaves = _leaves.Count;
         var workers = Math.Min(Environment.ProcessorCount, _used / (ParallelThreshold / 2));
         if (_used < ParallelThreshold || workers <= 1)
@@ -124,6 +134,7 @@ internal sealed class LeafBatch : IDisposable
     {
         _items.Clear();
         _leaves.Clear();
+        _parents.Clear();
         _used = 0;
     }
 
@@ -164,12 +175,33 @@ internal sealed class LeafBatch : IDisposable
         }
     }
 
+    private void VerifyParents(bool[] ok)
+    {
+        if (_parents.Count == 0)
+            return;
+        var blocks = ArrayPool<byte>.Shared.Rent(_parents.Count * HashPair.Size);
+        var cvs = ArrayPool<Hash>.Shared.Rent(_parents.Count);
+        try
+        {
+            for (var i = 0; i < _parents.Count; i++)
+                _items[_parents[i]].Pair.Write(blocks.AsSpan(i * HashPair.Size, HashPair.Size));
+            Subtree.ParentCvs(blocks.AsSpan(0, _parents.Count * HashPair.Size), cvs.AsSpan(0, _parents.Count));
+            for (var i = 0; i < _parents.Count; i++)
+                ok[_parents[i]] = cvs[i] == _items[_parents[i]].Expected;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(blocks);
+            ArrayPool<Hash>.Shared.Return(cvs);
+        }
+    }
+
     private bool IsNextGroup(Pending candidate, Pending first, int index) =>
         candidate.Offset == first.Offset + index * _groupBytes
         && candidate.Chunk.Size == _groupBytes
         && !candidate.Chunk.IsRoot
         && candidate.Chunk.StartChunk.Value == first.Chunk.StartChunk.Value + ((ulong)index << _chunkLog);
 
-    // Offset < 0: a parent (already verified) with its pair; else a leaf at Offset in the buffer.
-    private readonly record struct Pending(BaoChunk Chunk, int Offset, HashPair Pair, Hash Expected);
+    // Offset < 0: a parent with its pair; else a leaf at Offset in the storage. Expected: the CV it must hash to.
+    private readonly record struct Pending(BaoChunk Chunk, int Offset, HashPair Pair, Hash Expected, bool Verified);
 }

@@ -169,11 +169,22 @@ public sealed class ResponseDecoder : IDisposable
         await WriteAsync(pipeline.Current, pipeline.Current.Verify(), target, outboard, written, cancellationToken).ConfigureAwait(false);
     }
 
-    // A parent is verified at once (its CVs are the expected hashes of what follows); a leaf joins the batch.
+    // The root parent is verified at once; other parents and the leaves join the batch and are verified with it.
     private void Admit(LeafBatch batch, BaoChunk chunk)
     {
-        if (chunk.Kind == BaoChunkKind.Parent)
-            batch.AddParent(chunk, VerifyParent(chunk, batch.ParentBytes));
+        if (chunk.Kind == BaoChunkKind.Parent && chunk.IsRoot)
+        {
+            batch.AddVerifiedParent(chunk, VerifyParent(chunk, batch.ParentBytes));
+        }
+        else if (chunk.Kind == BaoChunkKind.Parent)
+        {
+            // Verified with its batch, before anything at or after it is written; its children's expected
+            // CVs are only ever compared within batches that are written after it.
+            var expected = _expected[--_depth];
+            var pair = HashPair.Read(batch.ParentBytes);
+            PushChildren(chunk, pair);
+            batch.AddParent(chunk, pair, expected);
+        }
         else
             batch.AddLeaf(chunk, _expected[--_depth]);
     }
@@ -255,10 +266,15 @@ public sealed class ResponseDecoder : IDisposable
         var pair = HashPair.Read(bytes);
         if (pair.ParentCv(chunk.IsRoot) != expected)
             throw new BaoVerificationException(BaoFailure.Mismatch, chunk, Where);
+        PushChildren(chunk, pair);
+        return pair;
+    }
+
+    private void PushChildren(BaoChunk chunk, in HashPair pair)
+    {
         if (chunk.Right)
             _expected[_depth++] = pair.Right;
         if (chunk.Left)
             _expected[_depth++] = pair.Left;
-        return pair;
     }
 }
