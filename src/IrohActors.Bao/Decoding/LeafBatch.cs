@@ -69,7 +69,7 @@ internal sealed class LeafBatch : IDisposable
         _used += chunk.Size;
     }
 
-    /// <summary>Verifies every leaf; returns the index of the first item that failed, or -1.</summary>
+    /// <summary>Verifies every parent and leaf not yet verified; returns the index of the first item that failed, or -1.</summary>
     public int Verify()
     {
         // An item's slot turns true once it verified (the root parent did on arrival).
