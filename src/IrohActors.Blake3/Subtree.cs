@@ -52,6 +52,102 @@ public static class Subtree
         return Hash.FromBytes(cv);
     }
 
+    /// <summary>
+    /// The non-root chaining values of <c>output.Length</c> consecutive subtrees of <c>2^chunkLog</c> chunks
+    /// each, the first starting at chunk <paramref name="startChunk"/>: the same as calling
+    /// <see cref="HashSubtree(ulong, ReadOnlySpan{byte}, bool)"/> per subtree, but small subtrees (up to 64
+    /// chunks) are hashed many at a time, so every SIMD lane is busy even for 1 KiB groups.
+    /// </summary>
+    /// <param name="startChunk">The first subtree's chunk counter; a multiple of <c>2^chunkLog</c>.</param>
+    /// <param name="data">Exactly <c>output.Length * 2^chunkLog * 1024</c> bytes.</param>
+    /// <param name="chunkLog">Chunks per subtree, as a power of two (0…54).</param>
+    /// <param name="output">Receives one chaining value per subtree.</param>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="data"/> is not exactly <c>output.Length</c> whole subtrees, or <paramref name="startChunk"/>
+    /// is not a multiple of the subtree size (then the subtrees are not nodes of the tree).
+    /// </exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="chunkLog"/> is negative or above 54.</exception>
+    public static void HashSubtrees(ulong startChunk, ReadOnlySpan<byte> data, int chunkLog, Span<Hash> output) =>
+        HashSubtrees(Implementations.Best, startChunk, data, chunkLog, output);
+
+    internal static unsafe void HashSubtrees(Implementation implementation, ulong startChunk, ReadOnlySpan<byte> data, int chunkLog, Span<Hash> output)
+    {
+        if ((uint)chunkLog > 54)
+            throw new ArgumentOutOfRangeException(nameof(chunkLog), chunkLog, "a subtree holds 2^0 to 2^54 chunks");
+        ulong groupChunks = 1UL << chunkLog;
+        if ((startChunk & (groupChunks - 1)) != 0)
+            throw new ArgumentException(
+                $"subtrees of {groupChunks} chunks start at multiples of {groupChunks}, not at chunk {startChunk}", nameof(startChunk));
+        ulong groupBytes = groupChunks * ChunkLen;
+        if ((ulong)data.Length != (ulong)output.Length * groupBytes)
+            throw new ArgumentException(
+                $"{output.Length} subtrees of {groupBytes} bytes at chunk {startChunk} need {(ulong)output.Length * groupBytes} bytes, got {data.Length}",
+                nameof(data));
+        if (output.IsEmpty)
+            return;
+        var key = Blake3Constants.IV;
+        fixed (byte* input = data)
+        fixed (Hash* cvsOut = output)
+        {
+            if (chunkLog > ManyLog)
+            {
+                // A group this big fills every lane by itself.
+                for (var i = 0; i < output.Length; i++)
+                    TreeCompressor.SubtreeCv(implementation, input + (nint)i * (nint)groupBytes, (nint)groupBytes, &key,
+                        startChunk + (ulong)i * groupChunks, 0, 1, (byte*)(cvsOut + i));
+                return;
+            }
+            const int chunkBlocks = Blake3Constants.ChunkLen / Blake3Constants.BlockLen;
+            if (chunkLog == 0)
+            {
+                HashMany.Run(implementation, input, output.Length, chunkBlocks, (uint*)&key, startChunk, incrementCounter: true, 0,
+                    Blake3Constants.ChunkStart, Blake3Constants.ChunkEnd, (byte*)cvsOut);
+                return;
+            }
+            // Tiles of up to 64 chunks: their CVs, then each level's parents, many at a time, down to one CV per group.
+            byte* cvs = stackalloc byte[ManyChunks * Blake3Constants.OutLen];
+            byte* parents = stackalloc byte[ManyChunks / 2 * Blake3Constants.OutLen];
+            int groupsPerTile = ManyChunks >> chunkLog;
+            for (var g = 0; g < output.Length; g += groupsPerTile)
+            {
+                int groups = Math.Min(groupsPerTile, output.Length - g);
+                int count = groups << chunkLog;
+                HashMany.Run(implementation, input + (nint)g * (nint)groupBytes, count, chunkBlocks, (uint*)&key,
+                    startChunk + (ulong)g * groupChunks, incrementCounter: true, 0, Blake3Constants.ChunkStart, Blake3Constants.ChunkEnd, cvs);
+                for (var level = 0; level < chunkLog; level++)
+                {
+                    count /= 2;
+                    HashMany.Run(implementation, cvs, count, 1, (uint*)&key, 0, incrementCounter: false, Blake3Constants.Parent, 0, 0, parents);
+                    Buffer.MemoryCopy(parents, cvs, count * Blake3Constants.OutLen, count * Blake3Constants.OutLen);
+                }
+                Buffer.MemoryCopy(cvs, cvsOut + g, groups * Blake3Constants.OutLen, groups * Blake3Constants.OutLen);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The non-root chaining values of many parent nodes at once: <paramref name="pairs"/> holds
+    /// <c>output.Length</c> blocks of 64 bytes (left child CV, then right), as <see cref="ParentCv"/> takes them.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="pairs"/> is not exactly 64 bytes per output.</exception>
+    public static void ParentCvs(ReadOnlySpan<byte> pairs, Span<Hash> output) => ParentCvs(Implementations.Best, pairs, output);
+
+    internal static unsafe void ParentCvs(Implementation implementation, ReadOnlySpan<byte> pairs, Span<Hash> output)
+    {
+        if ((long)pairs.Length != (long)output.Length * Blake3Constants.BlockLen)
+            throw new ArgumentException($"{output.Length} parents need {output.Length * Blake3Constants.BlockLen} bytes of pairs, got {pairs.Length}", nameof(pairs));
+        if (output.IsEmpty)
+            return;
+        var key = Blake3Constants.IV;
+        fixed (byte* input = pairs)
+        fixed (Hash* cvs = output)
+            HashMany.Run(implementation, input, output.Length, 1, (uint*)&key, 0, incrementCounter: false, Blake3Constants.Parent, 0, 0, (byte*)cvs);
+    }
+
+    // Groups of up to 2^ManyLog chunks are hashed many at a time, in tiles of ManyChunks chunks.
+    private const int ManyLog = 6;
+    private const int ManyChunks = 1 << ManyLog;
+
     /// <summary>The parent of two child chaining values: the root hash when <paramref name="isRoot"/>, else its chaining value.</summary>
     public static unsafe Hash ParentCv(in Hash left, in Hash right, bool isRoot)
     {

@@ -40,6 +40,9 @@ internal sealed class CombinedEncodingView : DataSource, IOutboard
         return true;
     }
 
+    /// <summary>Groups are separated by pairs in a combined encoding: one read covers at most one group.</summary>
+    public override bool ReadsAcrossGroups => false;
+
     public override ReadOnlyMemory<byte> Read(ulong offset, int length, Memory<byte> scratch)
     {
         var group = offset / Tree.BlockSize.Bytes;

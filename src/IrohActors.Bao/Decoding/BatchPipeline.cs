@@ -4,9 +4,9 @@ namespace IrohActors.Bao;
 /// Two leaf batches for a decoder: one being filled from the stream while the other is verified in the
 /// background; the older batch is always written first.
 /// </summary>
-internal sealed class BatchPipeline(int capacity) : IDisposable
+internal sealed class BatchPipeline(int capacity, BlockSize blockSize, Memory<byte>? inPlace = null) : IDisposable
 {
-    private readonly LeafBatch[] _batches = [new LeafBatch(capacity), new LeafBatch(capacity)];
+    private readonly LeafBatch[] _batches = [new LeafBatch(capacity, blockSize, inPlace), new LeafBatch(capacity, blockSize, inPlace)];
     private int _current;
 
     /// <summary>The batch being filled.</summary>

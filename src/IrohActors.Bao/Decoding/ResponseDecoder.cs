@@ -82,37 +82,82 @@ public sealed class ResponseDecoder : IDisposable
     /// nothing of a batch is written before it verified, and on a failure everything before the failing
     /// item is written first.
     /// </summary>
-    public async Task DecodeIntoAsync(Stream? target, IOutboardWriter? outboard = null, CancellationToken cancellationToken = default)
-    {
-        using var pipeline = new BatchPipeline(BatchCapacity);
-        long written = 0;
-        while (_walk.TryNext(out var chunk))
-        {
-            var length = chunk.Kind == BaoChunkKind.Parent ? 64 : chunk.Size;
-            if (!pipeline.Current.HasRoomFor(length))
-            {
-                if (pipeline.TakePrevious() is { } previous)
-                    written = await WriteAsync(previous.Batch, await previous.Verified.ConfigureAwait(false), target, outboard, written, cancellationToken).ConfigureAwait(false);
-                pipeline.StartVerifying();
-            }
-            try
-            {
-                await _source.ReadAsync(chunk, pipeline.Current.Reserve(length), cancellationToken).ConfigureAwait(false);
-                Admit(pipeline.Current, chunk);
-            }
-            catch (BaoVerificationException)
-            {
-                // Everything before this item may still be good: write what verifies, then report.
-                await DrainAsync(pipeline, target, outboard, written, cancellationToken).ConfigureAwait(false);
-                throw;
-            }
-        }
-        await DrainAsync(pipeline, target, outboard, written, cancellationToken).ConfigureAwait(false);
-    }
+    public Task DecodeIntoAsync(Stream? target, IOutboardWriter? outboard = null, CancellationToken cancellationToken = default) =>
+        DecodeAsync(target, null, outboard, cancellationToken);
 
     /// <summary>Synchronous <see cref="DecodeIntoAsync"/>.</summary>
     public void DecodeInto(Stream? target, IOutboardWriter? outboard = null) =>
         DecodeIntoAsync(target, outboard).GetAwaiter().GetResult();
+
+    /// <summary>
+    /// Decodes everything into memory: each leaf is read straight to its offset in <paramref name="target"/>
+    /// and verified there (batches in parallel across cores while the next batch is read), so no byte is
+    /// copied twice. Stored parents go to <paramref name="outboard"/>. The decoded ranges of the target are
+    /// scratch until the call returns: they hold bytes not yet verified while it runs, and when it throws,
+    /// every leaf that did not verify is zeroed, so afterwards the target never holds an unverified byte.
+    /// </summary>
+    /// <param name="target">At least <see cref="BaoTree.Size"/> bytes (the blob's byte offsets index it).</param>
+    /// <param name="outboard">Receives the verified stored parents, or null.</param>
+    /// <param name="cancellationToken">Stops the decode (unverified leaves are zeroed as for a failure).</param>
+    /// <exception cref="ArgumentException"><paramref name="target"/> is shorter than the blob.</exception>
+    public Task DecodeIntoMemoryAsync(Memory<byte> target, IOutboardWriter? outboard = null, CancellationToken cancellationToken = default)
+    {
+        if ((ulong)target.Length < Tree.Size)
+            throw new ArgumentException($"target holds {target.Length} bytes, the blob {Tree.Size}", nameof(target));
+        return DecodeAsync(null, target, outboard, cancellationToken);
+    }
+
+    /// <summary>Synchronous <see cref="DecodeIntoMemoryAsync"/>.</summary>
+    /// <exception cref="ArgumentException"><paramref name="target"/> is shorter than the blob.</exception>
+    public void DecodeIntoMemory(Memory<byte> target, IOutboardWriter? outboard = null) =>
+        DecodeIntoMemoryAsync(target, outboard).GetAwaiter().GetResult();
+
+    private async Task DecodeAsync(Stream? target, Memory<byte>? inPlace, IOutboardWriter? outboard, CancellationToken cancellationToken)
+    {
+        using var pipeline = new BatchPipeline(BatchCapacity, Tree.BlockSize, inPlace);
+        long written = 0;
+        var readingLeaf = default(Memory<byte>);
+        try
+        {
+            while (_walk.TryNext(out var chunk))
+            {
+                var length = chunk.Kind == BaoChunkKind.Parent ? 64 : chunk.Size;
+                if (chunk.Kind == BaoChunkKind.Leaf && !pipeline.Current.HasRoomFor(length))
+                {
+                    if (pipeline.TakePrevious() is { } previous)
+                        written = await WriteAsync(previous.Batch, await previous.Verified.ConfigureAwait(false), target, outboard, written, cancellationToken).ConfigureAwait(false);
+                    pipeline.StartVerifying();
+                }
+                try
+                {
+                    var destination = pipeline.Current.Reserve(chunk);
+                    readingLeaf = chunk.Kind == BaoChunkKind.Leaf ? destination : default;
+                    await _source.ReadAsync(chunk, destination, cancellationToken).ConfigureAwait(false);
+                    Admit(pipeline.Current, chunk);
+                    readingLeaf = default;
+                }
+                catch (BaoVerificationException)
+                {
+                    // Everything before this item may still be good: write what verifies, then report.
+                    await DrainAsync(pipeline, target, outboard, written, cancellationToken).ConfigureAwait(false);
+                    throw;
+                }
+            }
+            await DrainAsync(pipeline, target, outboard, written, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception) when (inPlace.HasValue)
+        {
+            // In place, whatever did not verify must not stay in the caller's memory.
+            readingLeaf.Span.Clear();
+            pipeline.Current.ClearLeavesFrom(0);
+            if (pipeline.TakePrevious() is { } previous)
+            {
+                ((IAsyncResult)previous.Verified).AsyncWaitHandle.WaitOne();
+                previous.Batch.ClearLeavesFrom(0);
+            }
+            throw;
+        }
+    }
 
     private int BatchCapacity => (int)Math.Max(4 << 20, Tree.BlockSize.Bytes + 64);
 
@@ -124,19 +169,24 @@ public sealed class ResponseDecoder : IDisposable
         await WriteAsync(pipeline.Current, pipeline.Current.Verify(), target, outboard, written, cancellationToken).ConfigureAwait(false);
     }
 
-    // A parent is verified at once (its CVs are the expected hashes of what follows); a leaf joins the batch.
+    // The root parent is verified at once; other parents and the leaves join the batch and are verified with it.
     private void Admit(LeafBatch batch, BaoChunk chunk)
     {
-        var bytes = batch.Reserve(chunk.Kind == BaoChunkKind.Parent ? 64 : chunk.Size);
-        if (chunk.Kind == BaoChunkKind.Parent)
+        if (chunk.Kind == BaoChunkKind.Parent && chunk.IsRoot)
         {
-            Verify(chunk, bytes);
-            batch.AddParent(chunk);
+            batch.AddVerifiedParent(chunk, VerifyParent(chunk, batch.ParentBytes));
+        }
+        else if (chunk.Kind == BaoChunkKind.Parent)
+        {
+            // Verified with its batch, before anything at or after it is written; its children's expected
+            // CVs are only ever compared within batches that are written after it.
+            var expected = _expected[--_depth];
+            var pair = HashPair.Read(batch.ParentBytes);
+            PushChildren(chunk, pair);
+            batch.AddParent(chunk, pair, expected);
         }
         else
-        {
             batch.AddLeaf(chunk, _expected[--_depth]);
-        }
     }
 
     private async ValueTask<long> WriteAsync(LeafBatch batch, int failed, Stream? target, IOutboardWriter? outboard, long written, CancellationToken cancellationToken)
@@ -144,18 +194,34 @@ public sealed class ResponseDecoder : IDisposable
         var end = failed < 0 ? batch.Count : failed;
         for (var i = 0; i < end; i++)
         {
-            var (chunk, bytes) = batch[i];
+            var (chunk, pair, _) = batch[i];
             if (chunk.Kind == BaoChunkKind.Parent)
-                outboard?.Save(chunk.Node, HashPair.Read(bytes.Span));
-            else if (target is not null)
+                outboard?.Save(chunk.Node, pair);
+        }
+        if (target is not null && !batch.InPlace)
+        {
+            // Leaves adjacent in the blob are adjacent in the batch (parents are kept aside): one write per run.
+            var i = 0;
+            while (i < end)
             {
-                written = Position(target, chunk.Offset, written);
+                if (batch[i].Chunk.Kind == BaoChunkKind.Parent)
+                {
+                    i++;
+                    continue;
+                }
+                i = batch.LeafRun(i, end, out var offset, out var bytes);
+                written = Position(target, offset, written);
                 await target.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
                 written += bytes.Length;
             }
         }
         if (failed >= 0)
-            throw new BaoVerificationException(BaoFailure.Mismatch, batch[failed].Chunk, Where);
+        {
+            var failure = new BaoVerificationException(BaoFailure.Mismatch, batch[failed].Chunk, Where);
+            batch.ClearLeavesFrom(failed);
+            batch.Clear();
+            throw failure;
+        }
         batch.Clear();
         return written;
     }
@@ -182,21 +248,33 @@ public sealed class ResponseDecoder : IDisposable
 
     private EncodedItem Verify(BaoChunk chunk, Memory<byte> bytes)
     {
-        var expected = _expected[--_depth];
         if (chunk.Kind == BaoChunkKind.Parent)
         {
-            var pair = HashPair.Read(bytes.Span);
-            if (pair.ParentCv(chunk.IsRoot) != expected)
-                throw new BaoVerificationException(BaoFailure.Mismatch, chunk, Where);
-            if (chunk.Right)
-                _expected[_depth++] = pair.Right;
-            if (chunk.Left)
-                _expected[_depth++] = pair.Left;
+            VerifyParent(chunk, bytes.Span);
         }
-        else if (Subtree.HashSubtree(chunk.StartChunk.Value, bytes.Span, chunk.IsRoot) != expected)
+        else if (Subtree.HashSubtree(chunk.StartChunk.Value, bytes.Span, chunk.IsRoot) != _expected[--_depth])
         {
             throw new BaoVerificationException(BaoFailure.Mismatch, chunk, Where);
         }
         return new EncodedItem(chunk, bytes);
+    }
+
+    // Checks a parent against its expected CV and pushes the children's CVs for what follows.
+    private HashPair VerifyParent(BaoChunk chunk, ReadOnlySpan<byte> bytes)
+    {
+        var expected = _expected[--_depth];
+        var pair = HashPair.Read(bytes);
+        if (pair.ParentCv(chunk.IsRoot) != expected)
+            throw new BaoVerificationException(BaoFailure.Mismatch, chunk, Where);
+        PushChildren(chunk, pair);
+        return pair;
+    }
+
+    private void PushChildren(BaoChunk chunk, in HashPair pair)
+    {
+        if (chunk.Right)
+            _expected[_depth++] = pair.Right;
+        if (chunk.Left)
+            _expected[_depth++] = pair.Left;
     }
 }

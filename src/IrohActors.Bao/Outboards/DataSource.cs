@@ -12,6 +12,9 @@ internal abstract class DataSource
     /// memory, else read into <paramref name="scratch"/>. Throws <see cref="EndOfStreamException"/> naming the offset if the data ends early.
     /// </summary>
     public abstract ReadOnlyMemory<byte> Read(ulong offset, int length, Memory<byte> scratch);
+
+    /// <summary>True when one <see cref="Read"/> may span several chunk groups (false: at most one group per read).</summary>
+    public virtual bool ReadsAcrossGroups => true;
 }
 
 internal sealed class MemoryDataSource(ReadOnlyMemory<byte> data) : DataSource

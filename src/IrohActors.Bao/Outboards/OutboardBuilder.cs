@@ -110,11 +110,15 @@ internal static class OutboardBuilder
 
     private static void HashRange(ReadOnlySpan<byte> batch, ulong firstChunk, ulong chunksPerGroup, int groupBytes, int from, int to, Hash[] cvs)
     {
-        for (var i = from; i < to; i++)
+        // Whole groups many at a time (small groups share the SIMD lanes); a short last group alone.
+        var whole = Math.Min(to, batch.Length / groupBytes);
+        if (whole > from)
+            Subtree.HashSubtrees(firstChunk + (ulong)from * chunksPerGroup, batch.Slice(from * groupBytes, (whole - from) * groupBytes),
+                System.Numerics.BitOperations.Log2(chunksPerGroup), cvs.AsSpan(from, whole - from));
+        for (var i = Math.Max(from, whole); i < to; i++)
         {
             var start = i * groupBytes;
-            var data = batch.Slice(start, Math.Min(groupBytes, batch.Length - start));
-            cvs[i] = Subtree.HashSubtree(firstChunk + (ulong)i * chunksPerGroup, data, false);
+            cvs[i] = Subtree.HashSubtree(firstChunk + (ulong)i * chunksPerGroup, batch[start..], false);
         }
     }
 
