@@ -21,9 +21,16 @@ public class AllocationTests
             hasher.Finalize();
         }
         Work();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 20; i++)
-            Work();
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        // A per-call allocation shows in every attempt (20 calls each); a one-off allocation by the runtime
+        // (lazy initialisation, tiering) on a busy machine does not repeat, so the quietest attempt decides.
+        long fewest = long.MaxValue;
+        for (int attempt = 0; attempt < 3 && fewest != 0; attempt++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 20; i++)
+                Work();
+            fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        Assert.Equal(0, fewest);
     }
 }
