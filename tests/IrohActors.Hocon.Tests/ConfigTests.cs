@@ -124,8 +124,8 @@ public sealed class ConfigTests
     public void ReferenceConfHoldsTheNodeDefaults()
     {
         var reference = HoconConfig.LoadReference().Resolve(HoconResolveOptions.NoEnvironment);
-        Assert.Equal(4, reference.GetInt("iroh.bao.chunk-log"));
-        Assert.Equal(0, reference.GetInt("iroh.blake3.threads"));
+        Assert.Equal(4, reference.GetInt("iroh.store.chunk-log"));
+        Assert.Equal(0, reference.GetInt("iroh.store.outboard-parallelism"));
         Assert.Equal(TimeSpan.FromSeconds(3), reference.GetTimeSpan("akka.test.single-expect-default"));
         Assert.Equal(1.0, reference.GetDouble("akka.test.timefactor"));
         Assert.Equal(30, reference.GetInt("akka.actor.default-dispatcher.throughput"));
@@ -149,9 +149,9 @@ public sealed class ConfigTests
     [Fact]
     public void LoadLayersApplicationOverReference()
     {
-        var config = HoconConfig.Load(HoconConfig.ParseString("iroh.bao.chunk-log = 6\nakka.test.timefactor = 2.5"));
-        Assert.Equal(6, config.GetInt("iroh.bao.chunk-log"));
+        var config = HoconConfig.Load(HoconConfig.ParseString("iroh.store.chunk-log = 6\nakka.test.timefactor = 2.5"));
+        Assert.Equal(6, config.GetInt("iroh.store.chunk-log"));
         Assert.Equal(2.5, config.GetDouble("akka.test.timefactor"));
-        Assert.Equal(0, config.GetInt("iroh.blake3.threads"));
+        Assert.Equal(0, config.GetInt("iroh.store.outboard-parallelism"));
     }
 }

@@ -129,10 +129,10 @@ public sealed class ConfigurationProviderTests
     {
         var config = new ConfigurationBuilder()
             .AddHoconConfig(HoconConfig.LoadReference())
-            .AddHoconString("iroh.bao.chunk-log = 5")
+            .AddHoconString("iroh.store.chunk-log = 5")
             .Build();
-        Assert.Equal("5", config["iroh:bao:chunk-log"]);
-        Assert.Equal("0", config["iroh:blake3:threads"]);
+        Assert.Equal("5", config["iroh:store:chunk-log"]);
+        Assert.Equal("0", config["iroh:store:outboard-parallelism"]);
     }
 
     [Fact]

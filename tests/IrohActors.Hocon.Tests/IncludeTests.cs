@@ -168,8 +168,8 @@ public sealed class IncludeTests
     [Fact]
     public void ClasspathIncludeReadsEmbeddedResources()
     {
-        var config = Hocon.Parse("include classpath(\"reference.conf\")\niroh.bao.chunk-log = 5");
-        Assert.Equal(5, config.GetInt("iroh.bao.chunk-log"));
+        var config = Hocon.Parse("include classpath(\"reference.conf\")\niroh.store.chunk-log = 5");
+        Assert.Equal(5, config.GetInt("iroh.store.chunk-log"));
         Assert.Equal(TimeSpan.FromSeconds(3), config.GetTimeSpan("akka.test.single-expect-default"));
     }
 }
