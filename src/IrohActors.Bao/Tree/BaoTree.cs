@@ -61,7 +61,17 @@ public readonly record struct BaoTree(ulong Size, BlockSize BlockSize)
     }
 
     /// <summary>Index of the stored pair of <paramref name="node"/> in a pre-order outboard, or null if the node is not stored.</summary>
-    public ulong? PreOrderOffset(TreeNode node)
+    public ulong? PreOrderOffset(TreeNode node) => PairsBefore(node, preOrder: true);
+
+    /// <summary>Index of the stored pair of <paramref name="node"/> in a post-order outboard, or null if the node is not stored.</summary>
+    public ulong? PostOrderOffset(TreeNode node) => PairsBefore(node, preOrder: false);
+
+    /// <summary>
+    /// Walks from the root to <paramref name="node"/>, counting the stored pairs an outboard holds before node's pair.
+    /// Pre-order: every parent on the path comes first, and going right also skips the left subtree's pairs.
+    /// Post-order: only the skipped left subtrees come first, then node's own subtree (children precede parents).
+    /// </summary>
+    private ulong? PairsBefore(TreeNode node, bool preOrder)
     {
         if (!IsStored(node))
             return null;
@@ -75,30 +85,14 @@ public readonly record struct BaoTree(ulong Size, BlockSize BlockSize)
                 return null;
             var goRight = node.Start >= cur.Mid;
             if (IsParent(cur))
-                count += goRight ? 1UL << (level - k) : 1UL;
+            {
+                var leftSubtreePairs = (1UL << (level - k)) - 1;
+                count += (preOrder ? 1UL : 0UL) + (goRight ? leftSubtreePairs : 0UL);
+            }
             cur = Child(cur, goRight);
         }
-        return count;
-    }
-
-    /// <summary>Index of the stored pair of <paramref name="node"/> in a post-order outboard, or null if the node is not stored.</summary>
-    public ulong? PostOrderOffset(TreeNode node)
-    {
-        if (!IsStored(node))
-            return null;
-        var k = BlockSize.ChunkLog;
-        ulong count = 0;
-        var cur = Root;
-        while (cur != node)
-        {
-            var level = cur.Level;
-            if (level <= node.Level)
-                return null;
-            var goRight = node.Start >= cur.Mid;
-            if (goRight && IsParent(cur))
-                count += (1UL << (level - k)) - 1;
-            cur = Child(cur, goRight);
-        }
+        if (preOrder)
+            return count;
         var (start, end) = ByteRange(node);
         var groups = (end - start + BlockSize.Bytes - 1) / BlockSize.Bytes;
         return count + groups - 2;
