@@ -12,6 +12,7 @@ public static class Program
         var root = new RootCommand("IrohActors: content-addressed blobs, BLAKE3 verified streaming and an actor-based node.");
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(CidCommand.Create());
+        root.Subcommands.Add(NodeCommand.Create());
         return root;
     }
 

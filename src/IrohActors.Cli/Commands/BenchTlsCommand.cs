@@ -1,0 +1,182 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using IrohActors.Node.Identity;
+using IrohActors.Node.Transport;
+
+namespace IrohActors.Cli.Commands;
+
+/// <summary>
+/// <c>bench tls</c>: bulk throughput over 127.0.0.1 of the multiplexed node transport next to its anchor,
+/// a bare SslStream with the same TLS settings and certificates, measured interleaved in the same run.
+/// </summary>
+internal static class BenchTlsCommand
+{
+    private const int WriteSize = 256 * 1024;
+
+    public static Command Create()
+    {
+        var sizeMiB = new Option<int>("--size-mib") { Description = "Bytes to move per run, in MiB.", DefaultValueFactory = _ => 1024 };
+        var rounds = new Option<int>("--rounds") { Description = "Interleaved rounds; medians are reported.", DefaultValueFactory = _ => 3 };
+        var window = new Option<int>("--window-kib") { Description = "Per-stream flow-control window of the mux, in KiB.", DefaultValueFactory = _ => new TransportOptions().StreamReceiveWindow / 1024 };
+        var streams = new Option<int>("--streams") { Description = "Also run the mux with this many parallel streams (0 to skip).", DefaultValueFactory = _ => 4 };
+        var command = new Command("tls", "1 GiB over 127.0.0.1: the node transport (TLS 1.3 + stream mux) against a bare SslStream, same run.");
+        command.Options.Add(sizeMiB);
+        command.Options.Add(rounds);
+        command.Options.Add(streams);
+        command.Options.Add(window);
+        command.SetAction(async (parse, ct) =>
+        {
+            var bytes = (long)parse.GetValue(sizeMiB) * 1024 * 1024;
+            var options = new TransportOptions { IdleTimeout = Timeout.InfiniteTimeSpan, StreamReceiveWindow = parse.GetValue(window) * 1024 };
+            return await RunAsync(bytes, Math.Max(1, parse.GetValue(rounds)), parse.GetValue(streams), options, ct);
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(long bytes, int rounds, int parallel, TransportOptions options, CancellationToken ct)
+    {
+        using var serverKey = SecretKey.Generate();
+        using var clientKey = SecretKey.Generate();
+        using var serverCertificate = NodeCertificate.Create(serverKey);
+        using var clientCertificate = NodeCertificate.Create(clientKey);
+        using var server = new NodeEndpoint(serverKey, options);
+        using var client = new NodeEndpoint(clientKey, options);
+        var incoming = System.Threading.Channels.Channel.CreateUnbounded<NodeConnection>();
+        await using var listener = server.Listen(new IPEndPoint(IPAddress.Loopback, 0), (c, _) =>
+        {
+            incoming.Writer.TryWrite(c);
+            return Task.CompletedTask;
+        });
+        await using var connection = await client.ConnectAsync(new NodeAddr(server.NodeId, listener.LocalEndPoint), ct);
+        var serverSide = await incoming.Reader.ReadAsync(ct);
+        var payload = new byte[WriteSize];
+        Random.Shared.NextBytes(payload);
+
+        var raw = new List<double>();
+        var mux = new List<double>();
+        var muxParallel = new List<double>();
+        string suite = "?";
+        Console.WriteLine($"bench tls: {bytes / (1024.0 * 1024 * 1024):0.##} GiB over 127.0.0.1, {WriteSize / 1024} KiB writes, {options.StreamReceiveWindow / 1024} KiB stream window, {rounds} interleaved rounds (medians)");
+        for (var round = 0; round < rounds; round++)
+        {
+            var (seconds, negotiated) = await RawAsync(serverCertificate, clientCertificate, payload, bytes, ct);
+            raw.Add(seconds);
+            suite = negotiated.ToString();
+            mux.Add(await MuxAsync(connection, serverSide, payload, bytes, 1, ct));
+            if (parallel > 1)
+                muxParallel.Add(await MuxAsync(connection, serverSide, payload, bytes, parallel, ct));
+        }
+        var anchor = Median(raw);
+        Console.WriteLine($"  cipher suite: {suite} (mux: {connection.CipherSuite})");
+        Report("raw SslStream (anchor)", anchor, bytes, null);
+        Report("node mux, 1 stream", Median(mux), bytes, anchor);
+        if (muxParallel.Count > 0)
+            Report($"node mux, {parallel} streams", Median(muxParallel), bytes, anchor);
+        Console.WriteLine($"  latest keep-alive RTT: {connection.LatestRtt?.TotalMilliseconds.ToString("0.000") ?? "-"} ms");
+        return 0;
+    }
+
+    private static void Report(string name, double seconds, long bytes, double? anchor)
+    {
+        var ratio = anchor is { } a ? $"  {seconds / a:0.00}x the anchor's time" : "";
+        Console.WriteLine($"  {name,-26} {seconds,7:0.000} s  {bytes / seconds / 1e9,6:0.00} GB/s{ratio}");
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted[sorted.Length / 2];
+    }
+
+    private static async Task<(double Seconds, TlsCipherSuite Suite)> RawAsync(NodeCertificate serverCertificate, NodeCertificate clientCertificate,
+        byte[] payload, long bytes, CancellationToken ct)
+    {
+        using var listen = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listen.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listen.Listen(1);
+        var policy = OperatingSystem.IsWindows() ? null : CreatePolicy();
+        var accept = Task.Run(async () =>
+        {
+            using var socket = await listen.AcceptAsync(ct);
+            socket.NoDelay = true;
+            await using var tls = new SslStream(new NetworkStream(socket, ownsSocket: false));
+            await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+            {
+                EnabledSslProtocols = SslProtocols.Tls13,
+                ServerCertificateContext = SslStreamCertificateContext.Create(serverCertificate.Certificate, null, offline: true),
+                ClientCertificateRequired = true,
+                CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                CipherSuitesPolicy = policy,
+                RemoteCertificateValidationCallback = (_, c, _, _) => c != null,
+            }, ct);
+            var buffer = new byte[WriteSize];
+            long total = 0;
+            int n;
+            while ((n = await tls.ReadAsync(buffer, ct)) > 0)
+                total += n;
+            return total;
+        }, ct);
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        await socket.ConnectAsync(listen.LocalEndPoint!, ct);
+        await using var tls = new SslStream(new NetworkStream(socket, ownsSocket: false));
+        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = string.Empty,
+            EnabledSslProtocols = SslProtocols.Tls13,
+            ClientCertificateContext = SslStreamCertificateContext.Create(clientCertificate.Certificate, null, offline: true),
+            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+            CipherSuitesPolicy = policy,
+            RemoteCertificateValidationCallback = (_, c, _, _) => c != null,
+        }, ct);
+        var watch = Stopwatch.StartNew();
+        for (long sent = 0; sent < bytes; sent += WriteSize)
+            await tls.WriteAsync(payload.AsMemory(0, (int)Math.Min(WriteSize, bytes - sent)), ct);
+        await tls.ShutdownAsync();
+        socket.Shutdown(SocketShutdown.Send);
+        var received = await accept;
+        var seconds = watch.Elapsed.TotalSeconds;
+        if (received != bytes)
+            throw new InvalidOperationException($"raw: received {received} of {bytes} bytes");
+        return (seconds, tls.NegotiatedCipherSuite);
+    }
+
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static CipherSuitesPolicy CreatePolicy() => new([TlsCipherSuite.TLS_AES_128_GCM_SHA256]);
+
+    private static async Task<double> MuxAsync(NodeConnection connection, NodeConnection serverSide, byte[] payload, long bytes, int streams, CancellationToken ct)
+    {
+        var perStream = bytes / streams;
+        var watch = Stopwatch.StartNew();
+        var readers = Enumerable.Range(0, streams).Select(_ => Task.Run(async () =>
+        {
+            await using var stream = await serverSide.AcceptStreamAsync(ct);
+            var buffer = new byte[WriteSize];
+            long total = 0;
+            int n;
+            while ((n = await stream.ReadAsync(buffer, ct)) > 0)
+                total += n;
+            await stream.CompleteWritesAsync(ct);
+            return total;
+        }, ct)).ToArray();
+        var writers = Enumerable.Range(0, streams).Select(_ => Task.Run(async () =>
+        {
+            await using var stream = await connection.OpenStreamAsync(ReadOnlyMemory<byte>.Empty, ct);
+            for (long sent = 0; sent < perStream; sent += WriteSize)
+                await stream.WriteAsync(payload.AsMemory(0, (int)Math.Min(WriteSize, perStream - sent)), ct);
+            await stream.CompleteWritesAsync(ct);
+            var end = new byte[1];
+            while (await stream.ReadAsync(end, ct) > 0) { }
+        }, ct)).ToArray();
+        var received = (await Task.WhenAll(readers)).Sum();
+        var seconds = watch.Elapsed.TotalSeconds;
+        await Task.WhenAll(writers);
+        if (received != perStream * streams)
+            throw new InvalidOperationException($"mux: received {received} of {perStream * streams} bytes");
+        return seconds;
+    }
+}

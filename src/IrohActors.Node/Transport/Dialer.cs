@@ -1,0 +1,77 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.ExceptionServices;
+using IrohActors.Node.Identity;
+
+namespace IrohActors.Node.Transport;
+
+/// <summary>Opens outgoing connections: TCP connect, TLS handshake checking the expected node id, then the mux hello.</summary>
+internal sealed class Dialer
+{
+    private readonly NodeEndpoint _endpoint;
+
+    public Dialer(NodeEndpoint endpoint) => _endpoint = endpoint;
+
+    public async Task<NodeConnection> ConnectAsync(NodeAddr address, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        if (address.NodeId.IsDefault)
+            throw new ArgumentException("the node address has no node id", nameof(address));
+        var failures = new List<(IPEndPoint, Exception)>();
+        foreach (var endPoint in address.DirectAddresses)
+        {
+            try
+            {
+                return await ConnectOneAsync(address.NodeId, endPoint, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                failures.Add((endPoint, e));
+            }
+        }
+        var mismatch = failures.Select(f => f.Item2).OfType<PeerIdentityMismatchException>().FirstOrDefault();
+        if (mismatch != null)
+            throw mismatch;
+        if (failures.Count == 1)
+            ExceptionDispatchInfo.Throw(failures[0].Item2);
+        throw new NodeConnectException(address.NodeId, failures);
+    }
+
+    private async Task<NodeConnection> ConnectOneAsync(NodeId expected, IPEndPoint endPoint, CancellationToken cancellationToken)
+    {
+        var options = _endpoint.Options;
+        using var timeout = new CancellationTokenSource(options.ConnectTimeout);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var stage = "TCP connect";
+        NodeConnection? connection = null;
+        try
+        {
+            await socket.ConnectAsync(endPoint, linked.Token).ConfigureAwait(false);
+            stage = "the TLS handshake";
+            var tls = await TlsHandshake.AsClientAsync(new NetworkStream(socket, ownsSocket: true), _endpoint.Certificate, expected, endPoint, linked.Token)
+                .ConfigureAwait(false);
+            stage = "the mux hello";
+            connection = new NodeConnection(tls, socket, _endpoint.NodeId, expected, endPoint, isDialer: true, tls.NegotiatedCipherSuite, options);
+            await connection.StartAsync(linked.Token).ConfigureAwait(false);
+            return connection;
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            Cleanup();
+            throw new ConnectTimeoutException(expected, endPoint, options.ConnectTimeout, stage);
+        }
+        catch
+        {
+            Cleanup();
+            throw;
+        }
+
+        void Cleanup()
+        {
+            if (connection != null)
+                connection.Abort($"failed during {stage}");
+            socket.Dispose();
+        }
+    }
+}

@@ -1,0 +1,240 @@
+using System.Buffers;
+
+namespace IrohActors.Node.Transport;
+
+/// <summary>
+/// Serialises frames onto the TLS stream with large writes. Writers copy whole frames into a 512 KiB
+/// batch buffer while one send loop writes the previous batch (double buffering), so the TLS layer sees
+/// writes as large as the data allows and each byte is copied once. Control frames (window, ping, pong,
+/// reset, goaway) go to a separate small buffer that never makes the caller wait, so the connection's
+/// read loop can always answer without blocking on the write side.
+/// </summary>
+internal sealed class FrameWriter
+{
+    /// <summary>Size of each batch buffer.</summary>
+    public const int BatchSize = 512 * 1024;
+
+    /// <summary>Do not cut data into frames smaller than this just to fill a batch's tail.</summary>
+    private const int MinDataSlice = 16 * 1024;
+
+    private readonly Stream _transport;
+    private readonly Action<Exception> _onFailure;
+    private readonly object _gate = new();
+    private byte[] _fill;
+    private byte[]? _spare;
+    private int _fillLength;
+    private byte[] _urgent = new byte[4096];
+    private byte[] _urgentSpare = new byte[4096];
+    private int _urgentLength;
+    private TaskCompletionSource? _wake;
+    private TaskCompletionSource _drained = NewSignal();
+    private Exception? _failure;
+    private bool _completing;
+    private Exception? _lateWriterError;
+    private long _bytesSent;
+    private readonly Task _sendLoop;
+
+    public FrameWriter(Stream transport, Action<Exception> onFailure)
+    {
+        _transport = transport;
+        _onFailure = onFailure;
+        _fill = ArrayPool<byte>.Shared.Rent(BatchSize);
+        _spare = ArrayPool<byte>.Shared.Rent(BatchSize);
+        _sendLoop = Task.Run(SendLoopAsync);
+    }
+
+    /// <summary>Bytes handed to the TLS stream so far (frame headers included).</summary>
+    public long BytesSent => Interlocked.Read(ref _bytesSent);
+
+    /// <summary>Queues a control frame ahead of queued data; never waits. Dropped silently once the writer has failed.</summary>
+    public void WriteUrgent(FrameType type, uint streamId, ReadOnlySpan<byte> payload)
+    {
+        lock (_gate)
+        {
+            if (_failure != null)
+                return;
+            var need = FrameHeader.Size + payload.Length;
+            if (_urgent.Length - _urgentLength < need)
+                Array.Resize(ref _urgent, Math.Max(_urgent.Length * 2, _urgentLength + need));
+            new FrameHeader(type, streamId, payload.Length).Write(_urgent.AsSpan(_urgentLength));
+            payload.CopyTo(_urgent.AsSpan(_urgentLength + FrameHeader.Size));
+            _urgentLength += need;
+            WakeSender();
+        }
+    }
+
+    /// <summary>Queues a whole frame in order with data frames, waiting while the batch is full.</summary>
+    public async ValueTask WriteFrameAsync(FrameType type, uint streamId, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        var need = FrameHeader.Size + payload.Length;
+        if (need > BatchSize)
+            throw new ArgumentOutOfRangeException(nameof(payload), $"a {type} frame payload may be at most {BatchSize - FrameHeader.Size} bytes");
+        while (true)
+        {
+            Task wait;
+            lock (_gate)
+            {
+                ThrowIfUnusable();
+                if (BatchSize - _fillLength >= need)
+                {
+                    new FrameHeader(type, streamId, payload.Length).Write(_fill.AsSpan(_fillLength));
+                    payload.Span.CopyTo(_fill.AsSpan(_fillLength + FrameHeader.Size));
+                    _fillLength += need;
+                    WakeSender();
+                    return;
+                }
+                wait = _drained.Task;
+            }
+            await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Queues one DATA frame carrying the first bytes of <paramref name="data"/>, at most <paramref name="max"/>;
+    /// returns how many bytes it took (fewer when the batch's free tail is smaller).
+    /// </summary>
+    public async ValueTask<int> WriteDataAsync(uint streamId, ReadOnlyMemory<byte> data, int max, CancellationToken cancellationToken)
+    {
+        var want = Math.Min(data.Length, max);
+        if (want <= 0)
+            throw new ArgumentOutOfRangeException(nameof(max), "nothing to write");
+        while (true)
+        {
+            Task wait;
+            lock (_gate)
+            {
+                ThrowIfUnusable();
+                var room = BatchSize - _fillLength - FrameHeader.Size;
+                if (room >= Math.Min(want, MinDataSlice))
+                {
+                    var n = Math.Min(want, room);
+                    new FrameHeader(FrameType.Data, streamId, n).Write(_fill.AsSpan(_fillLength));
+                    data.Span[..n].CopyTo(_fill.AsSpan(_fillLength + FrameHeader.Size));
+                    _fillLength += FrameHeader.Size + n;
+                    WakeSender();
+                    return n;
+                }
+                wait = _drained.Task;
+            }
+            await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Sends everything queued, then stops the send loop (it flushes the transport); later writers fail with <paramref name="lateWriterError"/>.</summary>
+    public Task CompleteAsync(Exception lateWriterError)
+    {
+        lock (_gate)
+        {
+            _completing = true;
+            _lateWriterError ??= lateWriterError;
+            WakeSender();
+        }
+        return _sendLoop;
+    }
+
+    /// <summary>Stops accepting frames: queued and future writers fail with <paramref name="reason"/>.</summary>
+    public void Fail(Exception reason)
+    {
+        lock (_gate)
+        {
+            _failure ??= reason;
+            _completing = true;
+            _drained.TrySetException(_failure);
+            WakeSender();
+        }
+    }
+
+    private void ThrowIfUnusable()
+    {
+        if (_failure != null)
+            throw _failure;
+        if (_completing)
+            throw _lateWriterError ?? new InvalidOperationException("the frame writer is completing");
+    }
+
+    private void WakeSender()
+    {
+        _wake?.TrySetResult();
+        _wake = null;
+    }
+
+    private async Task SendLoopAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                byte[]? urgent = null, batch = null;
+                int urgentLength = 0, batchLength = 0;
+                Task? wait = null;
+                lock (_gate)
+                {
+                    if (_failure != null)
+                        return;
+                    if (_urgentLength == 0 && _fillLength == 0)
+                    {
+                        if (_completing)
+                            break;
+                        _wake = NewSignal();
+                        wait = _wake.Task;
+                    }
+                    else
+                    {
+                        if (_urgentLength > 0)
+                        {
+                            (urgent, urgentLength) = (_urgent, _urgentLength);
+                            (_urgent, _urgentSpare, _urgentLength) = (_urgentSpare, _urgent, 0);
+                        }
+                        if (_fillLength > 0)
+                        {
+                            (batch, batchLength) = (_fill, _fillLength);
+                            (_fill, _spare, _fillLength) = (_spare!, null, 0);
+                            var drained = _drained;
+                            _drained = NewSignal();
+                            drained.TrySetResult();
+                        }
+                    }
+                }
+                if (wait != null)
+                {
+                    await wait.ConfigureAwait(false);
+                    continue;
+                }
+                if (urgentLength > 0)
+                    await _transport.WriteAsync(urgent.AsMemory(0, urgentLength)).ConfigureAwait(false);
+                if (batchLength > 0)
+                    await _transport.WriteAsync(batch.AsMemory(0, batchLength)).ConfigureAwait(false);
+                Interlocked.Add(ref _bytesSent, urgentLength + batchLength);
+                lock (_gate)
+                {
+                    if (batch != null)
+                        _spare = batch;
+                }
+            }
+            await _transport.FlushAsync().ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            lock (_gate)
+            {
+                _failure ??= e;
+                _drained.TrySetException(_failure);
+            }
+            _onFailure(e);
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                // Writers may still hold _fill under the gate until they see _failure; only return the spare.
+                if (_spare != null)
+                {
+                    ArrayPool<byte>.Shared.Return(_spare);
+                    _spare = null;
+                }
+            }
+        }
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+}

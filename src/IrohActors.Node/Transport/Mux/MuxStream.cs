@@ -1,0 +1,435 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Runtime.ExceptionServices;
+
+namespace IrohActors.Node.Transport;
+
+/// <summary>
+/// One request on a <see cref="NodeConnection"/>: a bidirectional byte stream with its own flow-control
+/// window, opened with a request header. Reading and writing may run concurrently (one reader and one
+/// writer at a time). Cancelling a read or write resets the stream; <see cref="Reset"/> abandons it
+/// explicitly; disposing a stream whose writes were not completed resets it with <see cref="StreamErrorCode.Cancelled"/>.
+/// </summary>
+public sealed class MuxStream : Stream
+{
+    /// <summary>Largest DATA frame payload this side sends.</summary>
+    internal const int MaxDataFrame = 256 * 1024;
+
+    private readonly NodeConnection _connection;
+    private readonly object _gate = new();
+    private readonly int _receiveWindow;
+
+    // Receive side.
+    private readonly Queue<Segment> _segments = new();
+    private byte[]? _head;
+    private int _headOffset;
+    private int _headLength;
+    private int _receiveCredit;
+    private int _consumedUnacknowledged;
+    private bool _remoteEnded;
+    private Exception? _readError;
+    private TaskCompletionSource? _readWaiter;
+
+    // Send side.
+    private long _sendCredit;
+    private bool _localEnded;
+    private Exception? _writeError;
+    private TaskCompletionSource? _creditWaiter;
+    private int _writing;
+
+    private bool _finished;
+
+    internal MuxStream(NodeConnection connection, uint id, bool locallyOpened, ReadOnlyMemory<byte> requestHeader, int receiveWindow, int sendWindow)
+    {
+        _connection = connection;
+        Id = id;
+        IsLocallyOpened = locallyOpened;
+        RequestHeader = requestHeader;
+        _receiveWindow = receiveWindow;
+        _receiveCredit = receiveWindow;
+        _sendCredit = sendWindow;
+    }
+
+    /// <summary>The stream id: odd for streams the dialer opened, even for the listener's.</summary>
+    public uint Id { get; }
+
+    /// <summary>True if this side opened the stream.</summary>
+    public bool IsLocallyOpened { get; }
+
+    /// <summary>The request header sent in the OPEN frame.</summary>
+    public ReadOnlyMemory<byte> RequestHeader { get; }
+
+    /// <summary>The connection carrying this stream.</summary>
+    public NodeConnection Connection => _connection;
+
+    /// <inheritdoc/>
+    public override bool CanRead => true;
+
+    /// <inheritdoc/>
+    public override bool CanWrite => true;
+
+    /// <inheritdoc/>
+    public override bool CanSeek => false;
+
+    /// <inheritdoc/>
+    public override long Length => throw new NotSupportedException();
+
+    /// <inheritdoc/>
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    /// <inheritdoc/>
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (buffer.Length == 0)
+            return 0;
+        while (true)
+        {
+            Task wait;
+            lock (_gate)
+            {
+                if (HasBufferedLocked)
+                    return TakeBuffered(buffer.Span);
+                if (_readError != null)
+                    ExceptionDispatchInfo.Throw(_readError);
+                if (_remoteEnded)
+                    return 0;
+                _readWaiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                wait = _readWaiter.Task;
+            }
+            await AwaitOrResetAsync(wait, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc/>
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _writing, 1) == 1)
+            throw new InvalidOperationException($"stream {Id}: concurrent writes are not supported");
+        try
+        {
+            while (buffer.Length > 0)
+            {
+                int credit;
+                Task? wait = null;
+                lock (_gate)
+                {
+                    if (_writeError != null)
+                        ExceptionDispatchInfo.Throw(_writeError);
+                    if (_localEnded)
+                        throw new InvalidOperationException($"stream {Id}: writes were already completed");
+                    credit = (int)Math.Min(_sendCredit, MaxDataFrame);
+                    if (credit == 0)
+                    {
+                        _creditWaiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                        wait = _creditWaiter.Task;
+                    }
+                }
+                if (wait != null)
+                {
+                    await AwaitOrResetAsync(wait, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+                int n;
+                try
+                {
+                    n = await _connection.Writer.WriteDataAsync(Id, buffer, credit, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    Reset(StreamErrorCode.Cancelled);
+                    throw;
+                }
+                lock (_gate)
+                    _sendCredit -= n;
+                buffer = buffer[n..];
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _writing, 0);
+        }
+    }
+
+    /// <summary>Half-closes the stream: sends END after all written data. Reading continues until the peer ends too.</summary>
+    public async ValueTask CompleteWritesAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (Volatile.Read(ref _writing) == 1)
+                throw new InvalidOperationException($"stream {Id}: cannot complete writes while a write is in progress");
+            if (_writeError != null)
+                ExceptionDispatchInfo.Throw(_writeError);
+            if (_localEnded)
+                return;
+            _localEnded = true;
+        }
+        await _connection.Writer.WriteFrameAsync(FrameType.End, Id, ReadOnlyMemory<byte>.Empty, cancellationToken).ConfigureAwait(false);
+        FinishIfDone();
+    }
+
+    /// <summary>
+    /// Abandons the stream in both directions and tells the peer with <paramref name="code"/>. Unread data
+    /// is dropped; the peer's pending reads and writes fail with <see cref="StreamResetException"/>. No-op once finished.
+    /// </summary>
+    public void Reset(StreamErrorCode code = StreamErrorCode.Cancelled)
+    {
+        lock (_gate)
+        {
+            if (_finished)
+                return;
+            var error = new StreamResetException(Id, code, byPeer: false, _connection.PeerLabel);
+            AbortLocked(error, keepReadable: false);
+        }
+        Span<byte> payload = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(payload, (uint)code);
+        _connection.Writer.WriteUrgent(FrameType.Reset, Id, payload);
+        _connection.OnStreamFinished(this);
+    }
+
+    /// <inheritdoc/>
+    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    /// <inheritdoc/>
+    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    /// <inheritdoc/>
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    /// <inheritdoc/>
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    /// <summary>Data leaves as soon as the connection's send loop takes it; nothing to flush.</summary>
+    public override void Flush() { }
+
+    /// <inheritdoc/>
+    public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <inheritdoc/>
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    /// <inheritdoc/>
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    /// <summary>Resets the stream unless both sides have ended it; a stream whose writes completed is released without a reset.</summary>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            bool writesDone;
+            lock (_gate)
+                writesDone = _localEnded;
+            if (writesDone)
+                ReleaseReadSide();
+            else
+                Reset(StreamErrorCode.Cancelled);
+        }
+        base.Dispose(disposing);
+    }
+
+    /// <summary>Peer-sent data; false if it overran the window (a flow-control violation).</summary>
+    internal bool OnData(byte[] array, int length)
+    {
+        lock (_gate)
+        {
+            if (length > _receiveCredit)
+            {
+                ArrayPool<byte>.Shared.Return(array);
+                return false;
+            }
+            if (_remoteEnded)
+            {
+                ArrayPool<byte>.Shared.Return(array);
+                throw new MuxProtocolException(CloseCode.ProtocolError, $"DATA after END on stream {Id}");
+            }
+            _receiveCredit -= length;
+            if (_readError != null)
+            {
+                // We reset or stopped reading; the peer had not heard yet when it sent this.
+                ArrayPool<byte>.Shared.Return(array);
+                return true;
+            }
+            _segments.Enqueue(new Segment(array, 0, length));
+            WakeReaderLocked();
+            return true;
+        }
+    }
+
+    internal void OnRemoteEnd()
+    {
+        lock (_gate)
+        {
+            _remoteEnded = true;
+            WakeReaderLocked();
+        }
+        FinishIfDone();
+    }
+
+    internal void OnRemoteReset(StreamErrorCode code)
+    {
+        lock (_gate)
+        {
+            if (_finished && _readError != null)
+                return;
+            AbortLocked(new StreamResetException(Id, code, byPeer: true, _connection.PeerLabel), keepReadable: _remoteEnded);
+        }
+        _connection.OnStreamFinished(this);
+    }
+
+    internal void OnWindow(uint increment)
+    {
+        lock (_gate)
+        {
+            _sendCredit += increment;
+            if (_sendCredit > int.MaxValue)
+                throw new MuxProtocolException(CloseCode.FlowControlError, $"stream {Id}: peer granted more than 2 GiB of credit");
+            _creditWaiter?.TrySetResult();
+            _creditWaiter = null;
+        }
+    }
+
+    /// <summary>The OPEN could not be queued: the peer never heard of this stream, so finish it silently.</summary>
+    internal void Abandon(Exception error)
+    {
+        lock (_gate)
+            AbortLocked(error, keepReadable: false);
+        _connection.OnStreamFinished(this);
+    }
+
+    /// <summary>The connection ended: every pending and future operation fails with <paramref name="error"/>.</summary>
+    internal void OnConnectionClosed(Exception error)
+    {
+        lock (_gate)
+            AbortLocked(error, keepReadable: _remoteEnded);
+    }
+
+    private bool HasBufferedLocked => _headLength > 0 || _segments.Count > 0;
+
+    private int TakeBuffered(Span<byte> destination)
+    {
+        var total = 0;
+        while (destination.Length > 0)
+        {
+            if (_headLength == 0)
+            {
+                if (!_segments.TryDequeue(out var next))
+                    break;
+                (_head, _headOffset, _headLength) = (next.Array, next.Offset, next.Length);
+            }
+            var n = Math.Min(destination.Length, _headLength);
+            _head!.AsSpan(_headOffset, n).CopyTo(destination);
+            destination = destination[n..];
+            total += n;
+            _headOffset += n;
+            _headLength -= n;
+            if (_headLength == 0)
+            {
+                ArrayPool<byte>.Shared.Return(_head!);
+                _head = null;
+            }
+        }
+        if (!_remoteEnded && _readError == null)
+        {
+            _consumedUnacknowledged += total;
+            if (_consumedUnacknowledged >= _receiveWindow / 2)
+            {
+                var increment = _consumedUnacknowledged;
+                _consumedUnacknowledged = 0;
+                _receiveCredit += increment;
+                Span<byte> payload = stackalloc byte[4];
+                BinaryPrimitives.WriteUInt32BigEndian(payload, (uint)increment);
+                _connection.Writer.WriteUrgent(FrameType.Window, Id, payload);
+            }
+        }
+        return total;
+    }
+
+    private void AbortLocked(Exception error, bool keepReadable)
+    {
+        _finished = true;
+        _writeError ??= error;
+        if (!keepReadable)
+        {
+            _readError ??= error;
+            DropBufferedLocked();
+        }
+        WakeReaderLocked();
+        _creditWaiter?.TrySetResult();
+        _creditWaiter = null;
+    }
+
+    private void DropBufferedLocked()
+    {
+        while (_segments.TryDequeue(out var s))
+            ArrayPool<byte>.Shared.Return(s.Array);
+        if (_head != null)
+            ArrayPool<byte>.Shared.Return(_head);
+        (_head, _headOffset, _headLength) = (null, 0, 0);
+    }
+
+    private void WakeReaderLocked()
+    {
+        _readWaiter?.TrySetResult();
+        _readWaiter = null;
+    }
+
+    private void ReleaseReadSide()
+    {
+        bool tellPeer;
+        lock (_gate)
+        {
+            tellPeer = !_remoteEnded && !_finished;
+            _readError ??= new ObjectDisposedException(nameof(MuxStream));
+            DropBufferedLocked();
+            _finished = true;
+        }
+        if (tellPeer)
+        {
+            // We finished writing but stop reading: ask the peer to stop sending. The RESET goes in order,
+            // after our END, so the peer still reads everything we sent.
+            var payload = new byte[4];
+            BinaryPrimitives.WriteUInt32BigEndian(payload, (uint)StreamErrorCode.NoError);
+            _ = SendOrderedResetAsync(payload);
+        }
+        _connection.OnStreamFinished(this);
+    }
+
+    private async Task SendOrderedResetAsync(byte[] payload)
+    {
+        try
+        {
+            await _connection.Writer.WriteFrameAsync(FrameType.Reset, Id, payload, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException)
+        {
+            // The connection is going down; the peer learns that from the connection itself.
+        }
+    }
+
+    private void FinishIfDone()
+    {
+        lock (_gate)
+        {
+            if (_finished || !_localEnded || !_remoteEnded)
+                return;
+            _finished = true;
+        }
+        _connection.OnStreamFinished(this);
+    }
+
+    private async Task AwaitOrResetAsync(Task wait, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            Reset(StreamErrorCode.Cancelled);
+            throw;
+        }
+    }
+
+    private readonly record struct Segment(byte[] Array, int Offset, int Length);
+}

@@ -1,0 +1,57 @@
+namespace IrohActors.Node.Transport;
+
+/// <summary>Timeouts and limits of node connections; the receive-side limits are announced to the peer in HELLO.</summary>
+public sealed record TransportOptions
+{
+    /// <summary>Time allowed per address for TCP connect, TLS handshake and the mux hello.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often a PING is sent (also measures the round-trip time).</summary>
+    public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The connection is closed when nothing at all arrives from the peer for this long.</summary>
+    public TimeSpan KeepAliveTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The connection is closed after this long with no open stream; <see cref="Timeout.InfiniteTimeSpan"/> disables.</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Largest request header (OPEN payload) this side accepts; larger ones are reset with <see cref="StreamErrorCode.RequestTooLarge"/>.</summary>
+    public int MaxRequestHeaderSize { get; init; } = 16 * 1024;
+
+    /// <summary>Bytes a peer may send on one stream before this side has read them (per-stream flow-control window).</summary>
+    public int StreamReceiveWindow { get; init; } = 2 * 1024 * 1024;
+
+    /// <summary>Streams the peer may have open towards this side at once; further OPENs are refused.</summary>
+    public int MaxConcurrentStreams { get; init; } = 256;
+
+    /// <summary>Pending TCP connections queued by the listener.</summary>
+    public int ListenBacklog { get; init; } = 512;
+
+    /// <summary>Time a graceful close waits for queued frames to leave before dropping the transport.</summary>
+    public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Throws if a value is out of range.</summary>
+    public void Validate()
+    {
+        static void Positive(TimeSpan value, string name)
+        {
+            if (value <= TimeSpan.Zero && value != Timeout.InfiniteTimeSpan)
+                throw new ArgumentOutOfRangeException(name, value, "must be positive or infinite");
+        }
+        Positive(ConnectTimeout, nameof(ConnectTimeout));
+        Positive(KeepAliveInterval, nameof(KeepAliveInterval));
+        Positive(KeepAliveTimeout, nameof(KeepAliveTimeout));
+        Positive(IdleTimeout, nameof(IdleTimeout));
+        Positive(CloseTimeout, nameof(CloseTimeout));
+        if (KeepAliveTimeout != Timeout.InfiniteTimeSpan && KeepAliveInterval != Timeout.InfiniteTimeSpan && KeepAliveTimeout <= KeepAliveInterval)
+            throw new ArgumentOutOfRangeException(nameof(KeepAliveTimeout), KeepAliveTimeout, $"must exceed {nameof(KeepAliveInterval)} ({KeepAliveInterval}), or every connection would time out between pings");
+        if (MaxRequestHeaderSize < 0 || MaxRequestHeaderSize > FrameWriter.BatchSize - FrameHeader.Size)
+            throw new ArgumentOutOfRangeException(nameof(MaxRequestHeaderSize), MaxRequestHeaderSize, $"must be 0..{FrameWriter.BatchSize - FrameHeader.Size}");
+        if (StreamReceiveWindow < 1024)
+            throw new ArgumentOutOfRangeException(nameof(StreamReceiveWindow), StreamReceiveWindow, "must be at least 1024");
+        if (MaxConcurrentStreams < 1)
+            throw new ArgumentOutOfRangeException(nameof(MaxConcurrentStreams), MaxConcurrentStreams, "must be at least 1");
+        if (ListenBacklog < 1)
+            throw new ArgumentOutOfRangeException(nameof(ListenBacklog), ListenBacklog, "must be at least 1");
+    }
+}
