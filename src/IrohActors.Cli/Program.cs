@@ -13,6 +13,7 @@ public static class Program
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(CidCommand.Create());
         root.Subcommands.Add(NodeCommand.Create());
+        root.Subcommands.Add(BaoCommand.Create());
         return root;
     }
 

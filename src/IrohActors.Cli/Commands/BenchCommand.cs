@@ -10,6 +10,7 @@ internal static class BenchCommand
         var bench = new Command("bench", "Benchmarks, each measured side by side with its anchor (a bare channel, b3sum, curl, tar over nc).");
         bench.Subcommands.Add(BenchActorsCommand.Create());
         bench.Subcommands.Add(BenchTlsCommand.Create());
+        bench.Subcommands.Add(BenchBaoCommand.Create());
         return bench;
     }
 }

@@ -1,0 +1,52 @@
+namespace IrohActors.Bao;
+
+/// <summary>Where a decoder reads parent pairs and leaf data from; reports a short read as <see cref="BaoFailure.Missing"/>.</summary>
+internal abstract class EncodedSource
+{
+    public abstract ValueTask ReadAsync(BaoChunk chunk, Memory<byte> destination, CancellationToken cancellationToken);
+
+    public abstract void Read(BaoChunk chunk, Span<byte> destination);
+
+    protected static async ValueTask FillAsync(Stream stream, BaoChunk chunk, Memory<byte> destination, string? where, CancellationToken cancellationToken)
+    {
+        var done = 0;
+        while (done < destination.Length)
+        {
+            var n = await stream.ReadAsync(destination[done..], cancellationToken).ConfigureAwait(false);
+            if (n == 0)
+                throw new BaoVerificationException(BaoFailure.Missing, chunk, where);
+            done += n;
+        }
+    }
+
+    protected static void Fill(Stream stream, BaoChunk chunk, Span<byte> destination, string? where)
+    {
+        var done = 0;
+        while (done < destination.Length)
+        {
+            var n = stream.Read(destination[done..]);
+            if (n == 0)
+                throw new BaoVerificationException(BaoFailure.Missing, chunk, where);
+            done += n;
+        }
+    }
+}
+
+/// <summary>One stream carrying pairs and leaves interleaved (a response, a bao encoding or slice).</summary>
+internal sealed class StreamEncodedSource(Stream stream, string? where) : EncodedSource
+{
+    public override ValueTask ReadAsync(BaoChunk chunk, Memory<byte> destination, CancellationToken cancellationToken) =>
+        FillAsync(stream, chunk, destination, where, cancellationToken);
+
+    public override void Read(BaoChunk chunk, Span<byte> destination) => Fill(stream, chunk, destination, where);
+}
+
+/// <summary>Pairs from a pre-order outboard stream and leaves from the data stream, both read front to back.</summary>
+internal sealed class SplitEncodedSource(Stream outboard, Stream data, string? where) : EncodedSource
+{
+    public override ValueTask ReadAsync(BaoChunk chunk, Memory<byte> destination, CancellationToken cancellationToken) =>
+        FillAsync(chunk.Kind == BaoChunkKind.Parent ? outboard : data, chunk, destination, where, cancellationToken);
+
+    public override void Read(BaoChunk chunk, Span<byte> destination) =>
+        Fill(chunk.Kind == BaoChunkKind.Parent ? outboard : data, chunk, destination, where);
+}

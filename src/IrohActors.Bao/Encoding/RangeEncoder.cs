@@ -1,0 +1,174 @@
+using System.Buffers;
+using IrohActors.Blake3;
+
+namespace IrohActors.Bao;
+
+/// <summary>
+/// Produces the verified stream for a set of chunk ranges (bao-tree's <c>encode_ranges_validated</c>):
+/// pre-order parent pairs and leaf data, no headers. Whole groups inside the ranges are one leaf; partly
+/// covered groups are split to 1 KiB chunks with their inner parents recomputed from the data. Everything
+/// read from storage is checked against the root first, so bad local data fails naming its node or chunk.
+/// </summary>
+public sealed class RangeEncoder : IDisposable
+{
+    private readonly DataSource _data;
+    private readonly IOutboard _outboard;
+    private readonly ResponseWalk _walk;
+    private readonly Hash[] _expected = new Hash[70];
+    private readonly byte[] _pair = new byte[64];
+    private byte[] _group;
+    private ulong _groupIndex = ulong.MaxValue;
+    private int _groupLength;
+    private int _depth;
+
+    internal RangeEncoder(DataSource data, IOutboard outboard, ChunkRanges ranges)
+    {
+        if (data.Length != outboard.Tree.Size)
+            throw new ArgumentException($"data is {data.Length} bytes but the outboard describes {outboard.Tree.Size}");
+        _data = data;
+        _outboard = outboard;
+        _walk = new ResponseWalk(outboard.Tree, ranges);
+        _group = ArrayPool<byte>.Shared.Rent((int)outboard.Tree.BlockSize.Bytes);
+        _expected[_depth++] = outboard.Root;
+    }
+
+    /// <summary>Encodes from memory.</summary>
+    public RangeEncoder(ReadOnlyMemory<byte> data, IOutboard outboard, ChunkRanges ranges)
+        : this(new MemoryDataSource(data), outboard, ranges)
+    {
+    }
+
+    /// <summary>Encodes from an open file.</summary>
+    public RangeEncoder(Microsoft.Win32.SafeHandles.SafeFileHandle data, IOutboard outboard, ChunkRanges ranges, string? path = null)
+        : this(new FileDataSource(data, outboard.Tree.Size, path ?? "data file"), outboard, ranges)
+    {
+    }
+
+    /// <summary>The tree encoded.</summary>
+    public BaoTree Tree => _outboard.Tree;
+
+    /// <summary>Where errors say the bad data came from.</summary>
+    public string Where { get; init; } = "local storage";
+
+    /// <summary>Produces the next item; false when done. Throws <see cref="BaoVerificationException"/> on bad storage.</summary>
+    public bool TryNext(out EncodedItem item)
+    {
+        if (!_walk.TryNext(out var chunk))
+        {
+            item = default;
+            return false;
+        }
+        var expected = _expected[--_depth];
+        if (chunk.Kind == BaoChunkKind.Parent)
+        {
+            var pair = LoadPair(chunk);
+            if (pair.ParentCv(chunk.IsRoot) != expected)
+                throw new BaoVerificationException(BaoFailure.Mismatch, chunk, Where);
+            if (chunk.Right)
+                _expected[_depth++] = pair.Right;
+            if (chunk.Left)
+                _expected[_depth++] = pair.Left;
+            pair.Write(_pair);
+            item = new EncodedItem(chunk, _pair);
+            return true;
+        }
+        var data = ReadLeaf(chunk);
+        if (Subtree.HashSubtree(chunk.StartChunk.Value, data.Span, chunk.IsRoot) != expected)
+            throw new BaoVerificationException(BaoFailure.Mismatch, chunk, Where);
+        item = new EncodedItem(chunk, data);
+        return true;
+    }
+
+    /// <summary>Writes the whole stream to <paramref name="output"/>.</summary>
+    public void WriteTo(Stream output)
+    {
+        while (TryNext(out var item))
+            output.Write(item.Bytes.Span);
+    }
+
+    /// <summary>Writes the whole stream to <paramref name="output"/>.</summary>
+    public async Task WriteToAsync(Stream output, CancellationToken cancellationToken = default)
+    {
+        while (TryNext(out var item))
+            await output.WriteAsync(item.Bytes, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (_group.Length > 0)
+            ArrayPool<byte>.Shared.Return(_group);
+        _group = [];
+    }
+
+    private HashPair LoadPair(BaoChunk chunk)
+    {
+        var node = chunk.Node;
+        if (node.Level >= Tree.BlockSize.ChunkLog)
+        {
+            HashPair stored;
+            try
+            {
+                if (!_outboard.TryLoad(node, out stored))
+                    throw new InvalidOperationException($"outboard has no pair for {node} of {Tree}");
+            }
+            catch (EndOfStreamException e)
+            {
+                throw new BaoVerificationException(BaoFailure.Missing, chunk, Where, e);
+            }
+            return stored;
+        }
+        // Inside a partly requested group: recompute the pair from the group's data.
+        var (start, end) = Tree.ByteRange(node);
+        var mid = node.Mid.ToBytes();
+        var group = LoadGroup(start, chunk);
+        var groupStart = _groupIndex * Tree.BlockSize.Bytes;
+        var left = group.Slice((int)(start - groupStart), (int)(mid - start));
+        var right = group.Slice((int)(mid - groupStart), (int)(end - mid));
+        return new HashPair(
+            Subtree.HashSubtree(node.Start.Value, left, false),
+            Subtree.HashSubtree(node.Mid.Value, right, false));
+    }
+
+    private ReadOnlyMemory<byte> ReadLeaf(BaoChunk chunk)
+    {
+        if (chunk.Size < (int)Tree.BlockSize.Bytes)
+        {
+            // A chunk of a partly requested group, or the short last group: served from the cached group.
+            LoadGroup(chunk.Offset, chunk);
+            var groupStart = _groupIndex * Tree.BlockSize.Bytes;
+            return _group.AsMemory((int)(chunk.Offset - groupStart), chunk.Size);
+        }
+        _groupIndex = ulong.MaxValue;
+        try
+        {
+            return _data.Read(chunk.Offset, chunk.Size, _group);
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new BaoVerificationException(BaoFailure.Missing, chunk, Where, e);
+        }
+    }
+
+    private ReadOnlySpan<byte> LoadGroup(ulong offset, BaoChunk chunk)
+    {
+        var index = offset / Tree.BlockSize.Bytes;
+        if (index != _groupIndex)
+        {
+            var (start, end) = Tree.GroupByteRange(index);
+            try
+            {
+                var read = _data.Read(start, (int)(end - start), _group);
+                if (!read.Span.Overlaps(_group))
+                    read.Span.CopyTo(_group);
+            }
+            catch (EndOfStreamException e)
+            {
+                throw new BaoVerificationException(BaoFailure.Missing, chunk, Where, e);
+            }
+            _groupIndex = index;
+            _groupLength = (int)(end - start);
+        }
+        return _group.AsSpan(0, _groupLength);
+    }
+}

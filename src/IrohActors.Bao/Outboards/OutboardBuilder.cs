@@ -1,0 +1,111 @@
+using System.Buffers;
+using IrohActors.Blake3;
+
+namespace IrohActors.Bao;
+
+/// <summary>Receives a computed parent pair.</summary>
+internal delegate void PairSink(TreeNode node, in HashPair pair);
+
+/// <summary>
+/// Computes every stored pair of a blob in one forward pass: chunk-group CVs in batches (in parallel across
+/// cores for big batches), folded in order on a stack, which yields the parents in post-order.
+/// </summary>
+internal static class OutboardBuilder
+{
+    private const int BatchBytes = 4 << 20;
+
+    public static Hash Compute(BaoTree tree, DataSource source, PairSink save)
+    {
+        var groupBytes = (int)tree.BlockSize.Bytes;
+        if (tree.IsSingleGroup)
+        {
+            var scratch = new byte[(int)tree.Size];
+            return Subtree.HashSubtree(0, source.Read(0, (int)tree.Size, scratch).Span, true);
+        }
+        var k = tree.BlockSize.ChunkLog;
+        var blocks = tree.Blocks;
+        var groupsPerBatch = Math.Max(1, BatchBytes / groupBytes);
+        var buffer = ArrayPool<byte>.Shared.Rent(groupsPerBatch * groupBytes);
+        var cvs = new Hash[groupsPerBatch];
+        var stack = new Pending[64];
+        var depth = 0;
+        try
+        {
+            for (ulong g0 = 0; g0 < blocks; g0 += (ulong)groupsPerBatch)
+            {
+                var n = (int)Math.Min((ulong)groupsPerBatch, blocks - g0);
+                var start = g0 * (ulong)groupBytes;
+                var length = (int)Math.Min((ulong)n * (ulong)groupBytes, tree.Size - start);
+                var batch = source.Read(start, length, buffer);
+                HashGroups(batch, g0 << k, groupBytes, n, cvs);
+                for (var i = 0; i < n; i++)
+                {
+                    stack[depth++] = new Pending(cvs[i], g0 + (ulong)i, 1);
+                    // Merge equal-sized neighbours as soon as both are complete; the merge covering everything is the root.
+                    while (depth >= 2 && stack[depth - 1].Count == stack[depth - 2].Count)
+                        depth = Merge(stack, depth, blocks, k, save);
+                }
+            }
+            while (depth >= 2)
+                depth = Merge(stack, depth, blocks, k, save);
+            return stack[0].Cv;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Every stored parent of <paramref name="tree"/>, in pre-order.</summary>
+    public static IEnumerable<TreeNode> StoredNodes(BaoTree tree)
+    {
+        var walk = new ResponseWalk(tree, ChunkRanges.All);
+        while (walk.TryNext(out var item))
+            if (item.Kind == BaoChunkKind.Parent && tree.IsStored(item.Node))
+                yield return item.Node;
+    }
+
+    /// <summary>Hashes <paramref name="count"/> consecutive groups of <paramref name="batch"/> (the last may be short).</summary>
+    internal static void HashGroups(ReadOnlyMemory<byte> batch, ulong firstChunk, int groupBytes, int count, Hash[] cvs)
+    {
+        var chunksPerGroup = (ulong)(groupBytes / ChunkNum.ChunkLen);
+        var workers = Math.Min(Environment.ProcessorCount, count * groupBytes / (256 << 10));
+        if (workers <= 1)
+        {
+            HashRange(batch.Span, firstChunk, chunksPerGroup, groupBytes, 0, count, cvs);
+            return;
+        }
+        Parallel.For(0, workers, w =>
+        {
+            var from = count * w / workers;
+            var to = count * (w + 1) / workers;
+            HashRange(batch.Span, firstChunk, chunksPerGroup, groupBytes, from, to, cvs);
+        });
+    }
+
+    private static void HashRange(ReadOnlySpan<byte> batch, ulong firstChunk, ulong chunksPerGroup, int groupBytes, int from, int to, Hash[] cvs)
+    {
+        for (var i = from; i < to; i++)
+        {
+            var start = i * groupBytes;
+            var data = batch.Slice(start, Math.Min(groupBytes, batch.Length - start));
+            cvs[i] = Subtree.HashSubtree(firstChunk + (ulong)i * chunksPerGroup, data, false);
+        }
+    }
+
+    private static int Merge(Pending[] stack, int depth, ulong blocks, int k, PairSink save)
+    {
+        var right = stack[depth - 1];
+        var left = stack[depth - 2];
+        var isRoot = left.Start == 0 && left.Count + right.Count == blocks;
+        var level = System.Numerics.BitOperations.Log2(left.Count);
+        var node = TreeNode.FromStartAndLevel(new ChunkNum(left.Start), level).SubtractBlockSize(k);
+        var pair = new HashPair(left.Cv, right.Cv);
+        save(node, pair);
+        stack[depth - 2] = new Pending(pair.ParentCv(isRoot), left.Start, left.Count + right.Count);
+        return depth - 1;
+    }
+
+    // A complete subtree on the merge stack: its CV and the groups it covers.
+    private readonly record struct Pending(Hash Cv, ulong Start, ulong Count);
+}

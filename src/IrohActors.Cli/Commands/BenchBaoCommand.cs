@@ -1,0 +1,121 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using IrohActors.Bao;
+using IrohActors.Blake3;
+
+namespace IrohActors.Cli.Commands;
+
+/// <summary>
+/// <c>bench bao</c>: the chunk-group study. For chunk logs 0…8 on one in-memory blob: outboard size, bytes on
+/// the wire for a 1-chunk and a 1 MiB request, and outboard / encode / decode throughput next to plain BLAKE3
+/// hashing (all threads and one thread) measured in the same run, interleaved, with ratio columns.
+/// </summary>
+internal static class BenchBaoCommand
+{
+    public static Command Create()
+    {
+        var size = new Option<string>("--size") { Description = "blob size (e.g. 1GiB, 256MiB)", DefaultValueFactory = _ => "1GiB" };
+        var maxLog = new Option<int>("--max-chunk-log") { Description = "largest chunk log to measure", DefaultValueFactory = _ => 8 };
+        var reps = new Option<int>("--repeat") { Description = "runs per measurement (the best is kept)", DefaultValueFactory = _ => 3 };
+        var c = new Command("bao", "Chunk-group study: outboard size, wire overhead and outboard/encode/decode speed vs plain hashing for chunk logs 0…8.");
+        c.Options.Add(size);
+        c.Options.Add(maxLog);
+        c.Options.Add(reps);
+        c.SetAction(pr =>
+        {
+            var bytes = ParseSize(pr.GetValue(size)!);
+            Run(bytes, pr.GetValue(maxLog), Math.Max(1, pr.GetValue(reps)), pr.InvocationConfiguration.Output);
+            return 0;
+        });
+        return c;
+    }
+
+    private static void Run(long size, int maxLog, int repeat, TextWriter output)
+    {
+        var data = GC.AllocateUninitializedArray<byte>(checked((int)size));
+        new Random(42).NextBytes(data);
+        // One encoded buffer and one target, touched once up front and reused (fresh pages are slow here).
+        var encoded = new byte[checked((int)(size + (size / 1024 + 1) * 64))];
+        var target = new byte[size];
+        Array.Fill(encoded, (byte)1);
+        Array.Fill(target, (byte)1);
+        var rootHash = Hasher.Hash(data, 0);
+        output.WriteLine($"bench bao: {Gb(size)} GB in memory, {Environment.ProcessorCount} cores, best of {repeat}; hash-all = Hasher on all threads, hash-1 = one thread");
+        output.WriteLine();
+        output.WriteLine("   k  group  outboard  ob %data  1-chunk B  1MiB B   1MiB %ovh | hash-all hash-1  outboard  encode  decode GB/s | ob/all  enc/1  dec/1 dec/all");
+        foreach (var k in Enumerable.Range(0, maxLog + 1))
+        {
+            var bs = BlockSize.FromChunkLog(k);
+            var tree = new BaoTree((ulong)size, bs);
+            var oneChunk = ResponseWalk.EncodedLength(tree, ChunkRanges.Chunk(tree.Chunks.Value / 2 + 3));
+            var mibStart = tree.Chunks.Value / 3 + 5;
+            var oneMib = ResponseWalk.EncodedLength(tree, ChunkRanges.Range(mibStart, mibStart + 1024));
+            double hashAll = 0, hashOne = 0, ob = 0, enc = 0, dec = 0;
+            PreOrderOutboard? outboard = null;
+            var encodedLength = 0L;
+            for (var r = 0; r < repeat; r++)
+            {
+                hashAll = Math.Max(hashAll, Measure(size, () => Check(Hasher.Hash(data, 0), rootHash)));
+                hashOne = Math.Max(hashOne, Measure(size, () => Check(Hasher.Hash(data, 1), rootHash)));
+                ob = Math.Max(ob, Measure(size, () => outboard = PreOrderOutboard.Create(data, bs)));
+                Check(outboard!.Root, rootHash);
+                enc = Math.Max(enc, Measure(size, () =>
+                {
+                    var stream = new MemoryStream(encoded, true);
+                    using var encoder = new RangeEncoder(data, outboard, ChunkRanges.All);
+                    encoder.WriteTo(stream);
+                    encodedLength = stream.Position;
+                }));
+                dec = Math.Max(dec, Measure(size, () =>
+                {
+                    using var decoder = new ResponseDecoder(rootHash, tree, ChunkRanges.All, new MemoryStream(encoded, 0, (int)encodedLength, false));
+                    decoder.DecodeInto(new MemoryStream(target, true));
+                }));
+            }
+            if (!target.AsSpan().SequenceEqual(data))
+                throw new InvalidOperationException($"chunk log {k}: decoded data differs");
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{k,4} {bs.Bytes / 1024,4}K {Human(tree.OutboardSize),9} {100.0 * tree.OutboardSize / size,8:0.000}% {oneChunk,9} {oneMib,8} {100.0 * (oneMib - 1048576) / 1048576,8:0.00}% | {hashAll,8:0.00} {hashOne,6:0.00} {ob,9:0.00} {enc,7:0.00} {dec,7:0.00}      | {ob / hashAll,6:0.00} {enc / hashOne,6:0.00} {dec / hashOne,6:0.00} {dec / hashAll,6:0.00}"));
+        }
+        output.WriteLine();
+        output.WriteLine("1-chunk B / 1MiB B: bytes on the wire (pairs + data, no size header) for one chunk / 1024 chunks in mid-blob.");
+        output.WriteLine("ob/all: outboard creation vs hashing on all threads (both parallel); enc/1: encode (one thread) vs one-thread hashing;");
+        output.WriteLine("dec/1, dec/all: verified decode into a buffer (leaves verified in parallel batches) vs one-thread / all-thread hashing.");
+    }
+
+    private static void Check(Hash got, Hash want)
+    {
+        if (got != want)
+            throw new InvalidOperationException($"hash {got} differs from {want}");
+    }
+
+    private static double Measure(long bytes, Action action)
+    {
+        var sw = Stopwatch.StartNew();
+        action();
+        return bytes / sw.Elapsed.TotalSeconds / 1e9;
+    }
+
+    private static string Gb(long bytes) => (bytes / 1e9).ToString("0.###", CultureInfo.InvariantCulture);
+
+    private static string Human(ulong bytes) => bytes switch
+    {
+        >= 1 << 20 => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1048576.0:0.0}MiB"),
+        >= 1 << 10 => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1024.0:0.0}KiB"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{bytes}B"),
+    };
+
+    internal static long ParseSize(string text)
+    {
+        var t = text.Trim();
+        var units = new (string Suffix, long Factor)[] { ("GiB", 1L << 30), ("MiB", 1L << 20), ("KiB", 1L << 10), ("GB", 1_000_000_000), ("MB", 1_000_000), ("KB", 1000), ("B", 1) };
+        foreach (var (suffix, factor) in units)
+            if (t.EndsWith(suffix, StringComparison.OrdinalIgnoreCase)
+                && double.TryParse(t[..^suffix.Length], NumberStyles.Float, CultureInfo.InvariantCulture, out var v))
+                return (long)(v * factor);
+        return long.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out var n)
+            ? n
+            : throw new FormatException($"--size '{text}': expected a number with an optional unit (B, KiB, MiB, GiB)");
+    }
+}

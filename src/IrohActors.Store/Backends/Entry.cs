@@ -1,0 +1,159 @@
+using IrohActors.Bao;
+using IrohActors.Blake3;
+
+namespace IrohActors.Store.Backends;
+
+/// <summary>Where a blob's data lives.</summary>
+internal enum DataLocation
+{
+    Inline = 0,
+    Owned = 1,
+    External = 2,
+}
+
+/// <summary>Where a blob's outboard lives (none for blobs of one chunk group).</summary>
+internal enum OutboardLocation
+{
+    NotNeeded = 0,
+    Inline = 1,
+    Owned = 2,
+}
+
+/// <summary>One blob's metadata row.</summary>
+internal sealed record Entry(
+    Hash Hash,
+    BlobState State,
+    ulong Size,
+    bool SizeProved,
+    ChunkRanges Ranges,
+    DataLocation Data,
+    OutboardLocation Outboard,
+    string? ExternalPath = null,
+    long ExternalLength = 0,
+    long ExternalMtime = 0)
+{
+    public BlobStatus ToStatus() => new(Hash, State, Size, SizeProved, Ranges);
+}
+
+/// <summary>Bytes waiting to become a complete blob: in memory, in a temp file, or an external file referenced in place.</summary>
+internal abstract class Staged : IDisposable
+{
+    public abstract long Length { get; }
+
+    /// <summary>Set by the backend when it took ownership (e.g. renamed the temp file into place).</summary>
+    public bool Consumed { get; set; }
+
+    public virtual void Dispose()
+    {
+    }
+}
+
+internal sealed class StagedBytes(byte[] bytes, int length) : Staged
+{
+    public ReadOnlyMemory<byte> Memory => bytes.AsMemory(0, length);
+
+    public override long Length => length;
+}
+
+internal sealed class StagedFile(string path, long length) : Staged
+{
+    public string Path => path;
+
+    public override long Length => length;
+
+    public override void Dispose()
+    {
+        if (!Consumed)
+            File.Delete(path);
+    }
+}
+
+internal sealed class StagedExternal(string path, long length, long mtime) : Staged
+{
+    public string Path => path;
+
+    public long Mtime => mtime;
+
+    public override long Length => length;
+
+    public static StagedExternal Stat(string path)
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists)
+            throw new FileNotFoundException($"{path}: no such file", path);
+        return new StagedExternal(info.FullName, info.Length, info.LastWriteTimeUtc.Ticks);
+    }
+}
+
+/// <summary>Open data and outboard of a blob, for reading.</summary>
+internal sealed class BlobData(BaoTree tree, IOutboard outboard, ReadOnlyMemory<byte> memory, Microsoft.Win32.SafeHandles.SafeFileHandle? file, string where, IDisposable? owner) : IDisposable
+{
+    public BaoTree Tree => tree;
+
+    public IOutboard Outboard => outboard;
+
+    public RangeEncoder CreateEncoder(ChunkRanges ranges) => file is null
+        ? new RangeEncoder(memory, outboard, ranges) { Where = where }
+        : new RangeEncoder(file, outboard, ranges, where) { Where = where };
+
+    public ChunkRanges Validate() => file is null ? ValidRanges.Compute(memory, outboard) : ValidRanges.Compute(file, outboard);
+
+    public void Dispose()
+    {
+        file?.Dispose();
+        owner?.Dispose();
+    }
+}
+
+/// <summary>The writable data and outboard of a partial blob.</summary>
+internal interface IPartialStorage : IDisposable
+{
+    void WriteLeaf(ulong offset, ReadOnlySpan<byte> bytes);
+
+    void WritePair(TreeNode node, in HashPair pair);
+
+    /// <summary>Makes every write so far durable (fsync).</summary>
+    void Sync();
+}
+
+/// <summary>Metadata and bytes of a store: the memory and the file-system backends implement the same contract.</summary>
+internal interface IStorageBackend : IDisposable
+{
+    Entry? Get(Hash hash);
+
+    List<Entry> List();
+
+    Staged StageFile(string path, CancellationToken cancellationToken);
+
+    Staged StageStream(Stream data, CancellationToken cancellationToken);
+
+    /// <summary>Stores a complete blob (replacing a partial or corrupt one); keeps an existing complete one.</summary>
+    void CommitComplete(Hash hash, Staged staged, PreOrderOutboard outboard);
+
+    /// <summary>Opens data and outboard; throws <see cref="FileNotFoundException"/> if an owned or external file vanished.</summary>
+    BlobData OpenData(Entry entry);
+
+    /// <summary>Opens (creating or, with <paramref name="reset"/>, emptying) the partial blob's storage.</summary>
+    IPartialStorage OpenPartial(Hash hash, BaoTree tree, bool reset);
+
+    /// <summary>Records durable ranges of a partial blob (ignored unless the blob is still partial).</summary>
+    void RecordRanges(Hash hash, bool sizeProved, ChunkRanges ranges);
+
+    /// <summary>Turns a partial blob whose every chunk is present into a complete one.</summary>
+    void Promote(Hash hash, BaoTree tree);
+
+    void MarkCorrupt(Hash hash);
+
+    void UpdateExternal(Hash hash, long length, long mtime);
+
+    void Delete(Hash hash);
+
+    /// <summary>Hard-links the owned data file to <paramref name="path"/>; false if not possible.</summary>
+    bool TryHardLink(Entry entry, string path);
+
+    void SetTag(TagInfo tag);
+
+    bool RemoveTag(string name);
+
+    List<TagInfo> ListTags();
+}

@@ -1,0 +1,540 @@
+using System.Runtime.InteropServices;
+using IrohActors.Bao;
+using IrohActors.Blake3;
+using Microsoft.Data.Sqlite;
+
+namespace IrohActors.Store.Backends;
+
+/// <summary>
+/// The file-system store's bytes and metadata: <c>blobs.db</c> (SQLite, WAL) holds the rows, tags and small
+/// items; <c>data/&lt;hex&gt;.data</c> and <c>data/&lt;hex&gt;.obao4</c> (pre-order) hold the larger ones;
+/// <c>temp/</c> holds imports in progress. Files are made durable before the row that refers to them commits,
+/// and deleted only after the row that no longer refers to them commits.
+/// </summary>
+internal sealed partial class FileSystemBackend : IStorageBackend
+{
+    private readonly object _lock = new();
+    private readonly SqliteConnection _db;
+    private readonly BlockSize _blockSize;
+    private readonly int _maxInlineData;
+    private readonly int _maxInlineOutboard;
+
+    public FileSystemBackend(string root, StoreOptions options)
+    {
+        Root = Path.GetFullPath(root);
+        DataDir = Path.Combine(Root, "data");
+        TempDir = Path.Combine(Root, "temp");
+        _blockSize = options.BlockSize;
+        _maxInlineData = options.MaxInlineData;
+        _maxInlineOutboard = options.MaxInlineOutboard;
+        Directory.CreateDirectory(DataDir);
+        Directory.CreateDirectory(TempDir);
+        SQLitePCL.Batteries_V2.Init();
+        _db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(Root, "blobs.db"), Pooling = false }.ToString());
+        _db.Open();
+        Exec("PRAGMA journal_mode=WAL");
+        // NORMAL in WAL mode keeps the database consistent across a killed process; data files are fsynced before their rows commit.
+        Exec("PRAGMA synchronous=NORMAL");
+        Exec("PRAGMA busy_timeout=10000");
+        Exec("""
+            CREATE TABLE IF NOT EXISTS blobs(hash BLOB PRIMARY KEY, state INTEGER NOT NULL, size INTEGER NOT NULL,
+              size_proved INTEGER NOT NULL, data_loc INTEGER NOT NULL, outboard_loc INTEGER NOT NULL, ranges BLOB,
+              ext_path TEXT, ext_length INTEGER, ext_mtime INTEGER) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS inline_data(hash BLOB PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS inline_outboard(hash BLOB PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS tags(name TEXT PRIMARY KEY, hash BLOB NOT NULL, format INTEGER NOT NULL) WITHOUT ROWID;
+            """);
+        Reconcile();
+    }
+
+    public string Root { get; }
+
+    public string DataDir { get; }
+
+    public string TempDir { get; }
+
+    public string DataPath(Hash hash) => Path.Combine(DataDir, hash.ToHex() + ".data");
+
+    public string OutboardPath(Hash hash) => Path.Combine(DataDir, hash.ToHex() + ".obao4");
+
+    /// <summary>After a crash: empties the temp area and deletes data files no row refers to.</summary>
+    private void Reconcile()
+    {
+        foreach (var file in Directory.EnumerateFiles(TempDir))
+            File.Delete(file);
+        var entries = List().ToDictionary(e => e.Hash);
+        foreach (var file in Directory.EnumerateFiles(DataDir))
+        {
+            var name = Path.GetFileName(file);
+            var dot = name.IndexOf('.');
+            if (dot != 64 || !Hash.TryParse(name[..dot], out var hash))
+                continue;
+            var ext = name[dot..];
+            var keep = entries.TryGetValue(hash, out var entry) && (ext switch
+            {
+                ".data" => entry.Data == DataLocation.Owned,
+                ".obao4" => entry.Outboard == OutboardLocation.Owned,
+                _ => true,
+            });
+            if (!keep)
+                File.Delete(file);
+        }
+    }
+
+    public Entry? Get(Hash hash)
+    {
+        lock (_lock)
+        {
+            using var cmd = Command("SELECT hash, state, size, size_proved, data_loc, outboard_loc, ranges, ext_path, ext_length, ext_mtime FROM blobs WHERE hash = $h", ("$h", hash.ToArray()));
+            using var reader = cmd.ExecuteReader();
+            return reader.Read() ? ReadEntry(reader) : null;
+        }
+    }
+
+    public List<Entry> List()
+    {
+        lock (_lock)
+        {
+            using var cmd = Command("SELECT hash, state, size, size_proved, data_loc, outboard_loc, ranges, ext_path, ext_length, ext_mtime FROM blobs ORDER BY hash");
+            using var reader = cmd.ExecuteReader();
+            var result = new List<Entry>();
+            while (reader.Read())
+                result.Add(ReadEntry(reader));
+            return result;
+        }
+    }
+
+    public Staged StageFile(string path, CancellationToken cancellationToken)
+    {
+        var length = new FileInfo(path).Length;
+        if (length <= _maxInlineData)
+        {
+            var bytes = File.ReadAllBytes(path);
+            return new StagedBytes(bytes, bytes.Length);
+        }
+        var temp = NewTempPath();
+        try
+        {
+            File.Copy(path, temp);
+            SyncFile(temp);
+            return new StagedFile(temp, new FileInfo(temp).Length);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+    }
+
+    public Staged StageStream(Stream data, CancellationToken cancellationToken)
+    {
+        var head = new byte[_maxInlineData + 1];
+        var filled = 0;
+        int n;
+        while (filled < head.Length && (n = data.Read(head, filled, head.Length - filled)) > 0)
+            filled += n;
+        if (filled <= _maxInlineData)
+            return new StagedBytes(head, filled);
+        var temp = NewTempPath();
+        try
+        {
+            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+            {
+                file.Write(head, 0, filled);
+                data.CopyTo(file, 1 << 20);
+                file.Flush(true);
+            }
+            return new StagedFile(temp, new FileInfo(temp).Length);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+    }
+
+    public void CommitComplete(Hash hash, Staged staged, PreOrderOutboard outboard)
+    {
+        var size = (ulong)staged.Length;
+        var tree = outboard.Tree;
+        var old = Get(hash);
+        if (old?.State == BlobState.Complete)
+            return;
+        DataLocation dataLocation;
+        byte[]? inlineData = null;
+        switch (staged)
+        {
+            case StagedExternal:
+                dataLocation = DataLocation.External;
+                break;
+            case StagedBytes bytes when bytes.Length <= _maxInlineData:
+                dataLocation = DataLocation.Inline;
+                inlineData = bytes.Memory.ToArray();
+                break;
+            case StagedBytes bytes:
+                dataLocation = DataLocation.Owned;
+                WriteDurably(DataPath(hash), bytes.Memory.Span);
+                break;
+            case StagedFile file when file.Length <= _maxInlineData:
+                dataLocation = DataLocation.Inline;
+                inlineData = File.ReadAllBytes(file.Path);
+                break;
+            case StagedFile file:
+                dataLocation = DataLocation.Owned;
+                File.Move(file.Path, DataPath(hash), overwrite: true);
+                file.Consumed = true;
+                break;
+            default:
+                throw new ArgumentException($"unknown staged data {staged.GetType().Name}", nameof(staged));
+        }
+        var outboardBytes = outboard.Data ?? [];
+        var outboardLocation = tree.OutboardSize == 0 ? OutboardLocation.NotNeeded
+            : outboardBytes.Length <= _maxInlineOutboard ? OutboardLocation.Inline : OutboardLocation.Owned;
+        if (outboardLocation == OutboardLocation.Owned)
+            WriteDurably(OutboardPath(hash), outboardBytes);
+        if (dataLocation == DataLocation.Owned || outboardLocation == OutboardLocation.Owned)
+            SyncDirectory(DataDir);
+        var external = staged as StagedExternal;
+        lock (_lock)
+        {
+            using var tx = _db.BeginTransaction();
+            Upsert(new Entry(hash, BlobState.Complete, size, true, MemoryBackend.FullRanges(size), dataLocation, outboardLocation,
+                external?.Path, external?.Length ?? 0, external?.Mtime ?? 0));
+            SetInline("inline_data", hash, inlineData);
+            SetInline("inline_outboard", hash, outboardLocation == OutboardLocation.Inline ? outboardBytes : null);
+            tx.Commit();
+        }
+        // Files the new row no longer refers to go only after the commit.
+        if (dataLocation != DataLocation.Owned)
+            File.Delete(DataPath(hash));
+        if (outboardLocation != OutboardLocation.Owned)
+            File.Delete(OutboardPath(hash));
+    }
+
+    public BlobData OpenData(Entry entry)
+    {
+        var tree = new BaoTree(entry.Size, _blockSize);
+        Microsoft.Win32.SafeHandles.SafeFileHandle? outboardHandle = null;
+        IOutboard outboard;
+        switch (entry.Outboard)
+        {
+            case OutboardLocation.Owned:
+                outboardHandle = File.OpenHandle(OutboardPath(entry.Hash), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                outboard = PreOrderOutboard.FromFile(tree, entry.Hash, outboardHandle, 0, OutboardPath(entry.Hash));
+                break;
+            case OutboardLocation.Inline:
+                var bytes = ReadInline("inline_outboard", entry.Hash) ?? throw new FileNotFoundException($"blob {entry.Hash}: inline outboard row missing");
+                outboard = PreOrderOutboard.FromBytes(tree, entry.Hash, bytes.Length == (int)tree.OutboardSize ? bytes : Resize(bytes, (int)tree.OutboardSize));
+                break;
+            default:
+                outboard = PreOrderOutboard.FromBytes(tree, entry.Hash, []);
+                break;
+        }
+        try
+        {
+            switch (entry.Data)
+            {
+                case DataLocation.Inline:
+                    var data = ReadInline("inline_data", entry.Hash) ?? [];
+                    return new BlobData(tree, outboard, data, null, $"{Root} (inline data)", outboardHandle);
+                case DataLocation.Owned:
+                    var path = DataPath(entry.Hash);
+                    return new BlobData(tree, outboard, default, File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete), path, outboardHandle);
+                default:
+                    var ext = entry.ExternalPath!;
+                    return new BlobData(tree, outboard, default, File.OpenHandle(ext, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete), ext, outboardHandle);
+            }
+        }
+        catch
+        {
+            outboardHandle?.Dispose();
+            throw;
+        }
+    }
+
+    public IPartialStorage OpenPartial(Hash hash, BaoTree tree, bool reset)
+    {
+        var entry = Get(hash);
+        var fresh = reset || entry is null || entry.State != BlobState.Partial;
+        if (fresh)
+        {
+            lock (_lock)
+            {
+                using var tx = _db.BeginTransaction();
+                Upsert(new Entry(hash, BlobState.Partial, tree.Size, false, ChunkRanges.Empty, DataLocation.Owned,
+                    tree.OutboardSize == 0 ? OutboardLocation.NotNeeded : OutboardLocation.Owned));
+                SetInline("inline_data", hash, null);
+                SetInline("inline_outboard", hash, null);
+                tx.Commit();
+            }
+        }
+        var data = File.OpenHandle(DataPath(hash), fresh ? FileMode.Create : FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+        var outboard = File.OpenHandle(OutboardPath(hash), fresh ? FileMode.Create : FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+        if (RandomAccess.GetLength(data) != (long)tree.Size)
+            RandomAccess.SetLength(data, (long)tree.Size);
+        if (RandomAccess.GetLength(outboard) != (long)tree.OutboardSize)
+            RandomAccess.SetLength(outboard, (long)tree.OutboardSize);
+        if (fresh)
+            SyncDirectory(DataDir);
+        return new FilePartial(data, outboard, PreOrderOutboard.FromFile(tree, hash, outboard, 0, OutboardPath(hash)));
+    }
+
+    public void RecordRanges(Hash hash, bool sizeProved, ChunkRanges ranges)
+    {
+        lock (_lock)
+        {
+            using var cmd = Command("UPDATE blobs SET size_proved = $p, ranges = $r WHERE hash = $h AND state = $s",
+                ("$p", sizeProved ? 1 : 0), ("$r", EncodeRanges(ranges)), ("$h", hash.ToArray()), ("$s", (int)BlobState.Partial));
+            cmd.ExecuteNonQuery();
+        }
+    }
+
+    public void Promote(Hash hash, BaoTree tree)
+    {
+        var entry = Get(hash);
+        if (entry is null || entry.State != BlobState.Partial)
+            return;
+        var inlineData = tree.Size <= (ulong)_maxInlineData ? File.ReadAllBytes(DataPath(hash)) : null;
+        var outboardBytes = tree.OutboardSize > 0 && tree.OutboardSize <= (ulong)_maxInlineOutboard ? File.ReadAllBytes(OutboardPath(hash)) : null;
+        var complete = entry with
+        {
+            State = BlobState.Complete,
+            SizeProved = true,
+            Ranges = MemoryBackend.FullRanges(tree.Size),
+            Data = inlineData is null ? DataLocation.Owned : DataLocation.Inline,
+            Outboard = tree.OutboardSize == 0 ? OutboardLocation.NotNeeded : outboardBytes is null ? OutboardLocation.Owned : OutboardLocation.Inline,
+        };
+        lock (_lock)
+        {
+            using var tx = _db.BeginTransaction();
+            Upsert(complete);
+            SetInline("inline_data", hash, inlineData);
+            SetInline("inline_outboard", hash, outboardBytes);
+            tx.Commit();
+        }
+        if (complete.Data != DataLocation.Owned)
+            File.Delete(DataPath(hash));
+        if (complete.Outboard != OutboardLocation.Owned)
+            File.Delete(OutboardPath(hash));
+    }
+
+    public void MarkCorrupt(Hash hash)
+    {
+        lock (_lock)
+        {
+            using var cmd = Command("UPDATE blobs SET state = $s WHERE hash = $h", ("$s", (int)BlobState.Corrupt), ("$h", hash.ToArray()));
+            cmd.ExecuteNonQuery();
+        }
+    }
+
+    public void UpdateExternal(Hash hash, long length, long mtime)
+    {
+        lock (_lock)
+        {
+            using var cmd = Command("UPDATE blobs SET ext_length = $l, ext_mtime = $m WHERE hash = $h", ("$l", length), ("$m", mtime), ("$h", hash.ToArray()));
+            cmd.ExecuteNonQuery();
+        }
+    }
+
+    public void Delete(Hash hash)
+    {
+        lock (_lock)
+        {
+            using var tx = _db.BeginTransaction();
+            foreach (var table in (string[])["blobs", "inline_data", "inline_outboard"])
+            {
+                using var cmd = Command($"DELETE FROM {table} WHERE hash = $h", ("$h", hash.ToArray()));
+                cmd.ExecuteNonQuery();
+            }
+            tx.Commit();
+        }
+        File.Delete(DataPath(hash));
+        File.Delete(OutboardPath(hash));
+    }
+
+    public bool TryHardLink(Entry entry, string path)
+    {
+        if (entry.Data != DataLocation.Owned || !OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
+            return false;
+        return Link(DataPath(entry.Hash), path) == 0;
+    }
+
+    public void SetTag(TagInfo tag)
+    {
+        lock (_lock)
+        {
+            using var cmd = Command("INSERT OR REPLACE INTO tags(name, hash, format) VALUES ($n, $h, $f)",
+                ("$n", tag.Name), ("$h", tag.Hash.ToArray()), ("$f", (int)tag.Format));
+            cmd.ExecuteNonQuery();
+        }
+    }
+
+    public bool RemoveTag(string name)
+    {
+        lock (_lock)
+        {
+            using var cmd = Command("DELETE FROM tags WHERE name = $n", ("$n", name));
+            return cmd.ExecuteNonQuery() > 0;
+        }
+    }
+
+    public List<TagInfo> ListTags()
+    {
+        lock (_lock)
+        {
+            using var cmd = Command("SELECT name, hash, format FROM tags ORDER BY name");
+            using var reader = cmd.ExecuteReader();
+            var result = new List<TagInfo>();
+            while (reader.Read())
+                result.Add(new TagInfo(reader.GetString(0), Hash.FromBytes((byte[])reader.GetValue(1)), (BlobFormat)reader.GetInt32(2)));
+            return result;
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _db.Dispose();
+        }
+    }
+
+    private string NewTempPath() => Path.Combine(TempDir, Guid.NewGuid().ToString("N") + ".temp");
+
+    private static void WriteDurably(string path, ReadOnlySpan<byte> bytes)
+    {
+        using var handle = File.OpenHandle(path, FileMode.Create, FileAccess.Write);
+        RandomAccess.Write(handle, bytes, 0);
+        RandomAccess.FlushToDisk(handle);
+    }
+
+    private static void SyncFile(string path)
+    {
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite);
+        RandomAccess.FlushToDisk(handle);
+    }
+
+    /// <summary>Makes renames and creations in <paramref name="directory"/> durable (Linux: fsync on the directory).</summary>
+    private static void SyncDirectory(string directory)
+    {
+        if (!OperatingSystem.IsLinux())
+            return;
+        var fd = Open(directory, 0);
+        if (fd < 0)
+            return;
+        Fsync(fd);
+        Close(fd);
+    }
+
+    [LibraryImport("libc", EntryPoint = "link", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int Link(string existing, string created);
+
+    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static partial int Fsync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static partial int Close(int fd);
+
+    private static byte[] Resize(byte[] bytes, int length)
+    {
+        var result = new byte[length];
+        bytes.AsSpan(0, Math.Min(length, bytes.Length)).CopyTo(result);
+        return result;
+    }
+
+    private void Exec(string sql)
+    {
+        using var cmd = Command(sql);
+        cmd.ExecuteNonQuery();
+    }
+
+    private SqliteCommand Command(string sql, params (string Name, object? Value)[] parameters)
+    {
+        var cmd = _db.CreateCommand();
+        cmd.CommandText = sql;
+        foreach (var (name, value) in parameters)
+            cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        return cmd;
+    }
+
+    private void Upsert(Entry e)
+    {
+        using var cmd = Command("""
+            INSERT OR REPLACE INTO blobs(hash, state, size, size_proved, data_loc, outboard_loc, ranges, ext_path, ext_length, ext_mtime)
+            VALUES ($h, $s, $z, $p, $d, $o, $r, $ep, $el, $em)
+            """,
+            ("$h", e.Hash.ToArray()), ("$s", (int)e.State), ("$z", (long)e.Size), ("$p", e.SizeProved ? 1 : 0), ("$d", (int)e.Data),
+            ("$o", (int)e.Outboard), ("$r", EncodeRanges(e.Ranges)), ("$ep", e.ExternalPath), ("$el", e.ExternalLength), ("$em", e.ExternalMtime));
+        cmd.ExecuteNonQuery();
+    }
+
+    private void SetInline(string table, Hash hash, byte[]? bytes)
+    {
+        using var cmd = bytes is null
+            ? Command($"DELETE FROM {table} WHERE hash = $h", ("$h", hash.ToArray()))
+            : Command($"INSERT OR REPLACE INTO {table}(hash, data) VALUES ($h, $d)", ("$h", hash.ToArray()), ("$d", bytes));
+        cmd.ExecuteNonQuery();
+    }
+
+    private byte[]? ReadInline(string table, Hash hash)
+    {
+        lock (_lock)
+        {
+            using var cmd = Command($"SELECT data FROM {table} WHERE hash = $h", ("$h", hash.ToArray()));
+            return cmd.ExecuteScalar() as byte[];
+        }
+    }
+
+    private static Entry ReadEntry(SqliteDataReader r) => new(
+        Hash.FromBytes((byte[])r.GetValue(0)),
+        (BlobState)r.GetInt32(1),
+        (ulong)r.GetInt64(2),
+        r.GetInt32(3) != 0,
+        DecodeRanges(r.IsDBNull(6) ? [] : (byte[])r.GetValue(6)),
+        (DataLocation)r.GetInt32(4),
+        (OutboardLocation)r.GetInt32(5),
+        r.IsDBNull(7) ? null : r.GetString(7),
+        r.IsDBNull(8) ? 0 : r.GetInt64(8),
+        r.IsDBNull(9) ? 0 : r.GetInt64(9));
+
+    private static byte[] EncodeRanges(ChunkRanges ranges)
+    {
+        var b = ranges.Boundaries;
+        var bytes = new byte[b.Length * 8];
+        for (var i = 0; i < b.Length; i++)
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(i * 8), b[i]);
+        return bytes;
+    }
+
+    private static ChunkRanges DecodeRanges(byte[] bytes)
+    {
+        if (bytes.Length < 8)
+            return ChunkRanges.Empty;
+        var b = new ulong[bytes.Length / 8];
+        for (var i = 0; i < b.Length; i++)
+            b[i] = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(i * 8));
+        return ChunkRanges.FromBoundaries(b);
+    }
+
+    private sealed class FilePartial(Microsoft.Win32.SafeHandles.SafeFileHandle data, Microsoft.Win32.SafeHandles.SafeFileHandle outboardHandle, PreOrderOutboard outboard) : IPartialStorage
+    {
+        public void WriteLeaf(ulong offset, ReadOnlySpan<byte> bytes) => RandomAccess.Write(data, bytes, (long)offset);
+
+        public void WritePair(TreeNode node, in HashPair pair) => outboard.Save(node, pair);
+
+        public void Sync()
+        {
+            RandomAccess.FlushToDisk(data);
+            RandomAccess.FlushToDisk(outboardHandle);
+        }
+
+        public void Dispose()
+        {
+            data.Dispose();
+            outboardHandle.Dispose();
+        }
+    }
+}

@@ -1,0 +1,147 @@
+using IrohActors.Bao;
+using IrohActors.Blake3;
+
+namespace IrohActors.Store;
+
+/// <summary>
+/// A content-addressed blob store: complete and partial blobs with their outboards, tags, temporary tags and
+/// garbage collection. Everything read out of it is verified against the hash; bad local data surfaces as
+/// <see cref="BlobCorruptException"/> and the blob is marked corrupt.
+/// </summary>
+public interface IBlobStore : IAsyncDisposable
+{
+    /// <summary>The chunk-group size of the outboards this store keeps (writers' trees must use it).</summary>
+    BlockSize BlockSize { get; }
+
+    /// <summary>Imports bytes; the result holds a temporary tag pinning the blob until disposed.</summary>
+    Task<ImportResult> ImportBytesAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default);
+
+    /// <summary>Imports everything <paramref name="data"/> yields.</summary>
+    Task<ImportResult> ImportStreamAsync(Stream data, CancellationToken cancellationToken = default);
+
+    /// <summary>Imports a file by copy or in place (referenced, with its size and modification time recorded).</summary>
+    Task<ImportResult> ImportFileAsync(string path, ImportMode mode = ImportMode.Copy, CancellationToken cancellationToken = default);
+
+    /// <summary>Writes a complete blob to <paramref name="path"/> (must not exist), verifying every byte first.</summary>
+    /// <exception cref="BlobNotFoundException">The blob is absent or incomplete.</exception>
+    /// <exception cref="BlobCorruptException">The stored bytes do not verify; nothing is left at <paramref name="path"/>.</exception>
+    Task ExportAsync(Hash hash, string path, ExportMode mode = ExportMode.Copy, CancellationToken cancellationToken = default);
+
+    /// <summary>Opens a reader yielding the verified stream of <paramref name="ranges"/> (which must be present).</summary>
+    /// <exception cref="BlobNotFoundException">Some requested ranges are not present.</exception>
+    Task<BlobReader> OpenReaderAsync(Hash hash, ChunkRanges ranges, CancellationToken cancellationToken = default);
+
+    /// <summary>What the store holds of <paramref name="hash"/>.</summary>
+    Task<BlobStatus> StatusAsync(Hash hash, CancellationToken cancellationToken = default);
+
+    /// <summary>The chunk ranges still needed to complete <paramref name="hash"/> (all when absent, none when complete).</summary>
+    Task<ChunkRanges> MissingAsync(Hash hash, CancellationToken cancellationToken = default);
+
+    /// <summary>Every blob held (complete, partial or corrupt).</summary>
+    IAsyncEnumerable<BlobStatus> ListAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a blob now (an emergency tool: garbage collection is the normal way); false if absent.</summary>
+    /// <exception cref="BlobBusyException">A writer is open on the blob.</exception>
+    Task<bool> DeleteAsync(Hash hash, CancellationToken cancellationToken = default);
+
+    /// <summary>The current status, then every change (ranges arriving, completion, corruption, deletion) until cancelled.</summary>
+    IAsyncEnumerable<BlobStatus> ObserveAsync(Hash hash, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Opens the single writer of a (partial) blob whose verified stream has the geometry <paramref name="tree"/>
+    /// (its size as claimed by the sender). The writer pins the blob while open.
+    /// </summary>
+    /// <exception cref="BlobBusyException">Another writer is open on the blob.</exception>
+    /// <exception cref="BlobSizeMismatchException">The blob's size is proved and differs from <paramref name="tree"/>'s.</exception>
+    Task<IBlobWriter> OpenWriterAsync(Hash hash, BaoTree tree, CancellationToken cancellationToken = default);
+
+    /// <summary>Pins <paramref name="hash"/> (and its children for <see cref="BlobFormat.HashSeq"/>) until the handle is disposed.</summary>
+    TempTag CreateTempTag(Hash hash, BlobFormat format = BlobFormat.Raw);
+
+    /// <summary>Sets (or moves) the named tag.</summary>
+    Task SetTagAsync(string name, Hash hash, BlobFormat format = BlobFormat.Raw, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes the named tag; false if it did not exist.</summary>
+    Task<bool> RemoveTagAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>All named tags, sorted by name.</summary>
+    Task<IReadOnlyList<TagInfo>> ListTagsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Mark and sweep: deletes every blob not pinned by a tag, a temporary tag, an open writer, or as a child
+    /// of a pinned hash sequence.
+    /// </summary>
+    Task<GcResult> GcAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>The result of an import: the hash, the size and a temporary tag that pins the blob until disposed.</summary>
+public sealed class ImportResult : IDisposable
+{
+    internal ImportResult(Hash hash, ulong size, TempTag tag)
+    {
+        Hash = hash;
+        Size = size;
+        TempTag = tag;
+    }
+
+    /// <summary>The blob's hash.</summary>
+    public Hash Hash { get; }
+
+    /// <summary>Its size in bytes.</summary>
+    public ulong Size { get; }
+
+    /// <summary>Pins the blob against garbage collection until disposed (set a named tag first to keep it).</summary>
+    public TempTag TempTag { get; }
+
+    /// <summary>Releases the temporary tag.</summary>
+    public void Dispose() => TempTag.Dispose();
+}
+
+/// <summary>An in-process pin on a blob; garbage collection keeps the blob until the handle is disposed.</summary>
+public sealed class TempTag : IDisposable
+{
+    private Action<TempTag>? _release;
+
+    internal TempTag(Hash hash, BlobFormat format, Action<TempTag> release)
+    {
+        Hash = hash;
+        Format = format;
+        _release = release;
+    }
+
+    /// <summary>The pinned blob.</summary>
+    public Hash Hash { get; }
+
+    /// <summary>Whether its children are pinned too.</summary>
+    public BlobFormat Format { get; }
+
+    /// <summary>Releases the pin (idempotent).</summary>
+    public void Dispose() => Interlocked.Exchange(ref _release, null)?.Invoke(this);
+}
+
+/// <summary>
+/// The single writer of a partial blob. It accepts only items that came out of a <see cref="ResponseDecoder"/>
+/// for the same hash and tree (that is, verified parents and leaves), writes them, and records which chunk
+/// groups are present in batches, never before the bytes are durable.
+/// </summary>
+public interface IBlobWriter : IAsyncDisposable
+{
+    /// <summary>The blob written.</summary>
+    Hash Hash { get; }
+
+    /// <summary>Its geometry (size as claimed by the sender).</summary>
+    BaoTree Tree { get; }
+
+    /// <summary>True once every chunk is present and the blob was promoted to complete.</summary>
+    bool IsComplete { get; }
+
+    /// <summary>Writes one verified item (a parent pair or a leaf) from a decoder of this blob.</summary>
+    ValueTask WriteAsync(EncodedItem item, CancellationToken cancellationToken = default);
+
+    /// <summary>Drains <paramref name="decoder"/> (same root and tree as this writer) into the blob.</summary>
+    /// <exception cref="ArgumentException">The decoder is for another hash or tree.</exception>
+    Task WriteAllAsync(ResponseDecoder decoder, CancellationToken cancellationToken = default);
+
+    /// <summary>Makes everything written so far durable and records its ranges; promotes the blob when complete.</summary>
+    Task FlushAsync(CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,506 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using IrohActors.Bao;
+using IrohActors.Blake3;
+using IrohActors.Store.Backends;
+
+namespace IrohActors.Store;
+
+/// <summary>
+/// The store's behaviour over a backend (memory or file system): imports, readers, writers, tags, temporary
+/// tags, observers and garbage collection. Everything that adds a blob or changes what pins blobs runs under
+/// one gate together with the pin it creates, and GC marks and sweeps under that gate, so no new or pinned
+/// blob can fall between GC's snapshot and its sweep.
+/// </summary>
+internal sealed class StoreEngine : IBlobStore
+{
+    private readonly IStorageBackend _backend;
+    private readonly StoreOptions _options;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly object _pinLock = new();
+    private readonly Dictionary<Hash, int> _tempPins = [];
+    private readonly List<TempTag> _tempTags = [];
+    private readonly Dictionary<Hash, BlobWriter> _writers = [];
+    private readonly Dictionary<Hash, List<Channel<BlobStatus>>> _observers = [];
+
+    public StoreEngine(IStorageBackend backend, StoreOptions options)
+    {
+        _backend = backend;
+        _options = options;
+    }
+
+    public BlockSize BlockSize => _options.BlockSize;
+
+    internal IStorageBackend Backend => _backend;
+
+    internal StoreOptions Options => _options;
+
+    public Task<ImportResult> ImportBytesAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) =>
+        ImportAsync(() => new StagedBytes(data.ToArray(), data.Length), cancellationToken);
+
+    public Task<ImportResult> ImportStreamAsync(Stream data, CancellationToken cancellationToken = default) =>
+        ImportAsync(() => _backend.StageStream(data, cancellationToken), cancellationToken);
+
+    public Task<ImportResult> ImportFileAsync(string path, ImportMode mode = ImportMode.Copy, CancellationToken cancellationToken = default)
+    {
+        var full = Path.GetFullPath(path);
+        return mode == ImportMode.InPlace
+            ? ImportAsync(() => StagedExternal.Stat(full), cancellationToken)
+            : ImportAsync(() => _backend.StageFile(full, cancellationToken), cancellationToken);
+    }
+
+    private async Task<ImportResult> ImportAsync(Func<Staged> stage, CancellationToken cancellationToken)
+    {
+        using var staged = await Task.Run(stage, cancellationToken).ConfigureAwait(false);
+        var outboard = await Task.Run(() => ComputeOutboard(staged), cancellationToken).ConfigureAwait(false);
+        var hash = outboard.Root;
+        TempTag tag;
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _backend.CommitComplete(hash, staged, outboard);
+            tag = Pin(hash, BlobFormat.Raw);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+        Notify(hash);
+        return new ImportResult(hash, (ulong)staged.Length, tag);
+    }
+
+    private PreOrderOutboard ComputeOutboard(Staged staged)
+    {
+        switch (staged)
+        {
+            case StagedBytes bytes:
+                return PreOrderOutboard.Create(bytes.Memory, BlockSize);
+            case StagedFile file:
+                return PreOrderOutboard.CreateFromFile(file.Path, BlockSize);
+            case StagedExternal external:
+                var outboard = PreOrderOutboard.CreateFromFile(external.Path, BlockSize);
+                var after = StagedExternal.Stat(external.Path);
+                if (after.Length != external.Length || after.Mtime != external.Mtime || outboard.Tree.Size != (ulong)external.Length)
+                    throw new IOException($"{external.Path} changed while it was being imported; import it again");
+                return outboard;
+            default:
+                throw new ArgumentException($"unknown staged data {staged.GetType().Name}", nameof(staged));
+        }
+    }
+
+    public async Task ExportAsync(Hash hash, string path, ExportMode mode = ExportMode.Copy, CancellationToken cancellationToken = default)
+    {
+        var target = Path.GetFullPath(path);
+        if (File.Exists(target) || Directory.Exists(target))
+            throw new IOException($"export of {hash}: {target} already exists");
+        var entry = RequireComplete(hash);
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        if (mode == ExportMode.TryHardLink && entry.Data == DataLocation.Owned)
+        {
+            // Verify the whole file before sharing its inode.
+            using (var reader = OpenVerified(entry, ChunkRanges.All))
+                await reader.CopyDataToAsync(Stream.Null, cancellationToken).ConfigureAwait(false);
+            if (_backend.TryHardLink(entry, target))
+                return;
+        }
+        var temp = Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.export");
+        try
+        {
+            using (var reader = OpenVerified(entry, ChunkRanges.All))
+            await using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20, FileOptions.Asynchronous))
+            {
+                if (entry.Size > 0)
+                    output.SetLength((long)entry.Size);
+                await reader.CopyDataToAsync(output, cancellationToken).ConfigureAwait(false);
+            }
+            File.Move(temp, target);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+
+    public Task<BlobReader> OpenReaderAsync(Hash hash, ChunkRanges ranges, CancellationToken cancellationToken = default)
+    {
+        var entry = _backend.Get(hash);
+        if (entry is null || entry.State == BlobState.Absent)
+            throw new BlobNotFoundException(hash, ranges);
+        if (entry.State == BlobState.Corrupt)
+            throw new BlobNotFoundException(hash, ranges, "marked corrupt; import it again");
+        if (entry.State == BlobState.Partial)
+        {
+            var present = CurrentStatus(hash).Ranges;
+            var wanted = ranges.Truncate(entry.Size);
+            var missing = wanted - present;
+            if (!missing.IsEmpty)
+                throw new BlobNotFoundException(hash, missing);
+        }
+        return Task.FromResult(OpenVerified(entry, ranges));
+    }
+
+    /// <summary>Opens a reader over a complete or partial entry, checking an in-place file for edits first.</summary>
+    private BlobReader OpenVerified(Entry entry, ChunkRanges ranges)
+    {
+        BlobData data;
+        try
+        {
+            data = _backend.OpenData(entry);
+        }
+        catch (FileNotFoundException e)
+        {
+            throw Corrupt(entry.Hash, 0, "its file is gone", e);
+        }
+        if (entry.Data == DataLocation.External)
+            CheckExternal(entry, data);
+        return new BlobReader(entry.Hash, data, ranges, this);
+    }
+
+    private void CheckExternal(Entry entry, BlobData data)
+    {
+        var now = new FileInfo(entry.ExternalPath!);
+        if (now.Exists && now.Length == entry.ExternalLength && now.LastWriteTimeUtc.Ticks == entry.ExternalMtime)
+            return;
+        // Size or time changed: find out whether the bytes did (a touch is harmless).
+        var valid = data.Validate();
+        var all = MemoryBackend.FullRanges(entry.Size);
+        var bad = all - valid;
+        if (!bad.IsEmpty || !now.Exists || now.Length != (long)entry.Size)
+        {
+            data.Dispose();
+            var chunk = bad.IsEmpty ? ChunkNum.Chunks((ulong)Math.Min(now.Exists ? now.Length : 0, (long)entry.Size)).Value : bad.Boundaries[0];
+            throw Corrupt(entry.Hash, chunk, $"in-place source {entry.ExternalPath} changed after import (size {(now.Exists ? now.Length : 0)}, was {entry.ExternalLength})");
+        }
+        _backend.UpdateExternal(entry.Hash, now.Length, now.LastWriteTimeUtc.Ticks);
+    }
+
+    internal BlobCorruptException Corrupt(Hash hash, ulong chunk, string reason, Exception? inner = null)
+    {
+        _backend.MarkCorrupt(hash);
+        Notify(hash);
+        return new BlobCorruptException(hash, chunk, reason, inner);
+    }
+
+    private Entry RequireComplete(Hash hash)
+    {
+        var entry = _backend.Get(hash);
+        return entry?.State switch
+        {
+            BlobState.Complete => entry,
+            BlobState.Partial => throw new BlobNotFoundException(hash, MissingOf(entry), "incomplete; partial blobs cannot be exported"),
+            BlobState.Corrupt => throw new BlobNotFoundException(hash, ChunkRanges.All, "marked corrupt; import it again"),
+            _ => throw new BlobNotFoundException(hash, ChunkRanges.All),
+        };
+    }
+
+    public Task<BlobStatus> StatusAsync(Hash hash, CancellationToken cancellationToken = default) => Task.FromResult(CurrentStatus(hash));
+
+    private BlobStatus CurrentStatus(Hash hash)
+    {
+        var entry = _backend.Get(hash);
+        if (entry is null)
+            return BlobStatus.Absent(hash);
+        BlobWriter? writer;
+        lock (_pinLock)
+            writer = _writers.GetValueOrDefault(hash);
+        if (entry.State == BlobState.Partial && writer is not null)
+        {
+            var (ranges, proved) = writer.Present;
+            return new BlobStatus(hash, BlobState.Partial, entry.Size, proved, ranges);
+        }
+        return entry.ToStatus();
+    }
+
+    public Task<ChunkRanges> MissingAsync(Hash hash, CancellationToken cancellationToken = default)
+    {
+        var entry = _backend.Get(hash);
+        if (entry is null || entry.State == BlobState.Corrupt)
+            return Task.FromResult(ChunkRanges.All);
+        return Task.FromResult(MissingOf(entry));
+    }
+
+    private ChunkRanges MissingOf(Entry entry)
+    {
+        if (entry.State == BlobState.Complete)
+            return ChunkRanges.Empty;
+        var status = CurrentStatus(entry.Hash);
+        var wanted = status.SizeProved ? MemoryBackend.FullRanges(status.Size) : ChunkRanges.All;
+        return wanted - status.Ranges;
+    }
+
+    public async IAsyncEnumerable<BlobStatus> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await Task.Yield();
+        foreach (var entry in _backend.List())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return CurrentStatus(entry.Hash);
+        }
+    }
+
+    public async Task<bool> DeleteAsync(Hash hash, CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            lock (_pinLock)
+            {
+                if (_writers.ContainsKey(hash))
+                    throw new BlobBusyException(hash, "a writer is open; close it before deleting");
+            }
+            if (_backend.Get(hash) is null)
+                return false;
+            _backend.Delete(hash);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+        Notify(hash);
+        return true;
+    }
+
+    public async IAsyncEnumerable<BlobStatus> ObserveAsync(Hash hash, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var channel = Channel.CreateUnbounded<BlobStatus>(new UnboundedChannelOptions { SingleReader = true });
+        lock (_observers)
+        {
+            if (!_observers.TryGetValue(hash, out var list))
+                _observers[hash] = list = [];
+            list.Add(channel);
+        }
+        try
+        {
+            var last = CurrentStatus(hash);
+            yield return last;
+            while (await channel.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (channel.Reader.TryRead(out var status))
+                {
+                    if (status == last)
+                        continue;
+                    last = status;
+                    yield return status;
+                }
+            }
+        }
+        finally
+        {
+            lock (_observers)
+            {
+                if (_observers.TryGetValue(hash, out var list) && list.Remove(channel) && list.Count == 0)
+                    _observers.Remove(hash);
+            }
+        }
+    }
+
+    internal void Notify(Hash hash)
+    {
+        List<Channel<BlobStatus>>? list;
+        lock (_observers)
+            list = _observers.TryGetValue(hash, out var l) ? [.. l] : null;
+        if (list is null)
+            return;
+        var status = CurrentStatus(hash);
+        foreach (var channel in list)
+            channel.Writer.TryWrite(status);
+    }
+
+    public async Task<IBlobWriter> OpenWriterAsync(Hash hash, BaoTree tree, CancellationToken cancellationToken = default)
+    {
+        if (tree.BlockSize != BlockSize)
+            throw new ArgumentException($"blob {hash}: writer tree uses {tree.BlockSize}, the store keeps {BlockSize}", nameof(tree));
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            lock (_pinLock)
+            {
+                if (_writers.ContainsKey(hash))
+                    throw new BlobBusyException(hash, "another writer is open");
+            }
+            var entry = _backend.Get(hash);
+            if (entry?.State == BlobState.Complete)
+                return BlobWriter.ForComplete(this, hash, tree);
+            var reset = false;
+            if (entry?.State == BlobState.Partial && entry.Size != tree.Size)
+            {
+                if (entry.SizeProved)
+                    throw new BlobSizeMismatchException(hash, entry.Size, tree.Size);
+                // The old size was only claimed; start over with the new claim.
+                reset = true;
+            }
+            var storage = _backend.OpenPartial(hash, tree, reset || entry?.State == BlobState.Corrupt);
+            var known = reset || entry is null || entry.State != BlobState.Partial ? ChunkRanges.Empty : entry.Ranges;
+            var writer = new BlobWriter(this, hash, tree, storage, known, !reset && entry?.SizeProved == true);
+            lock (_pinLock)
+                _writers[hash] = writer;
+            return writer;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    internal void RecordRanges(Hash hash, bool sizeProved, ChunkRanges ranges)
+    {
+        _backend.RecordRanges(hash, sizeProved, ranges);
+        Notify(hash);
+    }
+
+    internal void Promote(Hash hash, BaoTree tree)
+    {
+        _backend.Promote(hash, tree);
+        Notify(hash);
+    }
+
+    internal void WriterClosed(BlobWriter writer)
+    {
+        lock (_pinLock)
+        {
+            if (_writers.TryGetValue(writer.Hash, out var current) && ReferenceEquals(current, writer))
+                _writers.Remove(writer.Hash);
+        }
+    }
+
+    public TempTag CreateTempTag(Hash hash, BlobFormat format = BlobFormat.Raw) => Pin(hash, format);
+
+    private TempTag Pin(Hash hash, BlobFormat format)
+    {
+        var tag = new TempTag(hash, format, Unpin);
+        lock (_pinLock)
+        {
+            _tempPins[hash] = _tempPins.GetValueOrDefault(hash) + 1;
+            _tempTags.Add(tag);
+        }
+        return tag;
+    }
+
+    private void Unpin(TempTag tag)
+    {
+        lock (_pinLock)
+        {
+            _tempTags.Remove(tag);
+            if (_tempPins.TryGetValue(tag.Hash, out var n))
+            {
+                if (n <= 1)
+                    _tempPins.Remove(tag.Hash);
+                else
+                    _tempPins[tag.Hash] = n - 1;
+            }
+        }
+    }
+
+    public async Task SetTagAsync(string name, Hash hash, BlobFormat format = BlobFormat.Raw, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _backend.SetTag(new TagInfo(name, hash, format));
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task<bool> RemoveTagAsync(string name, CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return _backend.RemoveTag(name);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public Task<IReadOnlyList<TagInfo>> ListTagsAsync(CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<TagInfo>>(_backend.ListTags());
+
+    public async Task<GcResult> GcAsync(CancellationToken cancellationToken = default)
+    {
+        var deleted = new List<Hash>();
+        int live;
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // Mark: the roots are snapshotted under the gate, which every pin-creating operation also holds.
+            var roots = new List<(Hash Hash, BlobFormat Format)>();
+            lock (_pinLock)
+            {
+                roots.AddRange(_tempTags.Select(t => (t.Hash, t.Format)));
+                roots.AddRange(_writers.Keys.Select(h => (h, BlobFormat.Raw)));
+            }
+            roots.AddRange(_backend.ListTags().Select(t => (t.Hash, t.Format)));
+            var marked = new HashSet<Hash>();
+            foreach (var (hash, format) in roots)
+            {
+                marked.Add(hash);
+                if (format == BlobFormat.HashSeq)
+                    await foreach (var child in Children(hash, cancellationToken).ConfigureAwait(false))
+                        marked.Add(child);
+            }
+            // Sweep.
+            var entries = _backend.List();
+            foreach (var entry in entries)
+            {
+                if (marked.Contains(entry.Hash))
+                    continue;
+                _backend.Delete(entry.Hash);
+                deleted.Add(entry.Hash);
+            }
+            live = entries.Count - deleted.Count;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+        foreach (var hash in deleted)
+            Notify(hash);
+        return new GcResult(deleted, live);
+    }
+
+    private IAsyncEnumerable<Hash> Children(Hash hash, CancellationToken cancellationToken) =>
+        _options.ChildEnumerator is { } enumerate ? enumerate(hash) : ReadHashSeq(hash, cancellationToken);
+
+    /// <summary>Reads a complete blob as iroh's hash sequence; an absent, partial or corrupt one has no known children.</summary>
+    private async IAsyncEnumerable<Hash> ReadHashSeq(Hash hash, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var entry = _backend.Get(hash);
+        if (entry?.State != BlobState.Complete || entry.Size % Hash.Size != 0)
+            yield break;
+        var buffer = new MemoryStream();
+        try
+        {
+            using var reader = OpenVerified(entry, ChunkRanges.All);
+            await reader.CopyDataToAsync(buffer, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BlobCorruptException)
+        {
+            yield break;
+        }
+        var bytes = buffer.GetBuffer();
+        for (var i = 0; i + Hash.Size <= buffer.Length; i += Hash.Size)
+            yield return Hash.FromBytes(bytes.AsSpan(i, Hash.Size));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        List<BlobWriter> writers;
+        lock (_pinLock)
+            writers = [.. _writers.Values];
+        foreach (var writer in writers)
+            await writer.DisposeAsync().ConfigureAwait(false);
+        _backend.Dispose();
+        lock (_observers)
+        {
+            foreach (var list in _observers.Values)
+                foreach (var channel in list)
+                    channel.Writer.TryComplete();
+        }
+    }
+}

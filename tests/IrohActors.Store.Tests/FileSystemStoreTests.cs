@@ -1,0 +1,178 @@
+using IrohActors.Bao;
+using IrohActors.Blake3;
+using IrohActors.Store;
+
+namespace IrohActors.Store.Tests;
+
+/// <summary>What only the file-system store has: layout, persistence across reopen, recovery, damage to its own files.</summary>
+public sealed class FileSystemStoreTests : IDisposable
+{
+    private readonly string _dir = TestData.TempDir("fs");
+
+    private string StoreDir => Path.Combine(_dir, "store");
+
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    private string DataFile(Hash h) => Path.Combine(StoreDir, "data", h.ToHex() + ".data");
+
+    private string OutboardFile(Hash h) => Path.Combine(StoreDir, "data", h.ToHex() + ".obao4");
+
+    [Fact]
+    public async Task Small_items_are_inline_and_large_ones_are_files()
+    {
+        await using var store = BlobStores.OpenFileSystem(StoreDir);
+        using var tiny = await store.ImportBytesAsync(TestData.Bytes(16 * 1024, 1));
+        using var mid = await store.ImportBytesAsync(TestData.Bytes(1 << 20, 2));
+        using var big = await store.ImportBytesAsync(TestData.Bytes(5 << 20, 3));
+        Assert.False(File.Exists(DataFile(tiny.Hash)));
+        Assert.True(File.Exists(DataFile(mid.Hash)));
+        Assert.False(File.Exists(OutboardFile(mid.Hash))); // 63 pairs = 4 KiB, inline
+        Assert.True(File.Exists(DataFile(big.Hash)));
+        Assert.Equal(new BaoTree(5 << 20, BlockSize.Default).OutboardSize, (ulong)new FileInfo(OutboardFile(big.Hash)).Length);
+        Assert.Empty(Directory.GetFiles(Path.Combine(StoreDir, "temp")));
+    }
+
+    [Fact]
+    public async Task Everything_survives_a_reopen()
+    {
+        var small = TestData.Bytes(1000, 1);
+        var large = TestData.Bytes(3 << 20, 2);
+        var partial = TestData.Bytes(2 << 20, 3);
+        Hash a, b;
+        await using (var store = BlobStores.OpenFileSystem(StoreDir))
+        {
+            using var ra = await store.ImportBytesAsync(small);
+            using var rb = await store.ImportBytesAsync(large);
+            (a, b) = (ra.Hash, rb.Hash);
+            await store.SetTagAsync("small", a);
+            await TestData.WriteRangesAsync(store, partial, ChunkRanges.Range(0, 512));
+        }
+        await using (var store = BlobStores.OpenFileSystem(StoreDir))
+        {
+            Assert.Equal(small, await TestData.ReadAllAsync(store, a));
+            Assert.Equal(large, await TestData.ReadAllAsync(store, b));
+            Assert.Equal([new TagInfo("small", a, BlobFormat.Raw)], await store.ListTagsAsync());
+            var p = Hasher.Hash(partial);
+            Assert.Equal(ChunkRanges.Range(0, 512), (await store.StatusAsync(p)).Ranges);
+            await TestData.WriteRangesAsync(store, partial, await store.MissingAsync(p));
+            Assert.Equal(partial, await TestData.ReadAllAsync(store, p));
+        }
+    }
+
+    [Fact]
+    public async Task Open_cleans_temp_and_orphaned_files()
+    {
+        await using (var store = BlobStores.OpenFileSystem(StoreDir))
+        {
+        }
+        var orphan = Hasher.Hash("orphan"u8);
+        File.WriteAllText(Path.Combine(StoreDir, "temp", "x.temp"), "left over");
+        File.WriteAllText(DataFile(orphan), "no row");
+        await using (var store = BlobStores.OpenFileSystem(StoreDir))
+        {
+            Assert.Empty(Directory.GetFiles(Path.Combine(StoreDir, "temp")));
+            Assert.False(File.Exists(DataFile(orphan)));
+        }
+    }
+
+    [Theory]
+    [InlineData("flip")]
+    [InlineData("truncate")]
+    [InlineData("outboard")]
+    public async Task Damage_to_an_owned_file_is_detected_and_nothing_wrong_is_served_or_exported(string damage)
+    {
+        var data = TestData.Bytes(6 << 20, 4);
+        await using var store = BlobStores.OpenFileSystem(StoreDir);
+        using var result = await store.ImportBytesAsync(data);
+        var h = result.Hash;
+        ulong expectedChunk;
+        switch (damage)
+        {
+            case "flip":
+                await using (var f = new FileStream(DataFile(h), FileMode.Open, FileAccess.ReadWrite))
+                {
+                    f.Position = 3_000_000;
+                    var b = f.ReadByte();
+                    f.Position = 3_000_000;
+                    f.WriteByte((byte)(b ^ 1));
+                }
+                expectedChunk = 3_000_000 / 16384 * 16;
+                break;
+            case "truncate":
+                await using (var f = new FileStream(DataFile(h), FileMode.Open, FileAccess.ReadWrite))
+                    f.SetLength(4_000_000);
+                expectedChunk = 4_000_000 / 16384 * 16;
+                break;
+            default:
+                // The last pair of the pre-order outboard belongs to the right-most parent: a node above the last groups.
+                await using (var f = new FileStream(OutboardFile(h), FileMode.Open, FileAccess.ReadWrite))
+                {
+                    f.Position = f.Length - 1;
+                    var b = f.ReadByte();
+                    f.Position = f.Length - 1;
+                    f.WriteByte((byte)(b ^ 1));
+                }
+                expectedChunk = ulong.MaxValue;
+                break;
+        }
+        var target = Path.Combine(_dir, "out.bin");
+        var e = await Assert.ThrowsAsync<BlobCorruptException>(() => store.ExportAsync(h, target));
+        Assert.Equal(h, e.Hash);
+        Assert.Contains(h.ToHex(), e.Message);
+        if (expectedChunk != ulong.MaxValue)
+            Assert.Equal(expectedChunk, e.Chunk);
+        else
+            Assert.True(e.Chunk > 0 && e.Chunk < (6UL << 20) / 1024);
+        Assert.False(File.Exists(target));
+        Assert.Empty(Directory.GetFiles(_dir, "*.export"));
+        Assert.Equal(BlobState.Corrupt, (await store.StatusAsync(h)).State);
+        await Assert.ThrowsAsync<BlobNotFoundException>(() => store.OpenReaderAsync(h, ChunkRanges.Range(0, 1)));
+
+        // Re-import heals it.
+        using var again = await store.ImportBytesAsync(data);
+        Assert.Equal(data, await TestData.ReadAllAsync(store, h));
+    }
+
+    [Fact]
+    public async Task A_reader_serving_damaged_data_stops_before_the_bad_chunk()
+    {
+        var data = TestData.Bytes(1 << 20, 5);
+        await using var store = BlobStores.OpenFileSystem(StoreDir);
+        using var result = await store.ImportBytesAsync(data);
+        await using (var f = new FileStream(DataFile(result.Hash), FileMode.Open, FileAccess.ReadWrite))
+        {
+            f.Position = 500_000;
+            f.WriteByte((byte)(data[500_000] ^ 0x80));
+        }
+        using var reader = await store.OpenReaderAsync(result.Hash, ChunkRanges.All);
+        var sent = new List<EncodedItem>();
+        var e = Assert.Throws<BlobCorruptException>(() =>
+        {
+            while (reader.TryNext(out var item))
+                sent.Add(item);
+        });
+        Assert.Equal(500_000UL / 16384 * 16, e.Chunk);
+        Assert.All(sent.Where(i => !i.IsParent), i => Assert.True(i.Offset + (ulong)i.Chunk.Size <= 500_000 / 16384 * 16384));
+    }
+
+    [Fact]
+    public async Task Hard_link_export_shares_the_store_file()
+    {
+        var data = TestData.Bytes(2 << 20, 6);
+        await using var store = BlobStores.OpenFileSystem(StoreDir);
+        using var result = await store.ImportBytesAsync(data);
+        var target = Path.Combine(_dir, "linked.bin");
+        await store.ExportAsync(result.Hash, target, ExportMode.TryHardLink);
+        Assert.Equal(data, await File.ReadAllBytesAsync(target));
+        Assert.Equal(2L, LinkCount(target));
+    }
+
+    private static long LinkCount(string path)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("stat", ["-c", "%h", path]) { RedirectStandardOutput = true };
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var text = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return long.Parse(text.Trim(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+}
