@@ -44,3 +44,7 @@ public sealed record PeerOptions
     /// <summary>Background reconnect attempts after a loss before waiting for the next request.</summary>
     public int MaxReconnectAttempts { get; init; } = 5;
 }
+
+/// <summary>Asks the peers actor for the <see cref="PeerConnectionActor"/> of a node; the reply is the actor's reference, or <see cref="IrohActors.Actors.ActorRefs.Nobody"/>.</summary>
+/// <param name="NodeId">The node.</param>
+public sealed record GetPeerActor(NodeId NodeId);

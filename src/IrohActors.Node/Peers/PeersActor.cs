@@ -17,6 +17,7 @@ public sealed class PeersActor : ReceiveActor
                 child = Context.ActorOf(PeerConnectionActor.Props(endpoint, message.Address, options), name);
             child.Forward(message);
         });
+        Receive<GetPeerActor>(message => Sender.Tell(Context.Child(message.NodeId.ToString()), Self));
     }
 
     /// <summary>The recipe.</summary>

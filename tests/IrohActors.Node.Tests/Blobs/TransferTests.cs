@@ -202,7 +202,7 @@ public class TransferTests
         var other = await nodes.StartAsync();
         var getter = await nodes.StartAsync();
         using var imported = await provider.Store.ImportBytesAsync("x"u8.ToArray());
-        var forged = new Tickets.BlobTicket(new NodeAddr(other.NodeId, provider.Address.DirectAddresses), imported.Hash, BlobFormat.Raw);
+        var forged = new IrohActors.Node.Tickets.BlobTicket(new NodeAddr(other.NodeId, provider.Address.DirectAddresses), imported.Hash, BlobFormat.Raw);
         var e = await Assert.ThrowsAsync<PeerIdentityMismatchException>(() => getter.DownloadAsync(forged).WaitAsync(TestNodes.Generous));
         Assert.Equal(other.NodeId, e.Expected);
         Assert.Equal(provider.NodeId, e.Actual);
