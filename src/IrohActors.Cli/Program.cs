@@ -14,6 +14,9 @@ public static class Program
         root.Subcommands.Add(CidCommand.Create());
         root.Subcommands.Add(NodeCommand.Create());
         root.Subcommands.Add(BaoCommand.Create());
+        root.Subcommands.Add(SendCommand.Create());
+        root.Subcommands.Add(ReceiveCommand.Create());
+        root.Subcommands.Add(GetCommand.Create());
         return root;
     }
 
