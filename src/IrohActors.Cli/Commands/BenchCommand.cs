@@ -11,6 +11,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(BenchActorsCommand.Create());
         bench.Subcommands.Add(BenchTlsCommand.Create());
         bench.Subcommands.Add(BenchBaoCommand.Create());
+        bench.Subcommands.Add(BenchTransferCommand.Create());
         return bench;
     }
 }
