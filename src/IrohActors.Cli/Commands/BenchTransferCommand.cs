@@ -21,14 +21,16 @@ internal static class BenchTransferCommand
         var command = new Command("transfer", "(a) a 1 GiB blob provider → getter into the store over 127.0.0.1, next to curl from nginx to disk and curl | b3sum.");
         command.Options.Add(sizeMiB);
         command.Options.Add(rounds);
+        var memory = new Option<bool>("--memory-stores") { Description = "Use in-memory stores on both sides (separates network and verification from disk)." };
         command.Options.Add(tempDir);
+        command.Options.Add(memory);
         command.SetAction(async (parse, ct) =>
         {
             var root = Path.Combine(parse.GetValue(tempDir)!, $"node-bench-{Guid.NewGuid():N}");
             Directory.CreateDirectory(root);
             try
             {
-                return await RunAsync(root, (long)parse.GetValue(sizeMiB) << 20, Math.Max(1, parse.GetValue(rounds)), ct);
+                return await RunAsync(root, (long)parse.GetValue(sizeMiB) << 20, Math.Max(1, parse.GetValue(rounds)), parse.GetValue(memory), ct);
             }
             finally
             {
@@ -38,7 +40,7 @@ internal static class BenchTransferCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(string root, long size, int rounds, CancellationToken ct)
+    private static async Task<int> RunAsync(string root, long size, int rounds, bool memory, CancellationToken ct)
     {
         var www = Path.Combine(root, "www");
         Directory.CreateDirectory(www);
@@ -46,7 +48,8 @@ internal static class BenchTransferCommand
         WriteRandomFile(file, size);
         Console.WriteLine($"blob: {size >> 20} MiB random; {rounds} rounds, medians; 127.0.0.1; cores: {Environment.ProcessorCount}");
 
-        await using var provider = await IrohNode.StartAsync(new IrohNodeOptions { DataDirectory = Path.Combine(root, "provider"), ListenAddress = new IPEndPoint(IPAddress.Loopback, 0) }, ct);
+        await using var providerStore = memory ? BlobStores.InMemory() : null;
+        await using var provider = await IrohNode.StartAsync(new IrohNodeOptions { DataDirectory = Path.Combine(root, "provider"), Store = providerStore, ListenAddress = new IPEndPoint(IPAddress.Loopback, 0) }, ct);
         var import = Stopwatch.StartNew();
         var (ticket, _) = await provider.ShareAsync(file, null, ct);
         Console.WriteLine($"provider import in place (hash + outboard): {import.Elapsed.TotalSeconds:F2} s (not part of the transfer figure)");
@@ -61,7 +64,8 @@ internal static class BenchTransferCommand
         for (var round = 0; round < rounds; round++)
         {
             var getterDir = Path.Combine(root, $"getter-{round}");
-            await using (var getter = await IrohNode.StartAsync(new IrohNodeOptions { DataDirectory = getterDir, ListenAddress = null }, ct))
+            await using var getterStore = memory ? BlobStores.InMemory() : null;
+            await using (var getter = await IrohNode.StartAsync(new IrohNodeOptions { DataDirectory = getterDir, Store = getterStore, ListenAddress = null }, ct))
             {
                 var clock = Stopwatch.StartNew();
                 await getter.DownloadAsync(ticket, null, ct);
@@ -70,7 +74,8 @@ internal static class BenchTransferCommand
                 if (status.State != BlobState.Complete || status.Size != (ulong)size)
                     throw new InvalidOperationException($"the getter's store holds {status}");
             }
-            Directory.Delete(getterDir, recursive: true);
+            if (Directory.Exists(getterDir))
+                Directory.Delete(getterDir, recursive: true);
             if (nginx is not null)
             {
                 var output = Path.Combine(root, "curl.out");
