@@ -36,7 +36,7 @@ public readonly struct Hash : IEquatable<Hash>
         return hash;
     }
 
-    /// <summary>Parses 64 hex digits; false (and <see cref="Empty"/>-free default) when the text is not a hash.</summary>
+    /// <summary>Parses 64 hex digits; false when the text is not exactly that (use <see cref="Parse"/> to learn where).</summary>
     public static bool TryParse([NotNullWhen(true)] string? hex, out Hash hash)
     {
         hash = default;

@@ -29,6 +29,9 @@ public sealed class Hasher
         _chunk = new ChunkState(key, initialChunkCounter, flags);
     }
 
+    /// <summary>Name of the compression kernel in use here (e.g. "Lanes8" = 8-way Vector256), for benchmark reports.</summary>
+    public static string KernelName => Implementations.Best.ToString();
+
     /// <summary>The plain BLAKE3 hash of <paramref name="input"/> (single-threaded).</summary>
     public static Hash Hash(ReadOnlySpan<byte> input) => Hash(Implementations.Best, input, 1);
 

@@ -70,6 +70,17 @@ public class GeometryTests
     }
 
     [Fact]
+    public void The_default_chunk_log_is_4()
+    {
+        Assert.Equal(4, BlockSize.Default.ChunkLog);
+        Assert.Equal(16384UL, BlockSize.Default.Bytes);
+        Assert.Equal(BlockSize.Default, PreOrderOutboard.Create(new byte[100]).Tree.BlockSize);
+        Assert.Equal(BlockSize.FromChunkLog(4), BlockSize.FromBytes(16384));
+        Assert.Throws<ArgumentOutOfRangeException>(() => BlockSize.FromChunkLog(17));
+        Assert.Throws<ArgumentOutOfRangeException>(() => BlockSize.FromBytes(3000));
+    }
+
+    [Fact]
     public void Three_chunks_have_root_node_1()
     {
         Assert.Equal(new TreeNode(1), new BaoTree(3 * 1024, BlockSize.Zero).Root);

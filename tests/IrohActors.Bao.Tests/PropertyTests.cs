@@ -149,6 +149,30 @@ public class PropertyTests
         Assert.Equal(data[..(48 * 1024)], got.ToArray());
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(5_000_000)]
+    [InlineData(9_500_000)]
+    public async Task Batched_decode_writes_exactly_what_verified_before_a_failure(int dataOffset)
+    {
+        var data = TestData.Random(10_000_000, 19);
+        var outboard = PreOrderOutboard.Create(data, BlockSize.Default);
+        var encoded = Encode(data, outboard, ChunkRanges.All);
+        var good = new MemoryStream();
+        using (var decoder = new ResponseDecoder(outboard.Root, outboard.Tree, ChunkRanges.All, new MemoryStream(encoded)))
+            await decoder.DecodeIntoAsync(good);
+        Assert.Equal(data, good.ToArray());
+        // In a full-range stream the data of group g follows all pairs that precede it in pre-order.
+        var group = (ulong)dataOffset / 16384;
+        var at = (int)((ulong)dataOffset + 64 * PairsBefore(outboard.Tree, group));
+        var bad = TestData.Flip(encoded, at);
+        var got = new MemoryStream();
+        using var failing = new ResponseDecoder(outboard.Root, outboard.Tree, ChunkRanges.All, new MemoryStream(bad));
+        var ex = await Assert.ThrowsAsync<BaoVerificationException>(() => failing.DecodeIntoAsync(got));
+        Assert.Equal(group * 16, ex.Chunk.Value);
+        Assert.Equal(data[..(int)(group * 16384)], got.ToArray());
+    }
+
     [Fact]
     public async Task Decoding_fills_an_outboard_and_a_target_at_offsets()
     {
@@ -192,11 +216,28 @@ public class PropertyTests
             var fromFile = new MemoryStream();
             encoder.WriteTo(fromFile);
             Assert.Equal(Encode(data, expected, ChunkRanges.Range(7, 300)), fromFile.ToArray());
+            // The outboard itself in a file, read through a handle; valid ranges straight from the files.
+            File.WriteAllBytes(path + ".obao4", expected.Data!);
+            using (var obHandle = File.OpenHandle(path + ".obao4"))
+            {
+                var onDisk = PreOrderOutboard.FromFile(expected.Tree, expected.Root, obHandle, 0, path + ".obao4");
+                Assert.Equal(Encode(data, expected, ChunkRanges.All), Encode(data, onDisk, ChunkRanges.All));
+                Assert.Equal(ChunkRanges.Range(0, ChunkNum.Chunks((ulong)data.Length).Value), ValidRanges.Compute(handle, onDisk));
+            }
+            File.Delete(path + ".obao4");
         }
         finally
         {
             File.Delete(path);
         }
+    }
+
+    [Fact]
+    public void A_short_stream_fails_naming_the_offset()
+    {
+        var data = TestData.Random(10_000_000, 18);
+        var ex = Assert.Throws<EndOfStreamException>(() => PreOrderOutboard.Create(new NonSeekable(data), 12_000_000, BlockSize.Default));
+        Assert.Contains("offset 10000000", ex.Message);
     }
 
     [Fact]
@@ -259,6 +300,20 @@ public class PropertyTests
         var data = TestData.Random(777_777, 15);
         var roots = Enumerable.Range(0, 9).Select(k => PreOrderOutboard.Create(data, BlockSize.FromChunkLog(k)).Root).Distinct();
         Assert.Equal(TestData.Blake3(data), Assert.Single(roots));
+    }
+
+    // Stored pairs that come before group g in pre-order, counted from the walk itself.
+    private static ulong PairsBefore(BaoTree tree, ulong group)
+    {
+        ulong pairs = 0;
+        foreach (var item in ResponseWalk.Collect(tree, ChunkRanges.All))
+        {
+            if (item.Kind == BaoChunkKind.Leaf && item.StartChunk.Value == group * tree.BlockSize.Chunks)
+                return pairs;
+            if (item.Kind == BaoChunkKind.Parent)
+                pairs++;
+        }
+        throw new InvalidOperationException($"group {group} not found");
     }
 
     internal static byte[] Encode(byte[] data, IOutboard outboard, ChunkRanges ranges)

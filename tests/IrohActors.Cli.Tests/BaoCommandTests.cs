@@ -69,6 +69,24 @@ public sealed class BaoCommandTests : IDisposable
     }
 
     [Fact]
+    public void Decode_accepts_the_hash_as_a_CID_and_rejects_a_malformed_one()
+    {
+        var data = Random(40_000, 7);
+        var input = Write("cid-data", data);
+        Assert.Equal(0, Run("bao", "encode", input, Path("cid-enc")).Code);
+        var cid = IrohActors.Collections.Cid.ForBlob(Hasher.Hash(data)).ToString();
+        var (code, _, err) = Run("bao", "decode", cid, Path("cid-enc"), Path("cid-out"));
+        Assert.True(code == 0, err);
+        Assert.Equal(data, File.ReadAllBytes(Path("cid-out")));
+
+        var truncated = cid[..^3];
+        (code, _, err) = Run("bao", "decode", truncated, Path("cid-enc"), Path("cid-bad"));
+        Assert.Equal(2, code);
+        Assert.Contains("HASH", err);
+        Assert.False(File.Exists(Path("cid-bad")));
+    }
+
+    [Fact]
     public void Corrupted_input_exits_non_zero_naming_the_chunk_and_writes_nothing()
     {
         var data = Random(50_000, 4);

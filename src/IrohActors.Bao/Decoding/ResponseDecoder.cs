@@ -78,57 +78,51 @@ public sealed class ResponseDecoder : IDisposable
     /// <summary>
     /// Decodes everything, writing verified leaves into <paramref name="target"/> at their offsets (a
     /// non-seekable target must receive them in order) and stored parents into <paramref name="outboard"/>.
-    /// Leaves are read ahead in batches of a few MiB and verified in parallel; nothing of a batch is written
-    /// before it verified, and on a failure everything before the failing item is written first.
+    /// Leaves are read ahead in batches of a few MiB and verified in parallel, while the next batch is read;
+    /// nothing of a batch is written before it verified, and on a failure everything before the failing
+    /// item is written first.
     /// </summary>
     public async Task DecodeIntoAsync(Stream? target, IOutboardWriter? outboard = null, CancellationToken cancellationToken = default)
     {
-        using var batch = new LeafBatch(BatchCapacity);
+        using var pipeline = new BatchPipeline(BatchCapacity);
         long written = 0;
         while (_walk.TryNext(out var chunk))
         {
             var length = chunk.Kind == BaoChunkKind.Parent ? 64 : chunk.Size;
-            if (!batch.HasRoomFor(length))
-                written = await FlushAsync(batch, target, outboard, written, cancellationToken).ConfigureAwait(false);
+            if (!pipeline.Current.HasRoomFor(length))
+            {
+                if (pipeline.TakePrevious() is { } previous)
+                    written = await WriteAsync(previous.Batch, await previous.Verified.ConfigureAwait(false), target, outboard, written, cancellationToken).ConfigureAwait(false);
+                pipeline.StartVerifying();
+            }
             try
             {
-                await _source.ReadAsync(chunk, batch.Reserve(length), cancellationToken).ConfigureAwait(false);
-                Admit(batch, chunk);
+                await _source.ReadAsync(chunk, pipeline.Current.Reserve(length), cancellationToken).ConfigureAwait(false);
+                Admit(pipeline.Current, chunk);
             }
             catch (BaoVerificationException)
             {
-                await FlushAsync(batch, target, outboard, written, cancellationToken).ConfigureAwait(false);
+                // Everything before this item may still be good: write what verifies, then report.
+                await DrainAsync(pipeline, target, outboard, written, cancellationToken).ConfigureAwait(false);
                 throw;
             }
         }
-        await FlushAsync(batch, target, outboard, written, cancellationToken).ConfigureAwait(false);
+        await DrainAsync(pipeline, target, outboard, written, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Synchronous <see cref="DecodeIntoAsync"/>.</summary>
-    public void DecodeInto(Stream? target, IOutboardWriter? outboard = null)
-    {
-        using var batch = new LeafBatch(BatchCapacity);
-        long written = 0;
-        while (_walk.TryNext(out var chunk))
-        {
-            var length = chunk.Kind == BaoChunkKind.Parent ? 64 : chunk.Size;
-            if (!batch.HasRoomFor(length))
-                written = Flush(batch, target, outboard, written);
-            try
-            {
-                _source.Read(chunk, batch.Reserve(length).Span);
-                Admit(batch, chunk);
-            }
-            catch (BaoVerificationException)
-            {
-                Flush(batch, target, outboard, written);
-                throw;
-            }
-        }
-        Flush(batch, target, outboard, written);
-    }
+    public void DecodeInto(Stream? target, IOutboardWriter? outboard = null) =>
+        DecodeIntoAsync(target, outboard).GetAwaiter().GetResult();
 
     private int BatchCapacity => (int)Math.Max(4 << 20, Tree.BlockSize.Bytes + 64);
+
+    // Writes what is still in flight, in order: the batch being verified, then the one being filled.
+    private async Task DrainAsync(BatchPipeline pipeline, Stream? target, IOutboardWriter? outboard, long written, CancellationToken cancellationToken)
+    {
+        if (pipeline.TakePrevious() is { } previous)
+            written = await WriteAsync(previous.Batch, await previous.Verified.ConfigureAwait(false), target, outboard, written, cancellationToken).ConfigureAwait(false);
+        await WriteAsync(pipeline.Current, pipeline.Current.Verify(), target, outboard, written, cancellationToken).ConfigureAwait(false);
+    }
 
     // A parent is verified at once (its CVs are the expected hashes of what follows); a leaf joins the batch.
     private void Admit(LeafBatch batch, BaoChunk chunk)
@@ -145,31 +139,8 @@ public sealed class ResponseDecoder : IDisposable
         }
     }
 
-    private long Flush(LeafBatch batch, Stream? target, IOutboardWriter? outboard, long written)
+    private async ValueTask<long> WriteAsync(LeafBatch batch, int failed, Stream? target, IOutboardWriter? outboard, long written, CancellationToken cancellationToken)
     {
-        var failed = batch.Verify();
-        var end = failed < 0 ? batch.Count : failed;
-        for (var i = 0; i < end; i++)
-        {
-            var (chunk, bytes) = batch[i];
-            if (chunk.Kind == BaoChunkKind.Parent)
-                outboard?.Save(chunk.Node, HashPair.Read(bytes.Span));
-            else if (target is not null)
-            {
-                written = Position(target, chunk.Offset, written);
-                target.Write(bytes.Span);
-                written += bytes.Length;
-            }
-        }
-        if (failed >= 0)
-            throw new BaoVerificationException(BaoFailure.Mismatch, batch[failed].Chunk, Where);
-        batch.Clear();
-        return written;
-    }
-
-    private async ValueTask<long> FlushAsync(LeafBatch batch, Stream? target, IOutboardWriter? outboard, long written, CancellationToken cancellationToken)
-    {
-        var failed = batch.Verify();
         var end = failed < 0 ? batch.Count : failed;
         for (var i = 0; i < end; i++)
         {

@@ -25,18 +25,23 @@ internal static class OutboardBuilder
         var k = tree.BlockSize.ChunkLog;
         var blocks = tree.Blocks;
         var groupsPerBatch = Math.Max(1, BatchBytes / groupBytes);
-        var buffer = ArrayPool<byte>.Shared.Rent(groupsPerBatch * groupBytes);
+        // Two buffers: while one batch is hashed, the next is read (files and streams; memory needs no copy).
+        var buffers = new[] { ArrayPool<byte>.Shared.Rent(groupsPerBatch * groupBytes), ArrayPool<byte>.Shared.Rent(groupsPerBatch * groupBytes) };
         var cvs = new Hash[groupsPerBatch];
         var stack = new Pending[64];
         var depth = 0;
+        var next = Task.FromResult(ReadOnlyMemory<byte>.Empty);
         try
         {
+            next = ReadBatchAsync(source, tree, 0, groupsPerBatch, buffers[0]);
+            var turn = 0;
             for (ulong g0 = 0; g0 < blocks; g0 += (ulong)groupsPerBatch)
             {
                 var n = (int)Math.Min((ulong)groupsPerBatch, blocks - g0);
-                var start = g0 * (ulong)groupBytes;
-                var length = (int)Math.Min((ulong)n * (ulong)groupBytes, tree.Size - start);
-                var batch = source.Read(start, length, buffer);
+                var batch = next.GetAwaiter().GetResult();
+                turn ^= 1;
+                var following = g0 + (ulong)groupsPerBatch;
+                next = following < blocks ? ReadBatchAsync(source, tree, following, groupsPerBatch, buffers[turn]) : Task.FromResult(ReadOnlyMemory<byte>.Empty);
                 HashGroups(batch, g0 << k, groupBytes, n, cvs);
                 for (var i = 0; i < n; i++)
                 {
@@ -52,8 +57,28 @@ internal static class OutboardBuilder
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            // A read still in flight (after a failure) must finish before its buffer goes back to the pool.
+            try
+            {
+                next.GetAwaiter().GetResult();
+            }
+            catch (Exception) when (!next.IsCompletedSuccessfully)
+            {
+                // Only reached after another failure already propagating; this read's error is secondary.
+            }
+            ArrayPool<byte>.Shared.Return(buffers[0]);
+            ArrayPool<byte>.Shared.Return(buffers[1]);
         }
+    }
+
+    private static Task<ReadOnlyMemory<byte>> ReadBatchAsync(DataSource source, BaoTree tree, ulong firstGroup, int groupsPerBatch, byte[] buffer)
+    {
+        var groupBytes = tree.BlockSize.Bytes;
+        var start = firstGroup * groupBytes;
+        var length = (int)Math.Min((ulong)groupsPerBatch * groupBytes, tree.Size - start);
+        return source is MemoryDataSource
+            ? Task.FromResult(source.Read(start, length, buffer))
+            : Task.Run(() => source.Read(start, length, buffer));
     }
 
     /// <summary>Every stored parent of <paramref name="tree"/>, in pre-order.</summary>

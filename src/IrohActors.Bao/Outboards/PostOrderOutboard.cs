@@ -43,6 +43,9 @@ public sealed class PostOrderOutboard : SlottedOutboard
     public static PostOrderOutboard FromFile(BaoTree tree, Hash root, SafeFileHandle file, long offset = 0, string? path = null) =>
         new(tree, root, new FilePairStorage(file, offset, path ?? "outboard file"));
 
+    /// <summary>Computes the outboard of <paramref name="data"/> at the default chunk log (4, 16 KiB groups).</summary>
+    public static PostOrderOutboard Create(ReadOnlyMemory<byte> data) => Create(data, BlockSize.Default);
+
     /// <summary>Computes the outboard of <paramref name="data"/> in one pass (parallel for large inputs).</summary>
     public static PostOrderOutboard Create(ReadOnlyMemory<byte> data, BlockSize blockSize) =>
         Build(new MemoryDataSource(data), blockSize);

@@ -33,6 +33,9 @@ public sealed class PreOrderOutboard : SlottedOutboard
     public static PreOrderOutboard FromStream(BaoTree tree, Hash root, Stream stream, long offset = 0, string? what = null) =>
         new(tree, root, new StreamPairStorage(stream, offset, what ?? "outboard stream"));
 
+    /// <summary>Computes the outboard of <paramref name="data"/> at the default chunk log (4, 16 KiB groups).</summary>
+    public static PreOrderOutboard Create(ReadOnlyMemory<byte> data) => Create(data, BlockSize.Default);
+
     /// <summary>Computes the outboard of <paramref name="data"/> in one pass (parallel for large inputs).</summary>
     public static PreOrderOutboard Create(ReadOnlyMemory<byte> data, BlockSize blockSize) =>
         Build(new MemoryDataSource(data), blockSize);

@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
 """Generates the unrolled BLAKE3 round code (scalar and 4/8/16-lane) into ../Internal/*.g.cs.
 
-Why generated: 7 rounds x 8 G functions, straight-line over plain locals, is what lets the JIT keep
-all 16 state words and 16 message words in registers. The message schedule is the fixed BLAKE3
-permutation applied round after round (computed here, not typed in).
+Why generated: 7 rounds x 8 G functions as straight-line code over plain locals is what lets the JIT
+allocate registers well. Two register plans:
+- 16 lanes (AVX-512, 32 registers): the 16 state words in registers, message words as memory operands.
+- 4 and 8 lanes (SSE/AVX2, 16 registers): the native AVX2 assembly's plan, 15 state words in registers
+  and v8 in memory, so at most 16 values are ever live. (Letting the JIT spill freely, or keeping the
+  whole state in memory, measured about half the speed: see docs/blake3.md.)
+The message schedule is the fixed BLAKE3 permutation applied round after round (computed here).
 Run: python3 gen_kernels.py   (from this folder)
 """
 import os
@@ -24,30 +28,30 @@ COLS = [(0, 4, 8, 12), (1, 5, 9, 13), (2, 6, 10, 14), (3, 7, 11, 15)]
 DIAG = [(0, 5, 10, 15), (1, 6, 11, 12), (2, 7, 8, 13), (3, 4, 9, 14)]
 
 
-def half_round(quads, mx, my, rot, indent):
+def half_round(quads, mx, my, rot, indent, msg="m{}"):
     """Four G functions interleaved step by step (independent chains give the CPU parallel work)."""
     lines = []
     v = lambda i: f"v{i}"
     def step(fn):
         for q, (a, b, c, d) in enumerate(quads):
             lines.append(indent + fn(q, a, b, c, d))
-    step(lambda q, a, b, c, d: f"{v(a)} = {v(a)} + {v(b)} + m{mx[q]};")
+    step(lambda q, a, b, c, d: f"{v(a)} = {v(a)} + {v(b)} + " + msg.format(mx[q]) + ";")
     step(lambda q, a, b, c, d: f"{v(d)} = {rot(f'{v(d)} ^ {v(a)}', 16)};")
     step(lambda q, a, b, c, d: f"{v(c)} = {v(c)} + {v(d)};")
     step(lambda q, a, b, c, d: f"{v(b)} = {rot(f'{v(b)} ^ {v(c)}', 12)};")
-    step(lambda q, a, b, c, d: f"{v(a)} = {v(a)} + {v(b)} + m{my[q]};")
+    step(lambda q, a, b, c, d: f"{v(a)} = {v(a)} + {v(b)} + " + msg.format(my[q]) + ";")
     step(lambda q, a, b, c, d: f"{v(d)} = {rot(f'{v(d)} ^ {v(a)}', 8)};")
     step(lambda q, a, b, c, d: f"{v(c)} = {v(c)} + {v(d)};")
     step(lambda q, a, b, c, d: f"{v(b)} = {rot(f'{v(b)} ^ {v(c)}', 7)};")
     return lines
 
 
-def rounds(rot, indent):
+def rounds(rot, indent, msg="m{}"):
     lines = []
     for r, s in enumerate(schedule()):
         lines.append(f"{indent}// round {r}")
-        lines += half_round(COLS, [s[0], s[2], s[4], s[6]], [s[1], s[3], s[5], s[7]], rot, indent)
-        lines += half_round(DIAG, [s[8], s[10], s[12], s[14]], [s[9], s[11], s[13], s[15]], rot, indent)
+        lines += half_round(COLS, [s[0], s[2], s[4], s[6]], [s[1], s[3], s[5], s[7]], rot, indent, msg)
+        lines += half_round(DIAG, [s[8], s[10], s[12], s[14]], [s[9], s[11], s[13], s[15]], rot, indent, msg)
     return "\n".join(lines)
 
 
@@ -82,7 +86,7 @@ internal static unsafe partial class Portable
 
 def lanes(cls, vec, width):
     create = vec.split("<")[0] + ".Create"
-    body = rounds(lambda e, n: f"Rot{n}({e})", "            ")
+    body = rounds(lambda e, n: f"Rot{n}({e})", "            ", "m[{}]")
     return HEADER + f"""using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -103,13 +107,12 @@ internal static unsafe partial class {cls}
         {vec} h4 = {create}(key[4]), h5 = {create}(key[5]), h6 = {create}(key[6]), h7 = {create}(key[7]);
         CounterVectors(counter, incrementCounter, out {vec} counterLow, out {vec} counterHigh);
         uint blockFlags = flags | flagsStart;
+        {vec}* m = stackalloc {vec}[16];
         for (int b = 0; b < blocks; b++)
         {{
             if (b == blocks - 1)
                 blockFlags |= flagsEnd;
-            LoadTransposed(input + b * Blake3Constants.BlockLen, stride,
-                out {vec} m0, out {vec} m1, out {vec} m2, out {vec} m3, out {vec} m4, out {vec} m5, out {vec} m6, out {vec} m7,
-                out {vec} m8, out {vec} m9, out {vec} m10, out {vec} m11, out {vec} m12, out {vec} m13, out {vec} m14, out {vec} m15);
+            LoadTransposed(input + b * Blake3Constants.BlockLen, stride, m);
             {vec} v0 = h0, v1 = h1, v2 = h2, v3 = h3, v4 = h4, v5 = h5, v6 = h6, v7 = h7;
             {vec} v8 = {create}(Blake3Constants.IV0), v9 = {create}(Blake3Constants.IV1);
             {vec} v10 = {create}(Blake3Constants.IV2), v11 = {create}(Blake3Constants.IV3);
@@ -126,13 +129,96 @@ internal static unsafe partial class {cls}
 """
 
 
+def half_round_asm(quads, mx, my, spilled, indent):
+    """Four G functions step by step with 15 state words in registers and `spilled` (v8) in memory,
+    as in BLAKE3's hand-written AVX2 assembly: at every point at most 16 vector values are live, so
+    16-register AVX2 needs no other spills. Message words and rotation masks are memory operands."""
+    lines = []
+    def step(fn):
+        lines.append(indent + " ".join(fn(*quads[q], q) for q in range(4)))
+    def name(i):
+        return "t8" if i == spilled else f"v{i}"
+    step(lambda a, b, c, d, q: f"v{a} = v{a} + m[{mx[q]}] + v{b};")
+    step(lambda a, b, c, d, q: f"v{d} = Rot16(v{d} ^ v{a}, masks);")
+    step(lambda a, b, c, d, q: (f"t8 = spill[0] + v{d};" if c == spilled else f"v{c} = v{c} + v{d};"))
+    step(lambda a, b, c, d, q: f"v{b} ^= {name(c)};")
+    lines.append(indent + "spill[0] = t8;")
+    step(lambda a, b, c, d, q: f"v{b} = Rot12(v{b});")
+    step(lambda a, b, c, d, q: f"v{a} = v{a} + m[{my[q]}] + v{b};")
+    step(lambda a, b, c, d, q: f"v{d} = Rot8(v{d} ^ v{a}, masks);")
+    step(lambda a, b, c, d, q: (f"t8 = spill[0] + v{d};" if c == spilled else f"v{c} = v{c} + v{d};"))
+    step(lambda a, b, c, d, q: f"v{b} ^= {name(c)};")
+    lines.append(indent + "spill[0] = t8;")
+    step(lambda a, b, c, d, q: f"v{b} = Rot7(v{b});")
+    return lines
+
+
+def lanes_asm(cls, vec, width):
+    create = vec.split("<")[0] + ".Create"
+    lines = []
+    for r, s in enumerate(schedule()):
+        lines.append(f"            // round {r}")
+        lines += half_round_asm(COLS, [s[0], s[2], s[4], s[6]], [s[1], s[3], s[5], s[7]], 8, "            ")
+        lines += half_round_asm(DIAG, [s[8], s[10], s[12], s[14]], [s[9], s[11], s[13], s[15]], 8, "            ")
+    body = "\n".join(lines)
+    return HEADER + f"""using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace IrohActors.Blake3.Internal;
+
+internal static unsafe partial class {cls}
+{{
+    /// <summary>
+    /// Hashes {width} inputs at once, lane j holding input j (word-sliced "hash_many"): each input is
+    /// <paramref name="blocks"/> 64-byte blocks, input j starts at <c>input + j * stride</c>; writes
+    /// {width} chaining values (32 bytes each) to <paramref name="output"/>. Register plan of the native
+    /// AVX2 assembly: 15 state words in registers, v8 in memory (see gen_kernels.py).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Hash(byte* input, nint stride, int blocks, uint* key, ulong counter, bool incrementCounter,
+        uint flags, uint flagsStart, uint flagsEnd, byte* output)
+    {{
+        // 64-byte aligned: message (16), spilled v8 (1), counters (2), chaining value (8), rotation masks (2).
+        byte* scratch = stackalloc byte[29 * sizeof({vec}) + 64];
+        {vec}* m = ({vec}*)(((nint)scratch + 63) & ~(nint)63);
+        {vec}* spill = m + 16;
+        {vec}* counters = m + 17;
+        {vec}* h = m + 19;
+        {vec}* masks = m + 27;
+        InitRotationMasks(masks);
+        for (int i = 0; i < 8; i++)
+            h[i] = {create}(key[i]);
+        CounterVectors(counter, incrementCounter, out counters[0], out counters[1]);
+        uint blockFlags = flags | flagsStart;
+        for (int b = 0; b < blocks; b++)
+        {{
+            if (b == blocks - 1)
+                blockFlags |= flagsEnd;
+            LoadTransposed(input + b * Blake3Constants.BlockLen, stride, m);
+            {vec} v0 = h[0], v1 = h[1], v2 = h[2], v3 = h[3], v4 = h[4], v5 = h[5], v6 = h[6], v7 = h[7];
+            spill[0] = {create}(Blake3Constants.IV0);
+            {vec} t8;
+            {vec} v9 = {create}(Blake3Constants.IV1), v10 = {create}(Blake3Constants.IV2), v11 = {create}(Blake3Constants.IV3);
+            {vec} v12 = counters[0], v13 = counters[1];
+            {vec} v14 = {create}((uint)Blake3Constants.BlockLen), v15 = {create}(blockFlags);
+{body}
+            h[0] = v0 ^ spill[0]; h[1] = v1 ^ v9; h[2] = v2 ^ v10; h[3] = v3 ^ v11;
+            h[4] = v4 ^ v12; h[5] = v5 ^ v13; h[6] = v6 ^ v14; h[7] = v7 ^ v15;
+            blockFlags = flags;
+        }}
+        StoreTransposed(output, h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]);
+    }}
+}}
+"""
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     out = os.path.join(here, "..", "Internal")
     files = {
         "Portable.Rounds.g.cs": scalar(),
-        "Lanes4.Hash.g.cs": lanes("Lanes4", "Vector128<uint>", 4),
-        "Lanes8.Hash.g.cs": lanes("Lanes8", "Vector256<uint>", 8),
+        "Lanes4.Hash.g.cs": lanes_asm("Lanes4", "Vector128<uint>", 4),
+        "Lanes8.Hash.g.cs": lanes_asm("Lanes8", "Vector256<uint>", 8),
         "Lanes16.Hash.g.cs": lanes("Lanes16", "Vector512<uint>", 16),
     }
     for name, text in files.items():

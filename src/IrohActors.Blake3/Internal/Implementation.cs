@@ -45,12 +45,43 @@ internal static class Implementations
         var forced = Environment.GetEnvironmentVariable("IROH_BLAKE3_IMPL");
         if (!string.IsNullOrEmpty(forced) && Enum.TryParse<Implementation>(forced, ignoreCase: true, out var chosen))
             return chosen;
-        if (IsAccelerated(Implementation.Lanes16))
-            return Implementation.Lanes16;
-        if (IsAccelerated(Implementation.Lanes8))
-            return Implementation.Lanes8;
-        if (IsAccelerated(Implementation.Lanes4))
-            return Implementation.Lanes4;
+        foreach (var candidate in (ReadOnlySpan<Implementation>)[Implementation.Lanes16, Implementation.Lanes8, Implementation.Lanes4])
+            if (IsAccelerated(candidate) && AgreesWithScalar(candidate))
+                return candidate;
         return Implementation.Scalar;
+    }
+
+    /// <summary>
+    /// A wide kernel is trusted only after it reproduces the scalar kernel on a fixed input: whole chunks whose
+    /// counters cross 2^32, and parent blocks. The hosts this was developed on lack AVX-512, so the 16-lane
+    /// hardware path could only be checked in software there; a CPU-specific fault must never yield wrong hashes,
+    /// it must only cost speed (the next narrower kernel is used instead).
+    /// </summary>
+    internal static unsafe bool AgreesWithScalar(Implementation candidate)
+    {
+        const int count = 16;
+        var input = new byte[count * Blake3Constants.ChunkLen];
+        for (var i = 0; i < input.Length; i++)
+            input[i] = (byte)((i * 31) ^ (i >> 7));
+        var wide = new byte[count * Blake3Constants.OutLen];
+        var scalar = new byte[count * Blake3Constants.OutLen];
+        var key = Blake3Constants.IV;
+        uint* keyWords = (uint*)&key;
+        fixed (byte* pInput = input)
+        fixed (byte* pWide = wide)
+        fixed (byte* pScalar = scalar)
+        {
+            const ulong counter = uint.MaxValue - 7;
+            const int chunkBlocks = Blake3Constants.ChunkLen / Blake3Constants.BlockLen;
+            HashMany.Run(candidate, pInput, count, chunkBlocks, keyWords, counter, true, 0,
+                Blake3Constants.ChunkStart, Blake3Constants.ChunkEnd, pWide);
+            HashMany.Run(Implementation.Scalar, pInput, count, chunkBlocks, keyWords, counter, true, 0,
+                Blake3Constants.ChunkStart, Blake3Constants.ChunkEnd, pScalar);
+            if (!wide.AsSpan().SequenceEqual(scalar))
+                return false;
+            HashMany.Run(candidate, pInput, count, 1, keyWords, 0, false, Blake3Constants.Parent, 0, 0, pWide);
+            HashMany.Run(Implementation.Scalar, pInput, count, 1, keyWords, 0, false, Blake3Constants.Parent, 0, 0, pScalar);
+            return wide.AsSpan().SequenceEqual(scalar);
+        }
     }
 }

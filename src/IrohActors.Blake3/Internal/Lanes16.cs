@@ -95,32 +95,29 @@ internal static unsafe partial class Lanes16
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void LoadTransposed(byte* block, nint stride,
-        out Vector512<uint> m0, out Vector512<uint> m1, out Vector512<uint> m2, out Vector512<uint> m3,
-        out Vector512<uint> m4, out Vector512<uint> m5, out Vector512<uint> m6, out Vector512<uint> m7,
-        out Vector512<uint> m8, out Vector512<uint> m9, out Vector512<uint> m10, out Vector512<uint> m11,
-        out Vector512<uint> m12, out Vector512<uint> m13, out Vector512<uint> m14, out Vector512<uint> m15)
+    private static void LoadTransposed(byte* block, nint stride, Vector512<uint>* m)
     {
         if (Hardware)
         {
-            m0 = Vector512.Load((uint*)block); m1 = Vector512.Load((uint*)(block + stride));
-            m2 = Vector512.Load((uint*)(block + 2 * stride)); m3 = Vector512.Load((uint*)(block + 3 * stride));
-            m4 = Vector512.Load((uint*)(block + 4 * stride)); m5 = Vector512.Load((uint*)(block + 5 * stride));
-            m6 = Vector512.Load((uint*)(block + 6 * stride)); m7 = Vector512.Load((uint*)(block + 7 * stride));
-            m8 = Vector512.Load((uint*)(block + 8 * stride)); m9 = Vector512.Load((uint*)(block + 9 * stride));
-            m10 = Vector512.Load((uint*)(block + 10 * stride)); m11 = Vector512.Load((uint*)(block + 11 * stride));
-            m12 = Vector512.Load((uint*)(block + 12 * stride)); m13 = Vector512.Load((uint*)(block + 13 * stride));
-            m14 = Vector512.Load((uint*)(block + 14 * stride)); m15 = Vector512.Load((uint*)(block + 15 * stride));
+            for (int j = 0; j < 16; j++)
+                Sse.Prefetch0(block + j * stride + 256);
+            var m0 = Vector512.Load((uint*)block); var m1 = Vector512.Load((uint*)(block + stride));
+            var m2 = Vector512.Load((uint*)(block + 2 * stride)); var m3 = Vector512.Load((uint*)(block + 3 * stride));
+            var m4 = Vector512.Load((uint*)(block + 4 * stride)); var m5 = Vector512.Load((uint*)(block + 5 * stride));
+            var m6 = Vector512.Load((uint*)(block + 6 * stride)); var m7 = Vector512.Load((uint*)(block + 7 * stride));
+            var m8 = Vector512.Load((uint*)(block + 8 * stride)); var m9 = Vector512.Load((uint*)(block + 9 * stride));
+            var m10 = Vector512.Load((uint*)(block + 10 * stride)); var m11 = Vector512.Load((uint*)(block + 11 * stride));
+            var m12 = Vector512.Load((uint*)(block + 12 * stride)); var m13 = Vector512.Load((uint*)(block + 13 * stride));
+            var m14 = Vector512.Load((uint*)(block + 14 * stride)); var m15 = Vector512.Load((uint*)(block + 15 * stride));
             Transpose(ref m0, ref m1, ref m2, ref m3, ref m4, ref m5, ref m6, ref m7,
                 ref m8, ref m9, ref m10, ref m11, ref m12, ref m13, ref m14, ref m15);
+            m[0] = m0; m[1] = m1; m[2] = m2; m[3] = m3; m[4] = m4; m[5] = m5; m[6] = m6; m[7] = m7; m[8] = m8; m[9] = m9; m[10] = m10; m[11] = m11; m[12] = m12; m[13] = m13; m[14] = m14; m[15] = m15; 
             return;
         }
         uint* t = stackalloc uint[16 * 16];
         LaneScratch.Gather(block, stride, 16, t);
-        m0 = Vector512.Load(t); m1 = Vector512.Load(t + 16); m2 = Vector512.Load(t + 32); m3 = Vector512.Load(t + 48);
-        m4 = Vector512.Load(t + 64); m5 = Vector512.Load(t + 80); m6 = Vector512.Load(t + 96); m7 = Vector512.Load(t + 112);
-        m8 = Vector512.Load(t + 128); m9 = Vector512.Load(t + 144); m10 = Vector512.Load(t + 160); m11 = Vector512.Load(t + 176);
-        m12 = Vector512.Load(t + 192); m13 = Vector512.Load(t + 208); m14 = Vector512.Load(t + 224); m15 = Vector512.Load(t + 240);
+        for (int k = 0; k < 16; k++)
+            m[k] = Vector512.Load(t + k * 16);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -27,6 +27,26 @@ internal static unsafe partial class Lanes4
         return Vector128.ShiftRightLogical(x, 8) | Vector128.ShiftLeft(x, 24);
     }
 
+    /// <summary>The pshufb masks for rotations by 16 and 8, stored where the kernel can use them as memory operands.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void InitRotationMasks(Vector128<uint>* masks)
+    {
+        masks[0] = Vector128.Create((byte)2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13).AsUInt32();
+        masks[1] = Vector128.Create((byte)1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12).AsUInt32();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<uint> Rot16(Vector128<uint> x, Vector128<uint>* masks) =>
+        Avx512F.VL.IsSupported ? Avx512F.VL.RotateRight(x, 16)
+        : Ssse3.IsSupported ? Ssse3.Shuffle(x.AsByte(), masks[0].AsByte()).AsUInt32()
+        : Rot16(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<uint> Rot8(Vector128<uint> x, Vector128<uint>* masks) =>
+        Avx512F.VL.IsSupported ? Avx512F.VL.RotateRight(x, 8)
+        : Ssse3.IsSupported ? Ssse3.Shuffle(x.AsByte(), masks[1].AsByte()).AsUInt32()
+        : Rot8(x);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<uint> Rot12(Vector128<uint> x) =>
         Avx512F.VL.IsSupported ? Avx512F.VL.RotateRight(x, 12) : Vector128.ShiftRightLogical(x, 12) | Vector128.ShiftLeft(x, 20);
@@ -65,31 +85,26 @@ internal static unsafe partial class Lanes4
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void LoadTransposed(byte* block, nint stride,
-        out Vector128<uint> m0, out Vector128<uint> m1, out Vector128<uint> m2, out Vector128<uint> m3,
-        out Vector128<uint> m4, out Vector128<uint> m5, out Vector128<uint> m6, out Vector128<uint> m7,
-        out Vector128<uint> m8, out Vector128<uint> m9, out Vector128<uint> m10, out Vector128<uint> m11,
-        out Vector128<uint> m12, out Vector128<uint> m13, out Vector128<uint> m14, out Vector128<uint> m15)
+    private static void LoadTransposed(byte* block, nint stride, Vector128<uint>* m)
     {
         if (Sse2.IsSupported && BitConverter.IsLittleEndian)
         {
             byte* p0 = block, p1 = block + stride, p2 = block + 2 * stride, p3 = block + 3 * stride;
-            m0 = Vector128.Load((uint*)p0); m1 = Vector128.Load((uint*)p1); m2 = Vector128.Load((uint*)p2); m3 = Vector128.Load((uint*)p3);
-            m4 = Vector128.Load((uint*)(p0 + 16)); m5 = Vector128.Load((uint*)(p1 + 16)); m6 = Vector128.Load((uint*)(p2 + 16)); m7 = Vector128.Load((uint*)(p3 + 16));
-            m8 = Vector128.Load((uint*)(p0 + 32)); m9 = Vector128.Load((uint*)(p1 + 32)); m10 = Vector128.Load((uint*)(p2 + 32)); m11 = Vector128.Load((uint*)(p3 + 32));
-            m12 = Vector128.Load((uint*)(p0 + 48)); m13 = Vector128.Load((uint*)(p1 + 48)); m14 = Vector128.Load((uint*)(p2 + 48)); m15 = Vector128.Load((uint*)(p3 + 48));
+            var m0 = Vector128.Load((uint*)p0); var m1 = Vector128.Load((uint*)p1); var m2 = Vector128.Load((uint*)p2); var m3 = Vector128.Load((uint*)p3);
+            var m4 = Vector128.Load((uint*)(p0 + 16)); var m5 = Vector128.Load((uint*)(p1 + 16)); var m6 = Vector128.Load((uint*)(p2 + 16)); var m7 = Vector128.Load((uint*)(p3 + 16));
+            var m8 = Vector128.Load((uint*)(p0 + 32)); var m9 = Vector128.Load((uint*)(p1 + 32)); var m10 = Vector128.Load((uint*)(p2 + 32)); var m11 = Vector128.Load((uint*)(p3 + 32));
+            var m12 = Vector128.Load((uint*)(p0 + 48)); var m13 = Vector128.Load((uint*)(p1 + 48)); var m14 = Vector128.Load((uint*)(p2 + 48)); var m15 = Vector128.Load((uint*)(p3 + 48));
             Transpose(ref m0, ref m1, ref m2, ref m3);
             Transpose(ref m4, ref m5, ref m6, ref m7);
             Transpose(ref m8, ref m9, ref m10, ref m11);
             Transpose(ref m12, ref m13, ref m14, ref m15);
+            m[0] = m0; m[1] = m1; m[2] = m2; m[3] = m3; m[4] = m4; m[5] = m5; m[6] = m6; m[7] = m7; m[8] = m8; m[9] = m9; m[10] = m10; m[11] = m11; m[12] = m12; m[13] = m13; m[14] = m14; m[15] = m15; 
             return;
         }
         uint* t = stackalloc uint[16 * 4];
         LaneScratch.Gather(block, stride, 4, t);
-        m0 = Vector128.Load(t); m1 = Vector128.Load(t + 4); m2 = Vector128.Load(t + 8); m3 = Vector128.Load(t + 12);
-        m4 = Vector128.Load(t + 16); m5 = Vector128.Load(t + 20); m6 = Vector128.Load(t + 24); m7 = Vector128.Load(t + 28);
-        m8 = Vector128.Load(t + 32); m9 = Vector128.Load(t + 36); m10 = Vector128.Load(t + 40); m11 = Vector128.Load(t + 44);
-        m12 = Vector128.Load(t + 48); m13 = Vector128.Load(t + 52); m14 = Vector128.Load(t + 56); m15 = Vector128.Load(t + 60);
+        for (int k = 0; k < 16; k++)
+            m[k] = Vector128.Load(t + k * 4);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -29,6 +29,28 @@ internal static unsafe partial class Lanes8
         return Vector256.ShiftRightLogical(x, 8) | Vector256.ShiftLeft(x, 24);
     }
 
+    /// <summary>The vpshufb masks for rotations by 16 and 8, stored where the kernel can use them as memory operands.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void InitRotationMasks(Vector256<uint>* masks)
+    {
+        masks[0] = Vector256.Create((byte)2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13,
+            2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13).AsUInt32();
+        masks[1] = Vector256.Create((byte)1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12,
+            1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12).AsUInt32();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<uint> Rot16(Vector256<uint> x, Vector256<uint>* masks) =>
+        Avx512F.VL.IsSupported ? Avx512F.VL.RotateRight(x, 16)
+        : Avx2.IsSupported ? Avx2.Shuffle(x.AsByte(), masks[0].AsByte()).AsUInt32()
+        : Rot16(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<uint> Rot8(Vector256<uint> x, Vector256<uint>* masks) =>
+        Avx512F.VL.IsSupported ? Avx512F.VL.RotateRight(x, 8)
+        : Avx2.IsSupported ? Avx2.Shuffle(x.AsByte(), masks[1].AsByte()).AsUInt32()
+        : Rot8(x);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<uint> Rot12(Vector256<uint> x) =>
         Avx512F.VL.IsSupported ? Avx512F.VL.RotateRight(x, 12) : Vector256.ShiftRightLogical(x, 12) | Vector256.ShiftLeft(x, 20);
@@ -82,32 +104,40 @@ internal static unsafe partial class Lanes8
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void LoadTransposed(byte* block, nint stride,
-        out Vector256<uint> m0, out Vector256<uint> m1, out Vector256<uint> m2, out Vector256<uint> m3,
-        out Vector256<uint> m4, out Vector256<uint> m5, out Vector256<uint> m6, out Vector256<uint> m7,
-        out Vector256<uint> m8, out Vector256<uint> m9, out Vector256<uint> m10, out Vector256<uint> m11,
-        out Vector256<uint> m12, out Vector256<uint> m13, out Vector256<uint> m14, out Vector256<uint> m15)
+    private static void LoadTransposed(byte* block, nint stride, Vector256<uint>* m)
     {
         if (Avx2.IsSupported && BitConverter.IsLittleEndian)
         {
-            m0 = Vector256.Load((uint*)block); m8 = Vector256.Load((uint*)(block + 32));
-            m1 = Vector256.Load((uint*)(block + stride)); m9 = Vector256.Load((uint*)(block + stride + 32));
-            m2 = Vector256.Load((uint*)(block + 2 * stride)); m10 = Vector256.Load((uint*)(block + 2 * stride + 32));
-            m3 = Vector256.Load((uint*)(block + 3 * stride)); m11 = Vector256.Load((uint*)(block + 3 * stride + 32));
-            m4 = Vector256.Load((uint*)(block + 4 * stride)); m12 = Vector256.Load((uint*)(block + 4 * stride + 32));
-            m5 = Vector256.Load((uint*)(block + 5 * stride)); m13 = Vector256.Load((uint*)(block + 5 * stride + 32));
-            m6 = Vector256.Load((uint*)(block + 6 * stride)); m14 = Vector256.Load((uint*)(block + 6 * stride + 32));
-            m7 = Vector256.Load((uint*)(block + 7 * stride)); m15 = Vector256.Load((uint*)(block + 7 * stride + 32));
-            Transpose(ref m0, ref m1, ref m2, ref m3, ref m4, ref m5, ref m6, ref m7);
-            Transpose(ref m8, ref m9, ref m10, ref m11, ref m12, ref m13, ref m14, ref m15);
+            if (Sse.IsSupported)
+            {
+                // Eight streams 1 KiB apart: ask for each lane's next blocks early (the native kernels prefetch too).
+                for (int j = 0; j < 8; j++)
+                    Sse.Prefetch0(block + j * stride + 256);
+            }
+            // Like the native assembly: 16-byte loads (never split across cache lines when the input is 16-byte
+            // aligned) put lanes j and j+4 in the two halves, so a 4x4 transpose inside each half is enough.
+            for (int q = 0; q < 4; q++)
+            {
+                byte* p = block + 16 * q;
+                var a = Avx2.InsertVector128(Vector128.Load((uint*)p).ToVector256Unsafe(), Vector128.Load((uint*)(p + 4 * stride)), 1);
+                var b = Avx2.InsertVector128(Vector128.Load((uint*)(p + stride)).ToVector256Unsafe(), Vector128.Load((uint*)(p + 5 * stride)), 1);
+                var c = Avx2.InsertVector128(Vector128.Load((uint*)(p + 2 * stride)).ToVector256Unsafe(), Vector128.Load((uint*)(p + 6 * stride)), 1);
+                var d = Avx2.InsertVector128(Vector128.Load((uint*)(p + 3 * stride)).ToVector256Unsafe(), Vector128.Load((uint*)(p + 7 * stride)), 1);
+                var ab01 = Avx2.UnpackLow(a, b).AsUInt64();
+                var ab23 = Avx2.UnpackHigh(a, b).AsUInt64();
+                var cd01 = Avx2.UnpackLow(c, d).AsUInt64();
+                var cd23 = Avx2.UnpackHigh(c, d).AsUInt64();
+                m[4 * q] = Avx2.UnpackLow(ab01, cd01).AsUInt32();
+                m[4 * q + 1] = Avx2.UnpackHigh(ab01, cd01).AsUInt32();
+                m[4 * q + 2] = Avx2.UnpackLow(ab23, cd23).AsUInt32();
+                m[4 * q + 3] = Avx2.UnpackHigh(ab23, cd23).AsUInt32();
+            }
             return;
         }
         uint* t = stackalloc uint[16 * 8];
         LaneScratch.Gather(block, stride, 8, t);
-        m0 = Vector256.Load(t); m1 = Vector256.Load(t + 8); m2 = Vector256.Load(t + 16); m3 = Vector256.Load(t + 24);
-        m4 = Vector256.Load(t + 32); m5 = Vector256.Load(t + 40); m6 = Vector256.Load(t + 48); m7 = Vector256.Load(t + 56);
-        m8 = Vector256.Load(t + 64); m9 = Vector256.Load(t + 72); m10 = Vector256.Load(t + 80); m11 = Vector256.Load(t + 88);
-        m12 = Vector256.Load(t + 96); m13 = Vector256.Load(t + 104); m14 = Vector256.Load(t + 112); m15 = Vector256.Load(t + 120);
+        for (int k = 0; k < 16; k++)
+            m[k] = Vector256.Load(t + k * 8);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -20,8 +20,25 @@ internal static unsafe partial class Portable
     private static void WriteWord(byte* destination, uint w) =>
         Unsafe.WriteUnaligned(destination, BitConverter.IsLittleEndian ? w : BinaryPrimitives.ReverseEndianness(w));
 
+    /// <summary>
+    /// Single blocks go through the row-wise SIMD path when the CPU has it (off with IROH_BLAKE3_IMPL=Scalar,
+    /// which keeps the whole hash on the plain scalar reference).
+    /// </summary>
+    private static readonly bool UseRows = RowCompress.IsSupported && Implementations.Best != Implementation.Scalar;
+
     /// <summary>Compresses one block and replaces <paramref name="cv"/> (8 words) with the new chaining value.</summary>
     public static void CompressInPlace(uint* cv, byte* block, uint blockLen, ulong counter, uint flags)
+    {
+        if (UseRows)
+        {
+            RowCompress.CompressInPlace(cv, block, blockLen, counter, flags);
+            return;
+        }
+        CompressInPlaceScalar(cv, block, blockLen, counter, flags);
+    }
+
+    /// <summary>The plain scalar compression (the reference the SIMD paths are tested against).</summary>
+    public static void CompressInPlaceScalar(uint* cv, byte* block, uint blockLen, ulong counter, uint flags)
     {
         uint* s = stackalloc uint[16];
         CompressRounds(cv, block, blockLen, counter, flags, s);
@@ -31,6 +48,17 @@ internal static unsafe partial class Portable
 
     /// <summary>Compresses one block and writes all 64 output bytes (the extended output of a root node).</summary>
     public static void CompressXof(uint* cv, byte* block, uint blockLen, ulong counter, uint flags, byte* output64)
+    {
+        if (UseRows)
+        {
+            RowCompress.CompressXof(cv, block, blockLen, counter, flags, output64);
+            return;
+        }
+        CompressXofScalar(cv, block, blockLen, counter, flags, output64);
+    }
+
+    /// <summary>The plain scalar extended-output compression.</summary>
+    public static void CompressXofScalar(uint* cv, byte* block, uint blockLen, ulong counter, uint flags, byte* output64)
     {
         uint* s = stackalloc uint[16];
         CompressRounds(cv, block, blockLen, counter, flags, s);

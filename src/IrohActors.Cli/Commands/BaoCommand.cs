@@ -1,6 +1,7 @@
 using System.CommandLine;
 using IrohActors.Bao;
 using IrohActors.Blake3;
+using IrohActors.Collections;
 
 namespace IrohActors.Cli.Commands;
 
@@ -87,7 +88,7 @@ internal static class BaoCommand
 
     private static Command DecodeCommand()
     {
-        var hash = new Argument<string>("HASH") { Description = "the expected BLAKE3 hash (64 hex characters)" };
+        var hash = new Argument<string>("HASH") { Description = "the expected BLAKE3 hash: 64 hex characters or a CID" };
         var input = PathArgument("INPUT", "the combined encoding, or the original data with --outboard (stdin if omitted or -)");
         var output = PathArgument("OUTPUT", "the verified data (stdout if omitted or -)");
         var outboard = new Option<string?>("--outboard") { Description = "verify INPUT (the plain data) with this bao outboard" };
@@ -153,7 +154,7 @@ internal static class BaoCommand
 
     private static Command DecodeSliceCommand()
     {
-        var hash = new Argument<string>("HASH") { Description = "the expected BLAKE3 hash (64 hex characters)" };
+        var hash = new Argument<string>("HASH") { Description = "the expected BLAKE3 hash: 64 hex characters or a CID" };
         var start = new Argument<ulong>("START") { Description = "first byte of the slice" };
         var count = new Argument<ulong>("COUNT") { Description = "number of bytes" };
         var input = PathArgument("INPUT", "the slice (stdin if omitted or -)");
@@ -206,9 +207,14 @@ internal static class BaoCommand
 
     private static Hash ParseHash(string text)
     {
-        if (Hash.TryParse(text.Trim(), out var hash))
-            return hash;
-        throw new UsageException($"HASH '{text}' is not 64 hex characters (CID hashes arrive with collections; give the hex form)");
+        try
+        {
+            return HashOrCid.Parse(text).Hash;
+        }
+        catch (FormatException e)
+        {
+            throw new UsageException($"HASH: {e.Message}");
+        }
     }
 
     private static Stream OpenInput(string path) =>

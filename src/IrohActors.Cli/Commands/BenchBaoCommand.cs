@@ -43,7 +43,7 @@ internal static class BenchBaoCommand
         var rootHash = Hasher.Hash(data, 0);
         output.WriteLine($"bench bao: {Gb(size)} GB in memory, {Environment.ProcessorCount} cores, best of {repeat}; hash-all = Hasher on all threads, hash-1 = one thread");
         output.WriteLine();
-        output.WriteLine("   k  group  outboard  ob %data  1-chunk B  1MiB B   1MiB %ovh | hash-all hash-1  outboard  encode  decode GB/s | ob/all  enc/1  dec/1 dec/all");
+        output.WriteLine("   k  group  outboard  ob %data  1-chunk B  1MiB B   1MiB %ovh | hash-all hash-1  outboard  encode  decode GB/s | ob/all  enc/1  dec/1 dec/all | cpu: ob   enc   dec");
         foreach (var k in Enumerable.Range(0, maxLog + 1))
         {
             var bs = BlockSize.FromChunkLog(k);
@@ -52,35 +52,43 @@ internal static class BenchBaoCommand
             var mibStart = tree.Chunks.Value / 3 + 5;
             var oneMib = ResponseWalk.EncodedLength(tree, ChunkRanges.Range(mibStart, mibStart + 1024));
             double hashAll = 0, hashOne = 0, ob = 0, enc = 0, dec = 0;
+            var ratios = new List<double[]>();
+            var cpu = new[] { double.MaxValue, double.MaxValue, double.MaxValue, double.MaxValue };
             PreOrderOutboard? outboard = null;
             var encodedLength = 0L;
             for (var r = 0; r < repeat; r++)
             {
-                hashAll = Math.Max(hashAll, Measure(size, () => Check(Hasher.Hash(data, 0), rootHash)));
-                hashOne = Math.Max(hashOne, Measure(size, () => Check(Hasher.Hash(data, 1), rootHash)));
-                ob = Math.Max(ob, Measure(size, () => outboard = PreOrderOutboard.Create(data, bs)));
+                var all = Measure(size, () => Check(Hasher.Hash(data, 0), rootHash));
+                var one = Measure(size, () => Check(Hasher.Hash(data, 1), rootHash), cpu, 0);
+                var o = Measure(size, () => outboard = PreOrderOutboard.Create(data, bs), cpu, 1);
                 Check(outboard!.Root, rootHash);
-                enc = Math.Max(enc, Measure(size, () =>
+                var e = Measure(size, cpu, 2, () =>
                 {
                     var stream = new MemoryStream(encoded, true);
                     using var encoder = new RangeEncoder(data, outboard, ChunkRanges.All);
                     encoder.WriteTo(stream);
                     encodedLength = stream.Position;
-                }));
-                dec = Math.Max(dec, Measure(size, () =>
+                });
+                var d = Measure(size, cpu, 3, () =>
                 {
                     using var decoder = new ResponseDecoder(rootHash, tree, ChunkRanges.All, new MemoryStream(encoded, 0, (int)encodedLength, false));
                     decoder.DecodeInto(new MemoryStream(target, true));
-                }));
+                });
+                (hashAll, hashOne, ob, enc, dec) = (Math.Max(hashAll, all), Math.Max(hashOne, one), Math.Max(ob, o), Math.Max(enc, e), Math.Max(dec, d));
+                ratios.Add([o / all, e / one, d / one, d / all]);
             }
+            // Ratios per run (each operation next to its anchor in time), then the median across runs.
+            var median = Enumerable.Range(0, 4).Select(i => ratios.Select(x => x[i]).Order().ElementAt(ratios.Count / 2)).ToArray();
             if (!target.AsSpan().SequenceEqual(data))
                 throw new InvalidOperationException($"chunk log {k}: decoded data differs");
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{k,4} {bs.Bytes / 1024,4}K {Human(tree.OutboardSize),9} {100.0 * tree.OutboardSize / size,8:0.000}% {oneChunk,9} {oneMib,8} {100.0 * (oneMib - 1048576) / 1048576,8:0.00}% | {hashAll,8:0.00} {hashOne,6:0.00} {ob,9:0.00} {enc,7:0.00} {dec,7:0.00}      | {ob / hashAll,6:0.00} {enc / hashOne,6:0.00} {dec / hashOne,6:0.00} {dec / hashAll,6:0.00}"));
+                $"{k,4} {bs.Bytes / 1024,4}K {Human(tree.OutboardSize),9} {100.0 * tree.OutboardSize / size,8:0.000}% {oneChunk,9} {oneMib,8} {100.0 * (oneMib - 1048576) / 1048576,8:0.00}% | {hashAll,8:0.00} {hashOne,6:0.00} {ob,9:0.00} {enc,7:0.00} {dec,7:0.00}      | {median[0],6:0.00} {median[1],6:0.00} {median[2],6:0.00} {median[3],6:0.00} |     {cpu[0] / cpu[1],4:0.00}  {cpu[0] / cpu[2],4:0.00}  {cpu[0] / cpu[3],4:0.00}"));
         }
         output.WriteLine();
+        output.WriteLine("GB/s: best run; ratios: median over runs of the ratio within each run (operation and anchor measured back to back).");
         output.WriteLine("1-chunk B / 1MiB B: bytes on the wire (pairs + data, no size header) for one chunk / 1024 chunks in mid-blob.");
         output.WriteLine("ob/all: outboard creation vs hashing on all threads (both parallel); enc/1: encode (one thread) vs one-thread hashing;");
+        output.WriteLine("cpu: CPU time (all threads) of one-thread hashing divided by that of the operation: 1.00 = the same work as plain hashing.");
         output.WriteLine("dec/1, dec/all: verified decode into a buffer (leaves verified in parallel batches) vs one-thread / all-thread hashing.");
     }
 
@@ -96,6 +104,17 @@ internal static class BenchBaoCommand
         action();
         return bytes / sw.Elapsed.TotalSeconds / 1e9;
     }
+
+    // Also keeps the least CPU time (all threads of the process) the action took: robust on a busy machine.
+    private static double Measure(long bytes, Action action, double[] cpu, int slot)
+    {
+        var before = Process.GetCurrentProcess().TotalProcessorTime;
+        var rate = Measure(bytes, action);
+        cpu[slot] = Math.Min(cpu[slot], (Process.GetCurrentProcess().TotalProcessorTime - before).TotalSeconds);
+        return rate;
+    }
+
+    private static double Measure(long bytes, double[] cpu, int slot, Action action) => Measure(bytes, action, cpu, slot);
 
     private static string Gb(long bytes) => (bytes / 1e9).ToString("0.###", CultureInfo.InvariantCulture);
 

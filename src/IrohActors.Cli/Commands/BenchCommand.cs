@@ -12,6 +12,10 @@ internal static class BenchCommand
         bench.Subcommands.Add(BenchTlsCommand.Create());
         bench.Subcommands.Add(BenchBaoCommand.Create());
         bench.Subcommands.Add(BenchTransferCommand.Create());
+        bench.Subcommands.Add(BenchBaoCommand.Create());
+        bench.Subcommands.Add(BenchHashCommand.Create());
+        bench.Subcommands.Add(BenchTlsCommand.Create());
+        bench.Subcommands.Add(BenchCollectionCommand.Create());
         return bench;
     }
 }

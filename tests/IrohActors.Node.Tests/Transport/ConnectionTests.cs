@@ -25,6 +25,38 @@ public class ConnectionTests
     }
 
     [Fact]
+    public async Task WorksOverIpv6Loopback()
+    {
+        if (!Socket.OSSupportsIPv6)
+            return;
+        using var serverKey = SecretKey.Generate();
+        using var clientKey = SecretKey.Generate();
+        using var server = new NodeEndpoint(serverKey);
+        using var client = new NodeEndpoint(clientKey);
+        var accepted = new TaskCompletionSource<NodeConnection>(TaskCreationOptions.RunContinuationsAsynchronously);
+        NodeListener listener;
+        try
+        {
+            listener = server.Listen(new IPEndPoint(IPAddress.IPv6Loopback, 0), (c, _) =>
+            {
+                accepted.TrySetResult(c);
+                return Task.CompletedTask;
+            });
+        }
+        catch (SocketException)
+        {
+            return; // IPv6 configured off in this container
+        }
+        await using (listener)
+        {
+            await using var connection = await client.ConnectAsync(new NodeAddr(server.NodeId, listener.LocalEndPoint)).WaitAsync(NodePair.Generous);
+            var serverSide = await accepted.Task.WaitAsync(NodePair.Generous);
+            Assert.Equal(clientKey.NodeId, serverSide.RemoteNodeId);
+            Assert.Equal(IPAddress.IPv6Loopback, connection.RemoteEndPoint.Address);
+        }
+    }
+
+    [Fact]
     public async Task DialingTheWrongNodeIdFailsNamingBoth()
     {
         await using var pair = NodePair.Start();
@@ -93,7 +125,6 @@ public class ConnectionTests
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(listener.LocalEndPoint);
         await using var tls = new SslStream(tcp.GetStream());
-        var refusedByClientSide = false;
         try
         {
             await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
@@ -110,13 +141,12 @@ public class ConnectionTests
         }
         catch (Exception e) when (e is IOException or AuthenticationException)
         {
-            refusedByClientSide = true;
+            // Also a refusal: the server's alert reached the client during or after the handshake.
         }
         var failure = await failures.Task.WaitAsync(NodePair.Generous);
         Assert.IsAssignableFrom<PeerAuthenticationException>(failure);
         Assert.Contains("no certificate", failure.Message);
         Assert.False(handlerCalled);
-        _ = refusedByClientSide;
     }
 
     [Fact]

@@ -135,6 +135,36 @@ public class MuxTests
     }
 
     [Fact]
+    public async Task BytesReadBeforeACancelledReadAreAnExactPrefix()
+    {
+        // Reads race with the read loop filling their buffers directly; whatever was returned before the
+        // cancellation must be exactly the start of the payload, in order, with nothing lost in between.
+        await using var pair = NodePair.Start(s => Source(s));
+        await using var client = await pair.DialAsync();
+        const int length = 4 << 20;
+        var tasks = Enumerable.Range(0, 12).Select(async i =>
+        {
+            var expected = NodePair.Payload(100 + i, length);
+            await using var stream = await client.OpenStreamAsync(SourceRequest(100 + i, length));
+            using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(5 + i * 7));
+            var received = new MemoryStream();
+            var buffer = new byte[64 * 1024];
+            try
+            {
+                int n;
+                while ((n = await stream.ReadAsync(buffer, cts.Token)) > 0)
+                    received.Write(buffer, 0, n);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            var got = received.ToArray();
+            Assert.True(got.AsSpan().SequenceEqual(expected.AsSpan(0, got.Length)), $"stream {i}: {got.Length} bytes are not a prefix");
+        });
+        await Task.WhenAll(tasks).WaitAsync(NodePair.Generous);
+    }
+
+    [Fact]
     public async Task ASlowReaderDoesNotStallAnotherStream()
     {
         const int window = 64 * 1024;

@@ -3,16 +3,20 @@ using System.Buffers;
 namespace IrohActors.Node.Transport;
 
 /// <summary>
-/// Serialises frames onto the TLS stream with large writes. Writers copy whole frames into a 512 KiB
-/// batch buffer while one send loop writes the previous batch (double buffering), so the TLS layer sees
-/// writes as large as the data allows and each byte is copied once. Control frames (window, ping, pong,
-/// reset, goaway) go to a separate small buffer that never makes the caller wait, so the connection's
-/// read loop can always answer without blocking on the write side.
+/// Serialises frames onto the TLS stream with large writes, strictly in the order they were queued.
+/// Writers copy whole frames into a batch buffer while one send loop writes the previous batch (double
+/// buffering), so the TLS layer sees writes as large as the data allows and each byte is copied once.
+/// Stream frames (OPEN, DATA, END) wait while the batch holds <see cref="BatchSize"/> bytes; control frames
+/// (WINDOW, PING, PONG, RESET, GOAWAY) never wait: they use the batch's reserved tail, growing it if ever
+/// needed, so the connection's read loop can always answer without blocking on the write side.
 /// </summary>
 internal sealed class FrameWriter
 {
-    /// <summary>Size of each batch buffer.</summary>
-    public const int BatchSize = 512 * 1024;
+    /// <summary>Stream frames fill a batch up to this many bytes.</summary>
+    public const int BatchSize = 448 * 1024;
+
+    /// <summary>Reserved after <see cref="BatchSize"/> for control frames (buffers are 512 KiB, one pool bucket).</summary>
+    private const int ControlTail = 64 * 1024;
 
     /// <summary>Do not cut data into frames smaller than this just to fill a batch's tail.</summary>
     private const int MinDataSlice = 16 * 1024;
@@ -23,9 +27,6 @@ internal sealed class FrameWriter
     private byte[] _fill;
     private byte[]? _spare;
     private int _fillLength;
-    private byte[] _urgent = new byte[4096];
-    private byte[] _urgentSpare = new byte[4096];
-    private int _urgentLength;
     private TaskCompletionSource? _wake;
     private TaskCompletionSource _drained = NewSignal();
     private Exception? _failure;
@@ -38,32 +39,35 @@ internal sealed class FrameWriter
     {
         _transport = transport;
         _onFailure = onFailure;
-        _fill = ArrayPool<byte>.Shared.Rent(BatchSize);
-        _spare = ArrayPool<byte>.Shared.Rent(BatchSize);
+        _fill = ArrayPool<byte>.Shared.Rent(BatchSize + ControlTail);
+        _spare = ArrayPool<byte>.Shared.Rent(BatchSize + ControlTail);
         _sendLoop = Task.Run(SendLoopAsync);
     }
 
     /// <summary>Bytes handed to the TLS stream so far (frame headers included).</summary>
     public long BytesSent => Interlocked.Read(ref _bytesSent);
 
-    /// <summary>Queues a control frame ahead of queued data; never waits. Dropped silently once the writer has failed.</summary>
-    public void WriteUrgent(FrameType type, uint streamId, ReadOnlySpan<byte> payload)
+    /// <summary>Queues a control frame after everything queued so far; never waits. Dropped once the writer has failed, as the connection is then gone.</summary>
+    public void WriteControl(FrameType type, uint streamId, ReadOnlySpan<byte> payload)
     {
         lock (_gate)
         {
             if (_failure != null)
                 return;
             var need = FrameHeader.Size + payload.Length;
-            if (_urgent.Length - _urgentLength < need)
-                Array.Resize(ref _urgent, Math.Max(_urgent.Length * 2, _urgentLength + need));
-            new FrameHeader(type, streamId, payload.Length).Write(_urgent.AsSpan(_urgentLength));
-            payload.CopyTo(_urgent.AsSpan(_urgentLength + FrameHeader.Size));
-            _urgentLength += need;
-            WakeSender();
+            if (_fill.Length - _fillLength < need)
+            {
+                // Only if the control tail overflows (thousands of control frames during one send).
+                var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(_fill.Length * 2, _fillLength + need));
+                _fill.AsSpan(0, _fillLength).CopyTo(bigger);
+                ArrayPool<byte>.Shared.Return(_fill);
+                _fill = bigger;
+            }
+            AppendLocked(type, streamId, payload);
         }
     }
 
-    /// <summary>Queues a whole frame in order with data frames, waiting while the batch is full.</summary>
+    /// <summary>Queues a whole frame, waiting while the batch is full.</summary>
     public async ValueTask WriteFrameAsync(FrameType type, uint streamId, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
         var need = FrameHeader.Size + payload.Length;
@@ -77,10 +81,7 @@ internal sealed class FrameWriter
                 ThrowIfUnusable();
                 if (BatchSize - _fillLength >= need)
                 {
-                    new FrameHeader(type, streamId, payload.Length).Write(_fill.AsSpan(_fillLength));
-                    payload.Span.CopyTo(_fill.AsSpan(_fillLength + FrameHeader.Size));
-                    _fillLength += need;
-                    WakeSender();
+                    AppendLocked(type, streamId, payload.Span);
                     return;
                 }
                 wait = _drained.Task;
@@ -91,7 +92,7 @@ internal sealed class FrameWriter
 
     /// <summary>
     /// Queues one DATA frame carrying the first bytes of <paramref name="data"/>, at most <paramref name="max"/>;
-    /// returns how many bytes it took (fewer when the batch's free tail is smaller).
+    /// returns how many bytes it took (fewer when the batch's free room is smaller).
     /// </summary>
     public async ValueTask<int> WriteDataAsync(uint streamId, ReadOnlyMemory<byte> data, int max, CancellationToken cancellationToken)
     {
@@ -108,10 +109,7 @@ internal sealed class FrameWriter
                 if (room >= Math.Min(want, MinDataSlice))
                 {
                     var n = Math.Min(want, room);
-                    new FrameHeader(FrameType.Data, streamId, n).Write(_fill.AsSpan(_fillLength));
-                    data.Span[..n].CopyTo(_fill.AsSpan(_fillLength + FrameHeader.Size));
-                    _fillLength += FrameHeader.Size + n;
-                    WakeSender();
+                    AppendLocked(FrameType.Data, streamId, data.Span[..n]);
                     return n;
                 }
                 wait = _drained.Task;
@@ -144,6 +142,14 @@ internal sealed class FrameWriter
         }
     }
 
+    private void AppendLocked(FrameType type, uint streamId, ReadOnlySpan<byte> payload)
+    {
+        new FrameHeader(type, streamId, payload.Length).Write(_fill.AsSpan(_fillLength));
+        payload.CopyTo(_fill.AsSpan(_fillLength + FrameHeader.Size));
+        _fillLength += FrameHeader.Size + payload.Length;
+        WakeSender();
+    }
+
     private void ThrowIfUnusable()
     {
         if (_failure != null)
@@ -164,14 +170,14 @@ internal sealed class FrameWriter
         {
             while (true)
             {
-                byte[]? urgent = null, batch = null;
-                int urgentLength = 0, batchLength = 0;
+                byte[]? batch = null;
+                var length = 0;
                 Task? wait = null;
                 lock (_gate)
                 {
                     if (_failure != null)
                         return;
-                    if (_urgentLength == 0 && _fillLength == 0)
+                    if (_fillLength == 0)
                     {
                         if (_completing)
                             break;
@@ -180,19 +186,11 @@ internal sealed class FrameWriter
                     }
                     else
                     {
-                        if (_urgentLength > 0)
-                        {
-                            (urgent, urgentLength) = (_urgent, _urgentLength);
-                            (_urgent, _urgentSpare, _urgentLength) = (_urgentSpare, _urgent, 0);
-                        }
-                        if (_fillLength > 0)
-                        {
-                            (batch, batchLength) = (_fill, _fillLength);
-                            (_fill, _spare, _fillLength) = (_spare!, null, 0);
-                            var drained = _drained;
-                            _drained = NewSignal();
-                            drained.TrySetResult();
-                        }
+                        (batch, length) = (_fill, _fillLength);
+                        (_fill, _spare, _fillLength) = (_spare!, null, 0);
+                        var drained = _drained;
+                        _drained = NewSignal();
+                        drained.TrySetResult();
                     }
                 }
                 if (wait != null)
@@ -200,16 +198,10 @@ internal sealed class FrameWriter
                     await wait.ConfigureAwait(false);
                     continue;
                 }
-                if (urgentLength > 0)
-                    await _transport.WriteAsync(urgent.AsMemory(0, urgentLength)).ConfigureAwait(false);
-                if (batchLength > 0)
-                    await _transport.WriteAsync(batch.AsMemory(0, batchLength)).ConfigureAwait(false);
-                Interlocked.Add(ref _bytesSent, urgentLength + batchLength);
+                await _transport.WriteAsync(batch.AsMemory(0, length)).ConfigureAwait(false);
+                Interlocked.Add(ref _bytesSent, length);
                 lock (_gate)
-                {
-                    if (batch != null)
-                        _spare = batch;
-                }
+                    _spare = batch;
             }
             await _transport.FlushAsync().ConfigureAwait(false);
         }
@@ -226,7 +218,7 @@ internal sealed class FrameWriter
         {
             lock (_gate)
             {
-                // Writers may still hold _fill under the gate until they see _failure; only return the spare.
+                // Writers may still touch _fill under the gate until they see _failure; only the spare goes back.
                 if (_spare != null)
                 {
                     ArrayPool<byte>.Shared.Return(_spare);

@@ -40,7 +40,7 @@ public sealed class ConnectionClosedException : IOException
     public bool ByPeer { get; }
 }
 
-/// <summary>The peer broke the mux protocol; the connection is closed with <see cref="Code"/>.</summary>
+/// <summary>A fault the read loop found (usually the peer breaking the mux protocol); the connection is closed with <see cref="Code"/>.</summary>
 internal sealed class MuxProtocolException : Exception
 {
     public MuxProtocolException(CloseCode code, string message) : base(message) => Code = code;

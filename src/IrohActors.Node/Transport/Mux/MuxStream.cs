@@ -28,7 +28,11 @@ public sealed class MuxStream : Stream
     private int _consumedUnacknowledged;
     private bool _remoteEnded;
     private Exception? _readError;
-    private TaskCompletionSource? _readWaiter;
+    // A reader waiting with an empty queue offers its buffer; the read loop may fill it directly
+    // (one copy less). The result is the byte count, or -1 for "woken, look again".
+    private TaskCompletionSource<int>? _readWaiter;
+    private Memory<byte> _readerBuffer;
+    private bool _readerBufferClaimed;
 
     // Send side.
     private long _sendCredit;
@@ -84,7 +88,7 @@ public sealed class MuxStream : Stream
             return 0;
         while (true)
         {
-            Task wait;
+            Task<int> wait;
             lock (_gate)
             {
                 if (HasBufferedLocked)
@@ -93,10 +97,46 @@ public sealed class MuxStream : Stream
                     ExceptionDispatchInfo.Throw(_readError);
                 if (_remoteEnded)
                     return 0;
-                _readWaiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                if (_readWaiter != null)
+                    throw new InvalidOperationException($"stream {Id}: concurrent reads are not supported");
+                _readWaiter = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+                _readerBuffer = buffer;
+                _readerBufferClaimed = false;
                 wait = _readWaiter.Task;
             }
-            await AwaitOrResetAsync(wait, cancellationToken).ConfigureAwait(false);
+            var n = await AwaitReadAsync(wait, cancellationToken).ConfigureAwait(false);
+            if (n >= 0)
+                return n;
+        }
+    }
+
+    /// <summary>Waits for the read loop; a cancelled read whose buffer is being filled still returns its bytes.</summary>
+    private async Task<int> AwaitReadAsync(Task<int> wait, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            bool claimed;
+            lock (_gate)
+            {
+                var mine = _readWaiter?.Task == wait;
+                claimed = mine && _readerBufferClaimed;
+                if (mine && !claimed)
+                    ClearReaderLocked();
+            }
+            if (claimed || wait.IsCompletedSuccessfully)
+            {
+                // The read loop is writing (or wrote) into the caller's buffer: it must finish before we
+                // return, and the bytes it delivered are the result, not a cancellation.
+                var n = await wait.ConfigureAwait(false);
+                if (n >= 0)
+                    return n;
+            }
+            Reset(StreamErrorCode.Cancelled);
+            throw;
         }
     }
 
@@ -182,7 +222,7 @@ public sealed class MuxStream : Stream
         }
         Span<byte> payload = stackalloc byte[4];
         BinaryPrimitives.WriteUInt32BigEndian(payload, (uint)code);
-        _connection.Writer.WriteUrgent(FrameType.Reset, Id, payload);
+        _connection.Writer.WriteControl(FrameType.Reset, Id, payload);
         _connection.OnStreamFinished(this);
     }
 
@@ -212,7 +252,10 @@ public sealed class MuxStream : Stream
     /// <inheritdoc/>
     public override void SetLength(long value) => throw new NotSupportedException();
 
-    /// <summary>Resets the stream unless both sides have ended it; a stream whose writes completed is released without a reset.</summary>
+    /// <summary>
+    /// After <see cref="CompleteWritesAsync"/>: stops reading (asking the peer to stop sending with RESET(NoError)
+    /// if it has not ended), which never cuts what we sent. Otherwise: resets with <see cref="StreamErrorCode.Cancelled"/>.
+    /// </summary>
     protected override void Dispose(bool disposing)
     {
         if (disposing)
@@ -329,9 +372,16 @@ public sealed class MuxStream : Stream
                 _head = null;
             }
         }
+        AcknowledgeLocked(total);
+        return total;
+    }
+
+    /// <summary>Counts bytes the application consumed and returns credit once half a window was read.</summary>
+    private void AcknowledgeLocked(int consumed)
+    {
         if (!_remoteEnded && _readError == null)
         {
-            _consumedUnacknowledged += total;
+            _consumedUnacknowledged += consumed;
             if (_consumedUnacknowledged >= _receiveWindow / 2)
             {
                 var increment = _consumedUnacknowledged;
@@ -339,10 +389,9 @@ public sealed class MuxStream : Stream
                 _receiveCredit += increment;
                 Span<byte> payload = stackalloc byte[4];
                 BinaryPrimitives.WriteUInt32BigEndian(payload, (uint)increment);
-                _connection.Writer.WriteUrgent(FrameType.Window, Id, payload);
+                _connection.Writer.WriteControl(FrameType.Window, Id, payload);
             }
         }
-        return total;
     }
 
     private void AbortLocked(Exception error, bool keepReadable)
@@ -370,8 +419,54 @@ public sealed class MuxStream : Stream
 
     private void WakeReaderLocked()
     {
-        _readWaiter?.TrySetResult();
+        // A claimed buffer is being filled; the read loop completes that read itself.
+        if (_readerBufferClaimed)
+            return;
+        var waiter = _readWaiter;
+        ClearReaderLocked();
+        waiter?.TrySetResult(-1);
+    }
+
+    private void ClearReaderLocked()
+    {
         _readWaiter = null;
+        _readerBuffer = default;
+        _readerBufferClaimed = false;
+    }
+
+    /// <summary>
+    /// Called by the read loop for a DATA frame of <paramref name="length"/> bytes: if a reader is waiting
+    /// with an empty queue and a buffer large enough, claims that buffer so the payload is read straight into it.
+    /// </summary>
+    internal bool TryClaimReaderBuffer(int length, out Memory<byte> target)
+    {
+        lock (_gate)
+        {
+            if (_readWaiter == null || _readerBufferClaimed || HasBufferedLocked || _readError != null || _remoteEnded
+                || _readerBuffer.Length < length || length > _receiveCredit)
+            {
+                target = default;
+                return false;
+            }
+            _receiveCredit -= length;
+            _readerBufferClaimed = true;
+            target = _readerBuffer[..length];
+            return true;
+        }
+    }
+
+    /// <summary>The read loop finished (or failed, <paramref name="filled"/> = -1) filling a claimed reader buffer.</summary>
+    internal void CompleteClaimedRead(int filled)
+    {
+        TaskCompletionSource<int>? waiter;
+        lock (_gate)
+        {
+            waiter = _readWaiter;
+            ClearReaderLocked();
+            if (filled > 0)
+                AcknowledgeLocked(filled);
+        }
+        waiter?.TrySetResult(filled);
     }
 
     private void ReleaseReadSide()
@@ -386,25 +481,13 @@ public sealed class MuxStream : Stream
         }
         if (tellPeer)
         {
-            // We finished writing but stop reading: ask the peer to stop sending. The RESET goes in order,
-            // after our END, so the peer still reads everything we sent.
-            var payload = new byte[4];
+            // We finished writing but stop reading: ask the peer to stop sending. Frames leave in queue
+            // order, so this RESET follows our END and the peer still reads everything we sent.
+            Span<byte> payload = stackalloc byte[4];
             BinaryPrimitives.WriteUInt32BigEndian(payload, (uint)StreamErrorCode.NoError);
-            _ = SendOrderedResetAsync(payload);
+            _connection.Writer.WriteControl(FrameType.Reset, Id, payload);
         }
         _connection.OnStreamFinished(this);
-    }
-
-    private async Task SendOrderedResetAsync(byte[] payload)
-    {
-        try
-        {
-            await _connection.Writer.WriteFrameAsync(FrameType.Reset, Id, payload, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException)
-        {
-            // The connection is going down; the peer learns that from the connection itself.
-        }
     }
 
     private void FinishIfDone()

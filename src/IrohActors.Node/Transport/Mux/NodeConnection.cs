@@ -202,7 +202,7 @@ public sealed class NodeConnection : IAsyncDisposable
         var payload = new byte[4 + text.Length];
         BinaryPrimitives.WriteUInt32BigEndian(payload, (uint)code);
         text.CopyTo(payload, 4);
-        Writer.WriteUrgent(FrameType.GoAway, 0, payload);
+        Writer.WriteControl(FrameType.GoAway, 0, payload);
         try
         {
             await Writer.CompleteAsync(closed).WaitAsync(_options.CloseTimeout).ConfigureAwait(false);
@@ -228,7 +228,7 @@ public sealed class NodeConnection : IAsyncDisposable
     {
         Span<byte> hello = stackalloc byte[MuxSettings.Size];
         MuxSettings.From(_options).Write(hello);
-        Writer.WriteUrgent(FrameType.Hello, 0, hello);
+        Writer.WriteControl(FrameType.Hello, 0, hello);
         var header = await _reader.ReadHeaderAsync(cancellationToken).ConfigureAwait(false)
             ?? throw new ConnectionClosedException(CloseCode.TransportClosed, byPeer: true,
                 $"{PeerLabel} closed the connection before its HELLO (it may have refused our certificate or be shutting down)");
@@ -371,7 +371,7 @@ public sealed class NodeConnection : IAsyncDisposable
             case FrameType.Ping:
                 {
                     var payload = await ReadControlAsync(header, 8, 8, cancellationToken).ConfigureAwait(false);
-                    Writer.WriteUrgent(FrameType.Pong, 0, payload.Span);
+                    Writer.WriteControl(FrameType.Pong, 0, payload.Span);
                     break;
                 }
             case FrameType.Pong:
@@ -398,8 +398,8 @@ public sealed class NodeConnection : IAsyncDisposable
                     var payload = await ReadControlAsync(header, 4, 4 + MaxGoAwayReason, cancellationToken).ConfigureAwait(false);
                     var code = (CloseCode)BinaryPrimitives.ReadUInt32BigEndian(payload.Span);
                     var reason = Encoding.UTF8.GetString(payload.Span[4..]);
-                lock (_gate)
-                    _peerGoAway = (code, reason);
+                    lock (_gate)
+                        _peerGoAway = (code, reason);
                     break;
                 }
             case FrameType.Hello:
@@ -417,6 +417,20 @@ public sealed class NodeConnection : IAsyncDisposable
         if (stream == null || header.Length == 0)
         {
             await _reader.SkipAsync(header.Length, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        if (stream.TryClaimReaderBuffer(header.Length, out var target))
+        {
+            try
+            {
+                await _reader.ReadPayloadAsync(target, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                stream.CompleteClaimedRead(-1);
+                throw;
+            }
+            stream.CompleteClaimedRead(header.Length);
             return;
         }
         var array = ArrayPool<byte>.Shared.Rent(header.Length);
@@ -455,7 +469,7 @@ public sealed class NodeConnection : IAsyncDisposable
             await _reader.SkipAsync(header.Length, cancellationToken).ConfigureAwait(false);
             Span<byte> payload = stackalloc byte[4];
             BinaryPrimitives.WriteUInt32BigEndian(payload, (uint)code);
-            Writer.WriteUrgent(FrameType.Reset, id, payload);
+            Writer.WriteControl(FrameType.Reset, id, payload);
             return;
         }
         var requestHeader = new byte[header.Length];
@@ -501,7 +515,7 @@ public sealed class NodeConnection : IAsyncDisposable
         Span<byte> payload = stackalloc byte[8];
         BinaryPrimitives.WriteInt64BigEndian(payload, Stopwatch.GetTimestamp());
         Volatile.Write(ref _lastPingSent, Environment.TickCount64);
-        Writer.WriteUrgent(FrameType.Ping, 0, payload);
+        Writer.WriteControl(FrameType.Ping, 0, payload);
     }
 
     private async Task KeepAliveLoopAsync()
