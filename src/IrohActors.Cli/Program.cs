@@ -20,6 +20,8 @@ public static class Program
         root.Subcommands.Add(BaoCommand.Create());
         root.Subcommands.Add(HashCommand.Create());
         root.Subcommands.Add(NodeCommand.Create());
+        foreach (var command in StoreCommands.Create())
+            root.Subcommands.Add(command);
         return root;
     }
 

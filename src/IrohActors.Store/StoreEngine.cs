@@ -27,6 +27,10 @@ internal sealed class StoreEngine : IBlobStore
     {
         _backend = backend;
         _options = options;
+        // A crash between recording the last ranges and promoting leaves a partial blob with every chunk: finish it.
+        foreach (var entry in backend.List())
+            if (entry.State == BlobState.Partial && entry.SizeProved && entry.Ranges == MemoryBackend.FullRanges(entry.Size))
+                backend.Promote(entry.Hash, new BaoTree(entry.Size, options.BlockSize));
     }
 
     public BlockSize BlockSize => _options.BlockSize;
@@ -131,7 +135,7 @@ internal sealed class StoreEngine : IBlobStore
         if (entry.State == BlobState.Partial)
         {
             var present = CurrentStatus(hash).Ranges;
-            var wanted = ranges.Truncate(entry.Size);
+            var wanted = ranges.Truncate(entry.Size) & MemoryBackend.FullRanges(entry.Size);
             var missing = wanted - present;
             if (!missing.IsEmpty)
                 throw new BlobNotFoundException(hash, missing);

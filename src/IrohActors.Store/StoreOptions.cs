@@ -23,4 +23,41 @@ public sealed record StoreOptions
     /// blob as iroh's hash sequence (concatenated 32-byte hashes). The collections layer plugs its reader in here.
     /// </summary>
     public Func<Hash, IAsyncEnumerable<Hash>>? ChildEnumerator { get; init; }
+
+    /// <summary>The file-system store's directory; empty means <see cref="DefaultDataDir"/>.</summary>
+    public string DataDir { get; init; } = "";
+
+    /// <summary>Imports the OutboardActor runs at once; 0 means one per core.</summary>
+    public int OutboardParallelism { get; init; }
+
+    /// <summary>$IROH_ACTORS_DATA_DIR if set, else ~/.local/share/iroh-actors.</summary>
+    public static string DefaultDataDir() =>
+        Environment.GetEnvironmentVariable("IROH_ACTORS_DATA_DIR") is { Length: > 0 } dir
+            ? dir
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify), "iroh-actors");
+
+    /// <summary>Reads the <c>iroh.store</c> section (see hocon/reference.conf); missing keys keep the defaults.</summary>
+    /// <exception cref="ArgumentException">A value is out of range (the message names the key).</exception>
+    public static StoreOptions FromConfig(IrohActors.Hocon.Config config)
+    {
+        var d = new StoreOptions();
+        var chunkLog = config.GetInt("iroh.store.chunk-log", d.BlockSize.ChunkLog);
+        if (chunkLog is < 0 or > BlockSize.MaxChunkLog)
+            throw new ArgumentException($"iroh.store.chunk-log must be 0..{BlockSize.MaxChunkLog}, got {chunkLog}");
+        return new StoreOptions
+        {
+            DataDir = config.GetString("iroh.store.data-dir", "") ?? "",
+            MaxInlineData = NonNegative(config, "iroh.store.inline-data-max", d.MaxInlineData),
+            MaxInlineOutboard = NonNegative(config, "iroh.store.inline-outboard-max", d.MaxInlineOutboard),
+            BlockSize = BlockSize.FromChunkLog(chunkLog),
+            WriterFlushBytes = Math.Max(1, NonNegative(config, "iroh.store.writer-flush-bytes", d.WriterFlushBytes)),
+            OutboardParallelism = NonNegative(config, "iroh.store.outboard-parallelism", d.OutboardParallelism),
+        };
+    }
+
+    private static int NonNegative(IrohActors.Hocon.Config config, string key, int fallback)
+    {
+        var value = config.GetInt(key, fallback);
+        return value >= 0 ? value : throw new ArgumentException($"{key} must not be negative, got {value}");
+    }
 }

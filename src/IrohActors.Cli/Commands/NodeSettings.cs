@@ -58,7 +58,7 @@ internal static class NodeSettings
         {
             DataDirectory = dataDir ?? (configuredDir.Length == 0 ? null : configuredDir),
             ListenAddress = listenText.Length == 0 ? null : ParseEndPoint(listenText, "listen address"),
-            StoreOptions = new StoreOptions { BlockSize = BlockSize.FromChunkLog(config.GetInt("iroh.bao.chunk-log")) },
+            StoreOptions = StoreOptions.FromConfig(config),
             Transport = new TransportOptions
             {
                 ConnectTimeout = node.GetTimeSpan("connect-timeout"),

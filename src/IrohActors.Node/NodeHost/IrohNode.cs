@@ -72,7 +72,7 @@ public sealed class IrohNode : IAsyncDisposable
         {
             IBlobStore? self = null;
             var storeOptions = options.StoreOptions with { ChildEnumerator = hash => CollectionChildren(self!, hash) };
-            store = self = BlobStores.OpenFileSystem(Path.Combine(directory!, "store"), storeOptions);
+            store = self = BlobStores.OpenFileSystem(directory!, storeOptions);
         }
         var endpoint = new NodeEndpoint(key, options.Transport);
         var system = ActorSystem.Create("iroh-node");

@@ -10,7 +10,7 @@ namespace IrohActors.Node.NodeHost;
 /// <summary>How to start an <see cref="IrohNode"/> (HOCON sections <c>iroh.node</c>, <c>iroh.provider</c>, <c>iroh.store</c>).</summary>
 public sealed record IrohNodeOptions
 {
-    /// <summary>Holds <c>node.key</c> and the file-system store (<c>store/</c>); resolved like <see cref="NodeDataDirectory.Resolve"/>.</summary>
+    /// <summary>Holds <c>node.key</c> and the file-system store (the same layout the <c>store</c> commands use); resolved like <see cref="NodeDataDirectory.Resolve"/>.</summary>
     public string? DataDirectory { get; init; }
 
     /// <summary>The node's key; when null it is loaded from (or created in) the data directory. Not disposed by the node.</summary>

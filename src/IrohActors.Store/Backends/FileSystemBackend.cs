@@ -197,17 +197,19 @@ internal sealed partial class FileSystemBackend : IStorageBackend
         var external = staged as StagedExternal;
         lock (_lock)
         {
-            using var tx = _db.BeginTransaction();
+            using var tx = Begin();
             Upsert(new Entry(hash, BlobState.Complete, size, true, MemoryBackend.FullRanges(size), dataLocation, outboardLocation,
                 external?.Path, external?.Length ?? 0, external?.Mtime ?? 0));
-            SetInline("inline_data", hash, inlineData);
-            SetInline("inline_outboard", hash, outboardLocation == OutboardLocation.Inline ? outboardBytes : null);
-            tx.Commit();
+            if (inlineData is not null || old?.Data == DataLocation.Inline)
+                SetInline("inline_data", hash, inlineData);
+            if (outboardLocation == OutboardLocation.Inline || old?.Outboard == OutboardLocation.Inline)
+                SetInline("inline_outboard", hash, outboardLocation == OutboardLocation.Inline ? outboardBytes : null);
+            Commit(tx);
         }
         // Files the new row no longer refers to go only after the commit.
-        if (dataLocation != DataLocation.Owned)
+        if (dataLocation != DataLocation.Owned && old?.Data == DataLocation.Owned)
             File.Delete(DataPath(hash));
-        if (outboardLocation != OutboardLocation.Owned)
+        if (outboardLocation != OutboardLocation.Owned && old?.Outboard == OutboardLocation.Owned)
             File.Delete(OutboardPath(hash));
     }
 
@@ -260,12 +262,12 @@ internal sealed partial class FileSystemBackend : IStorageBackend
         {
             lock (_lock)
             {
-                using var tx = _db.BeginTransaction();
+                using var tx = Begin();
                 Upsert(new Entry(hash, BlobState.Partial, tree.Size, false, ChunkRanges.Empty, DataLocation.Owned,
                     tree.OutboardSize == 0 ? OutboardLocation.NotNeeded : OutboardLocation.Owned));
                 SetInline("inline_data", hash, null);
                 SetInline("inline_outboard", hash, null);
-                tx.Commit();
+                Commit(tx);
             }
         }
         var data = File.OpenHandle(DataPath(hash), fresh ? FileMode.Create : FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
@@ -306,11 +308,11 @@ internal sealed partial class FileSystemBackend : IStorageBackend
         };
         lock (_lock)
         {
-            using var tx = _db.BeginTransaction();
+            using var tx = Begin();
             Upsert(complete);
             SetInline("inline_data", hash, inlineData);
             SetInline("inline_outboard", hash, outboardBytes);
-            tx.Commit();
+            Commit(tx);
         }
         if (complete.Data != DataLocation.Owned)
             File.Delete(DataPath(hash));
@@ -340,13 +342,13 @@ internal sealed partial class FileSystemBackend : IStorageBackend
     {
         lock (_lock)
         {
-            using var tx = _db.BeginTransaction();
+            using var tx = Begin();
             foreach (var table in (string[])["blobs", "inline_data", "inline_outboard"])
             {
                 using var cmd = Command($"DELETE FROM {table} WHERE hash = $h", ("$h", hash.ToArray()));
                 cmd.ExecuteNonQuery();
             }
-            tx.Commit();
+            Commit(tx);
         }
         File.Delete(DataPath(hash));
         File.Delete(OutboardPath(hash));
@@ -395,17 +397,35 @@ internal sealed partial class FileSystemBackend : IStorageBackend
     {
         lock (_lock)
         {
+            foreach (var cmd in _commands.Values)
+                cmd.Release();
+            _commands.Clear();
             _db.Dispose();
         }
     }
 
     private string NewTempPath() => Path.Combine(TempDir, Guid.NewGuid().ToString("N") + ".temp");
 
-    private static void WriteDurably(string path, ReadOnlySpan<byte> bytes)
+    /// <summary>
+    /// Writes a temp file, fsyncs it and renames it over <paramref name="path"/>: a partial blob's file at that
+    /// path is never truncated in place, so its recorded ranges stay backed by data whatever moment a crash hits.
+    /// </summary>
+    private void WriteDurably(string path, ReadOnlySpan<byte> bytes)
     {
-        using var handle = File.OpenHandle(path, FileMode.Create, FileAccess.Write);
-        RandomAccess.Write(handle, bytes, 0);
-        RandomAccess.FlushToDisk(handle);
+        var temp = NewTempPath();
+        try
+        {
+            using (var handle = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write))
+            {
+                RandomAccess.Write(handle, bytes, 0);
+                RandomAccess.FlushToDisk(handle);
+            }
+            File.Move(temp, path, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
     }
 
     private static void SyncFile(string path)
@@ -451,13 +471,48 @@ internal sealed partial class FileSystemBackend : IStorageBackend
         cmd.ExecuteNonQuery();
     }
 
+    /// <summary>
+    /// A command for <paramref name="sql"/> with the parameters bound. Commands are prepared once and reused (the
+    /// connection is used under <see cref="_lock"/> only); disposing the returned command is a no-op.
+    /// </summary>
     private SqliteCommand Command(string sql, params (string Name, object? Value)[] parameters)
     {
-        var cmd = _db.CreateCommand();
-        cmd.CommandText = sql;
+        if (!_commands.TryGetValue(sql, out var cmd))
+        {
+            cmd = new CachedCommand(sql, _db);
+            _commands[sql] = cmd;
+        }
+        cmd.Transaction = _transaction is { Connection: not null } live ? live : null;
+        cmd.Parameters.Clear();
         foreach (var (name, value) in parameters)
             cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
         return cmd;
+    }
+
+    private readonly Dictionary<string, CachedCommand> _commands = [];
+    private SqliteTransaction? _transaction;
+
+    private SqliteTransaction Begin() => _transaction = _db.BeginTransaction();
+
+    private void Commit(SqliteTransaction tx)
+    {
+        tx.Commit();
+        _transaction = null;
+    }
+
+    private sealed class CachedCommand : SqliteCommand
+    {
+        public CachedCommand(string sql, SqliteConnection connection)
+            : base(sql, connection)
+        {
+        }
+
+        // Reused: the backend disposes them with the connection.
+        protected override void Dispose(bool disposing)
+        {
+        }
+
+        public void Release() => base.Dispose(true);
     }
 
     private void Upsert(Entry e)
