@@ -17,9 +17,7 @@ public static class Program
         root.Subcommands.Add(SendCommand.Create());
         root.Subcommands.Add(ReceiveCommand.Create());
         root.Subcommands.Add(GetCommand.Create());
-        root.Subcommands.Add(BaoCommand.Create());
         root.Subcommands.Add(HashCommand.Create());
-        root.Subcommands.Add(NodeCommand.Create());
         foreach (var command in StoreCommands.Create())
             root.Subcommands.Add(command);
         return root;

@@ -12,9 +12,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(BenchTlsCommand.Create());
         bench.Subcommands.Add(BenchBaoCommand.Create());
         bench.Subcommands.Add(BenchTransferCommand.Create());
-        bench.Subcommands.Add(BenchBaoCommand.Create());
         bench.Subcommands.Add(BenchHashCommand.Create());
-        bench.Subcommands.Add(BenchTlsCommand.Create());
         bench.Subcommands.Add(BenchCollectionCommand.Create());
         bench.Subcommands.Add(BenchStoreCommand.Create());
         return bench;
