@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Diagnostics;
+using System.Threading.Channels;
 using IrohActors.Bao;
 using IrohActors.Blake3;
 using IrohActors.Collections;
@@ -16,6 +18,7 @@ namespace IrohActors.Node.Provider;
 /// </summary>
 internal sealed class RequestHandler
 {
+    private const int BatchBytes = 256 * 1024;
     private readonly IBlobStore _store;
     private readonly ProviderOptions _options;
     private readonly Action<ProviderEvent> _publish;
@@ -179,13 +182,77 @@ internal sealed class RequestHandler
             var header = ResponseFraming.BlobHeader(reader.Tree.Size);
             await stream.WriteAsync(header, cancellationToken).ConfigureAwait(false);
             sent.Add(hash, header.Length);
-            while (reader.TryNext(out var item))
-            {
-                await stream.WriteAsync(item.Bytes, cancellationToken).ConfigureAwait(false);
-                sent.Add(hash, item.Bytes.Length);
-            }
+            await PipelinedSendAsync(stream, reader, hash, sent, cancellationToken).ConfigureAwait(false);
         }
         return null;
+    }
+
+    /// <summary>
+    /// Verifies (reader, on a pool thread) and sends (this task) at the same time: verified items are packed into
+    /// pooled batches of up to <see cref="BatchBytes"/> handed over through a small bounded channel, so hashing
+    /// overlaps with encryption and the mux sees few, large writes. A verification failure surfaces after the
+    /// batches before it were sent, never with any of the failing item's bytes.
+    /// </summary>
+    private static async Task PipelinedSendAsync(MuxStream stream, BlobReader reader, Hash hash, SentCounter sent, CancellationToken cancellationToken)
+    {
+        var channel = Channel.CreateBounded<(byte[] Buffer, int Length)>(new BoundedChannelOptions(3) { SingleReader = true, SingleWriter = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var producer = Task.Run(async () =>
+        {
+            var buffer = ArrayPool<byte>.Shared.Rent(BatchBytes);
+            var length = 0;
+            try
+            {
+                while (reader.TryNext(out var item))
+                {
+                    if (length + item.Bytes.Length > buffer.Length)
+                    {
+                        await channel.Writer.WriteAsync((buffer, length), stop.Token).ConfigureAwait(false);
+                        buffer = ArrayPool<byte>.Shared.Rent(Math.Max(BatchBytes, item.Bytes.Length));
+                        length = 0;
+                    }
+                    item.Bytes.Span.CopyTo(buffer.AsSpan(length));
+                    length += item.Bytes.Length;
+                }
+                await channel.Writer.WriteAsync((buffer, length), stop.Token).ConfigureAwait(false);
+                buffer = null;
+            }
+            finally
+            {
+                if (buffer is not null)
+                    ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }, CancellationToken.None);
+        _ = producer.ContinueWith(t => channel.Writer.TryComplete(t.Exception?.InnerException), TaskScheduler.Default);
+        try
+        {
+            await foreach (var (buffer, length) in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                try
+                {
+                    await stream.WriteAsync(buffer.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
+                    sent.Add(hash, length);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
+            }
+        }
+        finally
+        {
+            stop.Cancel();
+            try
+            {
+                await producer.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                // We stopped it because sending failed; that failure is what propagates.
+            }
+            while (channel.Reader.TryRead(out var left))
+                ArrayPool<byte>.Shared.Return(left.Buffer);
+        }
     }
 
     /// <summary>Counts response bytes and publishes a progress event every so many.</summary>

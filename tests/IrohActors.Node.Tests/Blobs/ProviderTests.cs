@@ -151,7 +151,7 @@ public class ProviderTests
         await using var nodes = new TestNodes();
         var provider = await nodes.StartAsync(new ProviderOptions { ProgressEventBytes = 64 * 1024 });
         var getter = await nodes.StartAsync();
-        var data = TestNodes.RandomBytes(300_000, 6);
+        var data = TestNodes.RandomBytes(1_200_000, 6);
         using var imported = await provider.Store.ImportBytesAsync(data);
         var events = new System.Collections.Concurrent.ConcurrentQueue<ProviderEvent>();
         var completed = new TaskCompletionSource();
