@@ -20,6 +20,7 @@ namespace IrohActors.Node.Getter;
 public sealed class BlobGetter
 {
     private const long ProgressStep = 1 << 20;
+    private const int ReadBufferBytes = 256 * 1024;
     private readonly IBlobStore _store;
     private readonly IProgress<TransferProgress>? _progress;
 
@@ -100,7 +101,8 @@ public sealed class BlobGetter
         await using (stream.ConfigureAwait(false))
         {
             await stream.CompleteWritesAsync(cancellationToken).ConfigureAwait(false);
-            var response = new CountingReadStream(stream);
+            // Large reads from the mux (the decoder asks for 64-byte parents and 16 KiB leaves one at a time).
+            var response = new CountingReadStream(new BufferedStream(stream, ReadBufferBytes));
             var state = new TransferState(peer) { BlobsTotal = total };
             await receive(response, state).ConfigureAwait(false);
             // After the last item the provider ends the stream; anything else is an error frame or garbage.
