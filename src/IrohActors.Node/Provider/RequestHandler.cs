@@ -146,6 +146,20 @@ internal sealed class RequestHandler
     private async Task<(ErrorCode Code, string Message)?> ServeObserveAsync(MuxStream stream, ObserveRequest observe, SentCounter sent, CancellationToken cancellationToken)
     {
         ChunkRanges? last = null;
+        // A follower that silently goes away is only noticed on the next write; the connection's end stops it in any case.
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _ = stream.Connection.Completion.ContinueWith(static (_, state) =>
+        {
+            try
+            {
+                ((CancellationTokenSource)state!).Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The observation ended first.
+            }
+        }, linked, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        cancellationToken = linked.Token;
         await foreach (var status in _store.ObserveAsync(observe.Hash, cancellationToken).ConfigureAwait(false))
         {
             var ranges = status.Ranges & observe.Ranges;

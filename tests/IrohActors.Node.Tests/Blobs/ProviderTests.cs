@@ -146,6 +146,26 @@ public class ProviderTests
     }
 
     [Fact]
+    public async Task ObserveWithFollowReportsChanges()
+    {
+        await using var nodes = new TestNodes();
+        var provider = await nodes.StartAsync();
+        var getter = await nodes.StartAsync();
+        var data = TestNodes.RandomBytes(40_000, 13);
+        var hash = Hasher.Hash(data);
+        var connection = await getter.ConnectAsync(provider.Address);
+        await using var stream = await connection.OpenStreamAsync(RequestCodec.Encode(new ObserveRequest(hash, ChunkRanges.All, true)));
+        await stream.CompleteWritesAsync();
+        Assert.Equal(ResponseTag.Observe, await ResponseFraming.ReadTagAsync(stream, provider.NodeId, default).AsTask().WaitAsync(TestNodes.Generous));
+        Assert.True((await ResponseFraming.ReadObserveAsync(stream, provider.NodeId, default)).Ranges.IsEmpty);
+        using var imported = await provider.Store.ImportBytesAsync(data);
+        Assert.Equal(ResponseTag.Observe, await ResponseFraming.ReadTagAsync(stream, provider.NodeId, default).AsTask().WaitAsync(TestNodes.Generous));
+        var (size, ranges) = await ResponseFraming.ReadObserveAsync(stream, provider.NodeId, default);
+        Assert.Equal((ulong)data.Length, size);
+        Assert.Equal(ChunkRanges.Range(0, 40), ranges);
+    }
+
+    [Fact]
     public async Task EventsFollowARequestFromStartToCompletion()
     {
         await using var nodes = new TestNodes();
