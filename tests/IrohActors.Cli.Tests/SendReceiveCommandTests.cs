@@ -76,6 +76,45 @@ public sealed class SendReceiveCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task AReceiverKilledMidTransferResumesWhenRunAgain()
+    {
+        var source = Path.Combine(_dir, "src");
+        Directory.CreateDirectory(source);
+        var big = RandomBytes(96 * 1024 * 1024, 3);
+        File.WriteAllBytes(Path.Combine(source, "big.bin"), big);
+        using var sender = Process.Start(Start("send", source, "--data-dir", Path.Combine(_dir, "send-data"), "--listen", "127.0.0.1:0", "--no-progress"))!;
+        try
+        {
+            var ticket = await sender.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromMinutes(3));
+            Assert.NotNull(ticket);
+            var receiveData = Path.Combine(_dir, "recv-data");
+            var output = Path.Combine(_dir, "out");
+            using (var receiver = Process.Start(Start("receive", ticket, "--out", output, "--data-dir", receiveData, "--no-progress"))!)
+            {
+                // Kill it (SIGKILL) once some of the blob reached its store; if it finished first, the rerun below still must succeed.
+                var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+                while (!receiver.HasExited && DateTime.UtcNow < deadline)
+                {
+                    if (Directory.Exists(receiveData) && Directory.EnumerateFiles(receiveData, "*", SearchOption.AllDirectories).Any(f => new FileInfo(f).Length > 8 * 1024 * 1024))
+                        break;
+                    await Task.Delay(10);
+                }
+                if (!receiver.HasExited)
+                    receiver.Kill(entireProcessTree: true);
+                await receiver.WaitForExitAsync();
+            }
+            var again = Run("receive", ticket, "--out", output, "--data-dir", receiveData, "--no-progress");
+            Assert.True(again.Code == 0, again.Err);
+            Assert.Equal(big, File.ReadAllBytes(Path.Combine(output, "big.bin")));
+        }
+        finally
+        {
+            sender.Kill(entireProcessTree: true);
+            await sender.WaitForExitAsync();
+        }
+    }
+
+    [Fact]
     public void AGarbageTicketIsAOneLineError()
     {
         var result = Run("receive", "blobnot-a-ticket", "--data-dir", Path.Combine(_dir, "d"), "--no-progress");
