@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using IrohActors.Node.Getter;
 using Spectre.Console;
 
@@ -38,8 +37,6 @@ internal static class TransferDisplay
 
     private sealed class BarProgress(ProgressTask task, string description) : IProgress<TransferProgress>
     {
-        private readonly Stopwatch _clock = Stopwatch.StartNew();
-
         public void Report(TransferProgress value)
         {
             // A single blob's size is its total (the response adds a few percent of parents); a collection's is unknown up front.
@@ -53,7 +50,6 @@ internal static class TransferDisplay
             task.Value = value.BytesReceived;
             if (value.BlobsTotal is { } total && total > 1)
                 task.Description = $"{description} {value.BlobsDone}/{total} blobs";
-            _ = _clock;
         }
     }
 }

@@ -64,6 +64,12 @@ internal sealed class RequestHandler
             stream.Reset(StreamErrorCode.Cancelled);
             _publish(new ProviderRequestFailed(id, peer, null, e.Message));
         }
+        catch (Exception e)
+        {
+            // For example a collection that turns out malformed half-way: the requester sees a reset, the event says why.
+            stream.Reset(StreamErrorCode.Internal);
+            _publish(new ProviderRequestFailed(id, peer, ErrorCode.Internal, $"{e.GetType().Name}: {e.Message}"));
+        }
         finally
         {
             await stream.DisposeAsync().ConfigureAwait(false);
