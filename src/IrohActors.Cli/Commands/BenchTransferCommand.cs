@@ -51,7 +51,8 @@ internal static class BenchTransferCommand
         await using var providerStore = memory ? BlobStores.InMemory() : null;
         await using var provider = await IrohNode.StartAsync(new IrohNodeOptions { DataDirectory = Path.Combine(root, "provider"), Store = providerStore, ListenAddress = new IPEndPoint(IPAddress.Loopback, 0) }, ct);
         var import = Stopwatch.StartNew();
-        var (ticket, _) = await provider.ShareAsync(file, null, ct);
+        using var imported = await provider.Store.ImportFileAsync(file, ImportMode.InPlace, ct);
+        var ticket = provider.CreateTicket(imported.Hash, BlobFormat.Raw);
         Console.WriteLine($"provider import in place (hash + outboard): {import.Elapsed.TotalSeconds:F2} s (not part of the transfer figure)");
 
         using var nginx = NginxServer.Start(root, www);

@@ -5,25 +5,26 @@ using IrohActors.Store;
 namespace IrohActors.Node.NodeHost;
 
 /// <summary>
-/// Imports a file or a directory tree into a store in place (files are referenced where they are, not copied):
-/// a file becomes a raw blob, a directory a collection of its regular files named by relative path with
-/// <c>/</c> separators. Symbolic links are skipped (reported), as <see cref="DirectoryLinks"/> does.
+/// Imports a file or a directory tree into a store in place (files are referenced where they are, not copied)
+/// as a collection: a directory's regular files named by relative path with <c>/</c> separators, or a single file
+/// under its own name. Symbolic links are skipped (reported), as <see cref="DirectoryLinks"/> does.
 /// </summary>
 internal static class ContentImporter
 {
-    /// <summary>Imports <paramref name="path"/>; returns the hash, whether it is a collection, the byte count and the file count.</summary>
+    /// <summary>Imports <paramref name="path"/>; returns the collection's hash, the byte count and the file count.</summary>
     public static async Task<ImportedContent> ImportAsync(IBlobStore store, string path, Action<string>? onSkipped, CancellationToken cancellationToken)
     {
         var full = Path.GetFullPath(path);
+        List<(string Path, string Name)> files;
         if (File.Exists(full))
         {
-            using var blob = await store.ImportFileAsync(full, ImportMode.InPlace, cancellationToken).ConfigureAwait(false);
-            await store.SetTagAsync(TagName(blob.Hash), blob.Hash, BlobFormat.Raw, cancellationToken).ConfigureAwait(false);
-            return new ImportedContent(blob.Hash, false, (long)blob.Size, 1);
+            // Like sendme, a single file travels as a one-link collection so that the receiver gets its name.
+            files = [(full, Path.GetFileName(full))];
         }
-        if (!Directory.Exists(full))
+        else if (Directory.Exists(full))
+            files = Walk(full, onSkipped, cancellationToken).ToList();
+        else
             throw new FileNotFoundException($"no such file or directory: {path}", path);
-        var files = Walk(full, onSkipped, cancellationToken).ToList();
         var links = new Link[files.Count];
         var tags = new ImportResult[files.Count];
         long bytes = 0;

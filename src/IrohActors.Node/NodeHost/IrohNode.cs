@@ -99,7 +99,7 @@ public sealed class IrohNode : IAsyncDisposable
         }
     }
 
-    /// <summary>Imports a file (raw blob) or directory (collection) in place, tags it, and returns a ticket for it.</summary>
+    /// <summary>Imports a file or directory in place as a collection (a file under its own name), tags it, and returns a ticket for it.</summary>
     public async Task<(BlobTicket Ticket, ImportedContent Content)> ShareAsync(string path, Action<string>? onSkipped = null, CancellationToken cancellationToken = default)
     {
         var content = await ContentImporter.ImportAsync(Store, path, onSkipped, cancellationToken).ConfigureAwait(false);

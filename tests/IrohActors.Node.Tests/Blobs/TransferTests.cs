@@ -114,6 +114,33 @@ public class TransferTests
     }
 
     [Fact]
+    public async Task ASingleSharedFileArrivesUnderItsName()
+    {
+        var source = Directory.CreateTempSubdirectory("node-file-src-").FullName;
+        var target = Path.Combine(Path.GetTempPath(), $"node-file-dst-{Guid.NewGuid():N}");
+        try
+        {
+            var bytes = TestNodes.RandomBytes(70_000, 21);
+            File.WriteAllBytes(Path.Combine(source, "report.pdf"), bytes);
+            await using var nodes = new TestNodes();
+            var provider = await nodes.StartAsync();
+            var getter = await nodes.StartAsync();
+            var (ticket, content) = await provider.ShareAsync(Path.Combine(source, "report.pdf"));
+            Assert.Equal(BlobFormat.HashSeq, ticket.Format);
+            Assert.Equal(1, content.Files);
+            await getter.DownloadAsync(ticket).WaitAsync(TestNodes.Generous);
+            await getter.ExportAsync(ticket.Hash, ticket.Format, target);
+            Assert.Equal(bytes, File.ReadAllBytes(Path.Combine(target, "report.pdf")));
+        }
+        finally
+        {
+            Directory.Delete(source, true);
+            if (Directory.Exists(target))
+                Directory.Delete(target, true);
+        }
+    }
+
+    [Fact]
     public async Task AnInterruptedDownloadResumesWithOnlyTheMissingRanges()
     {
         await using var nodes = new TestNodes();
