@@ -188,7 +188,7 @@ internal static class BenchTransferCommand
                     Thread.Sleep(50);
                 }
             }
-            process.Kill();
+            process.Kill(entireProcessTree: true);
             throw new InvalidOperationException($"nginx did not start: {File.ReadAllText(Path.Combine(root, "nginx-error.log"))}");
         }
 
@@ -196,7 +196,8 @@ internal static class BenchTransferCommand
         {
             if (!process.HasExited)
             {
-                process.Kill();
+                // The whole tree: killing only the master would leave its worker running, orphaned.
+                process.Kill(entireProcessTree: true);
                 process.WaitForExit();
             }
             process.Dispose();
