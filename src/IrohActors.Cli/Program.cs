@@ -10,12 +10,16 @@ public static class Program
     public static RootCommand BuildRoot()
     {
         var root = new RootCommand("IrohActors: content-addressed blobs, BLAKE3 verified streaming and an actor-based node.");
-        root.Subcommands.Add(BenchCommand.Create());
-        root.Subcommands.Add(CidCommand.Create());
-        root.Subcommands.Add(BaoCommand.Create());
-        root.Subcommands.Add(HashCommand.Create());
-        root.Subcommands.Add(NodeCommand.Create());
-        foreach (var command in StoreCommands.Create())
+        Command[] commands =
+        [
+            // blobs and hashes
+            HashCommand.Create(), CidCommand.Create(), BaoCommand.Create(),
+            // the node: identity, sharing and fetching
+            NodeCommand.Create(), SendCommand.Create(), ReceiveCommand.Create(), GetCommand.Create(),
+            // benchmarks against their anchors
+            BenchCommand.Create(),
+        ];
+        foreach (var command in commands.Concat(StoreCommands.Create()))
             root.Subcommands.Add(command);
         return root;
     }

@@ -8,12 +8,13 @@ internal static class BenchCommand
     public static Command Create()
     {
         var bench = new Command("bench", "Benchmarks, each measured side by side with its anchor (a bare channel, b3sum, curl, tar over nc).");
-        bench.Subcommands.Add(BenchActorsCommand.Create());
-        bench.Subcommands.Add(BenchBaoCommand.Create());
-        bench.Subcommands.Add(BenchHashCommand.Create());
-        bench.Subcommands.Add(BenchTlsCommand.Create());
-        bench.Subcommands.Add(BenchCollectionCommand.Create());
-        bench.Subcommands.Add(BenchStoreCommand.Create());
+        Command[] benchmarks =
+        [
+            BenchActorsCommand.Create(), BenchHashCommand.Create(), BenchBaoCommand.Create(), BenchStoreCommand.Create(),
+            BenchCollectionCommand.Create(), BenchTlsCommand.Create(), BenchTransferCommand.Create(),
+        ];
+        foreach (var benchmark in benchmarks)
+            bench.Subcommands.Add(benchmark);
         return bench;
     }
 }

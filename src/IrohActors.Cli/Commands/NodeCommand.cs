@@ -10,6 +10,7 @@ internal static class NodeCommand
     {
         var node = new Command("node", "This node: its identity and data directory.");
         node.Subcommands.Add(CreateId());
+        node.Subcommands.Add(NodeStartCommand.Create());
         return node;
     }
 

@@ -1,0 +1,206 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using IrohActors.Node.NodeHost;
+using IrohActors.Store;
+
+namespace IrohActors.Cli.Commands;
+
+/// <summary>
+/// <c>bench transfer</c> part (a): one blob, provider → getter into the getter's file-system store over TLS with
+/// full verification, next to its anchors in the same run: curl from nginx on 127.0.0.1 to disk, and curl | b3sum.
+/// </summary>
+internal static class BenchTransferCommand
+{
+    public static Command Create()
+    {
+        var sizeMiB = new Option<int>("--size-mib") { Description = "Size of the blob, in MiB.", DefaultValueFactory = _ => 1024 };
+        var rounds = new Option<int>("--rounds") { Description = "Interleaved rounds; medians are reported.", DefaultValueFactory = _ => 3 };
+        var tempDir = new Option<string>("--temp-dir") { Description = "Where the blob, the stores and nginx's files go (deleted afterwards).", DefaultValueFactory = _ => Path.GetTempPath() };
+        var command = new Command("transfer", "(a) a 1 GiB blob provider → getter into the store over 127.0.0.1, next to curl from nginx to disk and curl | b3sum.");
+        command.Options.Add(sizeMiB);
+        command.Options.Add(rounds);
+        var memory = new Option<bool>("--memory-stores") { Description = "Use in-memory stores on both sides (separates network and verification from disk)." };
+        command.Options.Add(tempDir);
+        command.Options.Add(memory);
+        command.SetAction(async (parse, ct) =>
+        {
+            var root = Path.Combine(parse.GetValue(tempDir)!, $"node-bench-{Guid.NewGuid():N}");
+            Directory.CreateDirectory(root);
+            try
+            {
+                return await RunAsync(root, (long)parse.GetValue(sizeMiB) << 20, Math.Max(1, parse.GetValue(rounds)), parse.GetValue(memory), ct);
+            }
+            finally
+            {
+                Directory.Delete(root, recursive: true);
+            }
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string root, long size, int rounds, bool memory, CancellationToken ct)
+    {
+        var www = Path.Combine(root, "www");
+        Directory.CreateDirectory(www);
+        var file = Path.Combine(www, "blob.bin");
+        WriteRandomFile(file, size);
+        Console.WriteLine($"blob: {size >> 20} MiB random; {rounds} rounds, medians; 127.0.0.1; cores: {Environment.ProcessorCount}");
+
+        await using var providerStore = memory ? BlobStores.InMemory() : null;
+        await using var provider = await IrohNode.StartAsync(new IrohNodeOptions { DataDirectory = Path.Combine(root, "provider"), Store = providerStore, ListenAddress = new IPEndPoint(IPAddress.Loopback, 0) }, ct);
+        var import = Stopwatch.StartNew();
+        using var imported = await provider.Store.ImportFileAsync(file, ImportMode.InPlace, ct);
+        var ticket = provider.CreateTicket(imported.Hash, BlobFormat.Raw);
+        Console.WriteLine($"provider import in place (hash + outboard): {import.Elapsed.TotalSeconds:F2} s (not part of the transfer figure)");
+
+        using var nginx = NginxServer.Start(root, www);
+        var url = nginx?.Url ?? "";
+        if (nginx is null)
+            Console.WriteLine("nginx not found (apt-get install nginx): anchors skipped");
+        var ours = new List<double>();
+        var curlDisk = new List<double>();
+        var curlB3 = new List<double>();
+        for (var round = 0; round < rounds; round++)
+        {
+            var getterDir = Path.Combine(root, $"getter-{round}");
+            await using var getterStore = memory ? BlobStores.InMemory() : null;
+            await using (var getter = await IrohNode.StartAsync(new IrohNodeOptions { DataDirectory = getterDir, Store = getterStore, ListenAddress = null }, ct))
+            {
+                var clock = Stopwatch.StartNew();
+                await getter.DownloadAsync(ticket, null, ct);
+                ours.Add(clock.Elapsed.TotalSeconds);
+                var status = await getter.Store.StatusAsync(ticket.Hash, ct);
+                if (status.State != BlobState.Complete || status.Size != (ulong)size)
+                    throw new InvalidOperationException($"the getter's store holds {status}");
+            }
+            if (Directory.Exists(getterDir))
+                Directory.Delete(getterDir, recursive: true);
+            if (nginx is not null)
+            {
+                var output = Path.Combine(root, "curl.out");
+                curlDisk.Add(Time("curl", $"-sS -o {output} {url}"));
+                File.Delete(output);
+                var sw = Stopwatch.StartNew();
+                var b3 = Capture("bash", $"-c \"curl -sS {url} | b3sum --no-names\"").Trim();
+                curlB3.Add(sw.Elapsed.TotalSeconds);
+                if (b3 != ticket.Hash.ToHex())
+                    throw new InvalidOperationException($"b3sum says {b3}, the node {ticket.Hash}");
+            }
+            Console.WriteLine($"round {round + 1}: node {ours[^1]:F2} s" + (nginx is null ? "" : $", curl to disk {curlDisk[^1]:F2} s, curl | b3sum {curlB3[^1]:F2} s"));
+        }
+        var mib = size / (double)(1 << 20);
+        var node = Median(ours);
+        Console.WriteLine($"node provider → getter into store (TLS, verified): {node:F2} s ({mib / node:F0} MiB/s)");
+        if (nginx is not null)
+        {
+            var disk = Median(curlDisk);
+            var b3 = Median(curlB3);
+            Console.WriteLine($"curl from nginx to disk:                          {disk:F2} s ({mib / disk:F0} MiB/s)   ratio node/curl = {node / disk:F2}×");
+            Console.WriteLine($"curl from nginx | b3sum:                          {b3:F2} s ({mib / b3:F0} MiB/s)   ratio node/(curl|b3sum) = {node / b3:F2}×");
+            Console.WriteLine("goal (issue 7 §8 a): ≤ 1.0× curl to disk");
+        }
+        return 0;
+    }
+
+    private static void WriteRandomFile(string path, long size)
+    {
+        var buffer = new byte[1 << 20];
+        var random = new Random(1);
+        using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
+        for (long done = 0; done < size; done += buffer.Length)
+        {
+            random.NextBytes(buffer);
+            stream.Write(buffer, 0, (int)Math.Min(buffer.Length, size - done));
+        }
+    }
+
+    private static double Time(string file, string arguments)
+    {
+        var clock = Stopwatch.StartNew();
+        Capture(file, arguments);
+        return clock.Elapsed.TotalSeconds;
+    }
+
+    private static string Capture(string file, string arguments)
+    {
+        using var process = Process.Start(new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true })!;
+        var output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"{file} {arguments} exited with {process.ExitCode}");
+        return output;
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted[sorted.Count / 2];
+    }
+
+    /// <summary>A foreground nginx serving one directory; stopped when disposed.</summary>
+    private sealed class NginxServer(Process process, string url) : IDisposable
+    {
+        public string Url { get; } = url;
+
+        /// <summary>nginx in the foreground on a free loopback port with a temporary configuration; null when nginx is missing.</summary>
+        public static NginxServer? Start(string root, string www)
+        {
+            var nginx = new[] { "/usr/sbin/nginx", "/usr/bin/nginx" }.FirstOrDefault(File.Exists);
+            if (nginx is null)
+                return null;
+            int port;
+            using (var probe = new TcpListener(IPAddress.Loopback, 0))
+            {
+                probe.Start();
+                port = ((IPEndPoint)probe.LocalEndpoint).Port;
+            }
+            var conf = Path.Combine(root, "nginx.conf");
+            File.WriteAllText(conf, $$"""
+                worker_processes 1;
+                daemon off;
+                pid {{root}}/nginx.pid;
+                error_log {{root}}/nginx-error.log;
+                events { worker_connections 64; }
+                http {
+                  access_log off;
+                  sendfile on;
+                  client_body_temp_path {{root}}/nginx-body;
+                  proxy_temp_path {{root}}/nginx-proxy;
+                  fastcgi_temp_path {{root}}/nginx-fastcgi;
+                  uwsgi_temp_path {{root}}/nginx-uwsgi;
+                  scgi_temp_path {{root}}/nginx-scgi;
+                  server { listen 127.0.0.1:{{port}}; root {{www}}; }
+                }
+                """);
+            var process = Process.Start(new ProcessStartInfo(nginx, $"-c {conf} -p {root}") { RedirectStandardError = true, RedirectStandardOutput = true })!;
+            for (var i = 0; i < 100; i++)
+            {
+                try
+                {
+                    using var client = new TcpClient();
+                    client.Connect(IPAddress.Loopback, port);
+                    return new NginxServer(process, $"http://127.0.0.1:{port}/blob.bin");
+                }
+                catch (SocketException)
+                {
+                    Thread.Sleep(50);
+                }
+            }
+            process.Kill(entireProcessTree: true);
+            throw new InvalidOperationException($"nginx did not start: {File.ReadAllText(Path.Combine(root, "nginx-error.log"))}");
+        }
+
+        public void Dispose()
+        {
+            if (!process.HasExited)
+            {
+                // The whole tree: killing only the master would leave its worker running, orphaned.
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit();
+            }
+            process.Dispose();
+        }
+    }
+}

@@ -1,0 +1,59 @@
+using System.CommandLine;
+using IrohActors.Node.NodeHost;
+using IrohActors.Node.Tickets;
+using IrohActors.Store;
+
+namespace IrohActors.Cli.Commands;
+
+/// <summary><c>receive TICKET [--out DIR]</c>: download, verify and export; never overwrites; resumes when run again.</summary>
+internal static class ReceiveCommand
+{
+    public static Command Create()
+    {
+        var ticketArgument = new Argument<string>("ticket") { Description = "The ticket printed by `send`." };
+        var output = new Option<string?>("--out") { Description = "Directory to write into (default: the current directory); existing files are never overwritten." };
+        var dataDir = NodeSettings.DataDir();
+        var config = NodeSettings.Config();
+        var noProgress = NodeSettings.NoProgress();
+        var receive = new Command("receive", "Download what a ticket names, verifying every chunk, and write it under --out. Run again after an interruption to resume.");
+        receive.Arguments.Add(ticketArgument);
+        receive.Options.Add(output);
+        receive.Options.Add(dataDir);
+        receive.Options.Add(config);
+        receive.Options.Add(noProgress);
+        receive.SetAction(async (parse, ct) =>
+        {
+            var quiet = parse.GetValue(noProgress);
+            try
+            {
+                var ticket = BlobTicket.Parse(parse.GetValue(ticketArgument)!);
+                var target = Path.GetFullPath(parse.GetValue(output) ?? Directory.GetCurrentDirectory());
+                var blobPath = Path.Combine(target, ticket.Hash.ToHex());
+                if (ticket.Format == BlobFormat.Raw && Path.Exists(blobPath))
+                    throw new IOException($"{blobPath} exists; refusing to overwrite it");
+                var options = NodeSettings.Load(parse.GetValue(config), parse.GetValue(dataDir), listen: "");
+                await using var node = await IrohNode.StartAsync(options, ct);
+                var result = await TransferDisplay.RunAsync(!quiet, "receiving", progress => node.DownloadAsync(ticket, progress, ct));
+                if (ticket.Format == BlobFormat.Raw)
+                    Directory.CreateDirectory(target);
+                var summary = await node.ExportAsync(ticket.Hash, ticket.Format, ticket.Format == BlobFormat.Raw ? blobPath : target, ct);
+                if (!quiet)
+                    TransferDisplay.Note($"received {result.BytesReceived} bytes in {result.Elapsed.TotalSeconds:F2} s ({TransferDisplay.Rate(result.BytesReceived, result.Elapsed)}); wrote {summary.Files} file(s), {summary.Bytes} bytes to {target}");
+                return 0;
+            }
+            catch (OperationCanceledException)
+            {
+                Console.Error.WriteLine("receive: interrupted; run the same command again to resume");
+                return 130;
+            }
+            catch (Exception e)
+            {
+                Console.Error.WriteLine($"receive: {OneLine(e.Message)}");
+                return 1;
+            }
+        });
+        return receive;
+    }
+
+    internal static string OneLine(string text) => text.ReplaceLineEndings(" ");
+}

@@ -1,0 +1,76 @@
+using System.CommandLine;
+using System.Diagnostics;
+using IrohActors.Actors;
+using IrohActors.Node.NodeHost;
+using IrohActors.Node.Provider;
+
+namespace IrohActors.Cli.Commands;
+
+/// <summary><c>send PATH</c>: import a file or directory in place, print its ticket, serve until Ctrl-C.</summary>
+internal static class SendCommand
+{
+    public static Command Create()
+    {
+        var path = new Argument<string>("path") { Description = "A file (sent as a blob) or a directory (sent as a collection of its files)." };
+        var dataDir = NodeSettings.DataDir();
+        var config = NodeSettings.Config();
+        var listen = NodeSettings.Listen();
+        var noProgress = NodeSettings.NoProgress();
+        var send = new Command("send", "Import PATH in place (no copy), print a ticket on a line of its own, and serve it until Ctrl-C.");
+        send.Arguments.Add(path);
+        send.Options.Add(dataDir);
+        send.Options.Add(config);
+        send.Options.Add(listen);
+        send.Options.Add(noProgress);
+        send.SetAction(async (parse, ct) =>
+        {
+            var quiet = parse.GetValue(noProgress);
+            try
+            {
+                var options = NodeSettings.Load(parse.GetValue(config), parse.GetValue(dataDir), parse.GetValue(listen));
+                await using var node = await IrohNode.StartAsync(options, ct);
+                var clock = Stopwatch.StartNew();
+                var (ticket, content) = await node.ShareAsync(parse.GetValue(path)!, skipped =>
+                {
+                    if (!quiet)
+                        TransferDisplay.Note($"skipped symbolic link {skipped}");
+                }, ct);
+                if (!quiet)
+                    TransferDisplay.Note($"imported {content.Files} file(s), {content.Bytes} bytes in {clock.Elapsed.TotalSeconds:F2} s; node {node.NodeId} listening on {string.Join(", ", node.Address.DirectAddresses)}");
+                Console.Out.WriteLine(ticket.ToString());
+                Console.Out.Flush();
+                if (!quiet)
+                {
+                    var printer = node.System.ActorOf(Props.Create(() => new EventPrinter()), "event-printer");
+                    node.System.EventStream.Subscribe<ProviderEvent>(printer);
+                    TransferDisplay.Note("serving; Ctrl-C to stop");
+                }
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, ct);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+                return 0;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                Console.Error.WriteLine($"send: {e.Message}");
+                return 1;
+            }
+        });
+        return send;
+    }
+
+    /// <summary>Prints one line per finished or failed request.</summary>
+    private sealed class EventPrinter : ReceiveActor
+    {
+        public EventPrinter()
+        {
+            Receive<ProviderRequestCompleted>(e => TransferDisplay.Note($"sent {e.TotalBytes} bytes to {e.Peer.ToShortString()} in {e.Elapsed.TotalSeconds:F2} s ({TransferDisplay.Rate(e.TotalBytes, e.Elapsed)})"));
+            Receive<ProviderRequestFailed>(e => TransferDisplay.Note($"request from {e.Peer.ToShortString()} failed: {(e.Code is { } c ? c + ": " : "")}{e.Reason}"));
+            Receive<ProviderEvent>(_ => { });
+        }
+    }
+}

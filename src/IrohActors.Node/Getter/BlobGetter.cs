@@ -1,0 +1,258 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Threading.Channels;
+using IrohActors.Bao;
+using IrohActors.Blake3;
+using IrohActors.Collections;
+using IrohActors.Node.Identity;
+using IrohActors.Node.Protocol;
+using IrohActors.Node.Provider;
+using IrohActors.Node.Transport;
+using IrohActors.Store;
+
+namespace IrohActors.Node.Getter;
+
+/// <summary>
+/// Downloads a blob, or a collection and all its children in one Get, into a store: asks only for the ranges
+/// the store is missing (so a second run resumes), verifies every item as it arrives and hands only verified
+/// items to the store's partial-blob writer, which writes each chunk group once.
+/// </summary>
+public sealed class BlobGetter
+{
+    private const long ProgressStep = 1 << 20;
+    private const int ReadBufferBytes = 256 * 1024;
+    private readonly IBlobStore _store;
+    private readonly IProgress<TransferProgress>? _progress;
+
+    /// <summary>Creates a getter writing into <paramref name="store"/>, reporting to <paramref name="progress"/>.</summary>
+    public BlobGetter(IBlobStore store, IProgress<TransferProgress>? progress = null)
+    {
+        _store = store;
+        _progress = progress;
+    }
+
+    /// <summary>Downloads what the store misses of the raw blob <paramref name="hash"/>.</summary>
+    /// <exception cref="TransferVerificationException">The provider sent data that does not verify (names chunk and peer).</exception>
+    /// <exception cref="ProviderErrorException">The provider answered with an error frame.</exception>
+    /// <exception cref="ResponseFormatException">The response broke the framing (for example it ended early).</exception>
+    public async Task<GetResult> GetBlobAsync(NodeConnection connection, Hash hash, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        var missing = await _store.MissingAsync(hash, cancellationToken).ConfigureAwait(false);
+        var request = new GetRequest(hash, ChunkRangesSeq.Single(missing));
+        if (missing.IsEmpty)
+            return new GetResult(hash, false, ChunkRangesSeq.Empty, 0, 0, TimeSpan.Zero);
+        return await RunAsync(connection, request, 1, async (response, state) =>
+        {
+            await ReceiveBlobAsync(response, state, hash, missing, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Downloads what the store misses of the collection <paramref name="root"/> and all its children, in one request.</summary>
+    /// <exception cref="TransferVerificationException">The provider sent data that does not verify (names chunk and peer).</exception>
+    /// <exception cref="ProviderErrorException">The provider answered with an error frame.</exception>
+    /// <exception cref="ResponseFormatException">The response broke the framing (for example it ended early).</exception>
+    /// <exception cref="CollectionFormatException">The root is not a valid collection.</exception>
+    public async Task<GetResult> GetCollectionAsync(NodeConnection connection, Hash root, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        var rootMissing = await _store.MissingAsync(root, cancellationToken).ConfigureAwait(false);
+        ChunkRangesSeq ranges;
+        long? total = null;
+        if (rootMissing.IsEmpty)
+        {
+            // The root is here: ask exactly for what each child misses.
+            var wanted = new List<ChunkRanges> { ChunkRanges.Empty };
+            var collection = await OpenCollectionAsync(root, cancellationToken).ConfigureAwait(false);
+            await foreach (var link in collection.EnumerateAsync(cancellationToken).ConfigureAwait(false))
+                wanted.Add(await _store.MissingAsync(link.Hash, cancellationToken).ConfigureAwait(false));
+            ranges = ChunkRangesSeq.FromRanges(wanted);
+            total = wanted.Count(r => !r.IsEmpty);
+            if (ranges.IsEmpty)
+                return new GetResult(root, true, ranges, 0, 0, TimeSpan.Zero);
+        }
+        else
+            ranges = ChunkRangesSeq.FromRangesInfinite([rootMissing, ChunkRanges.All]);
+        var request = new GetRequest(root, ranges);
+        return await RunAsync(connection, request, total, async (response, state) =>
+        {
+            if (!ranges[0].IsEmpty)
+                await ReceiveBlobAsync(response, state, root, ranges[0], cancellationToken).ConfigureAwait(false);
+            var collection = await OpenCollectionAsync(root, cancellationToken).ConfigureAwait(false);
+            state.BlobsTotal ??= collection.Count + (ranges[0].IsEmpty ? 0 : 1);
+            ulong offset = 1;
+            await foreach (var link in collection.EnumerateAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var childRanges = ranges[offset++];
+                if (!childRanges.IsEmpty)
+                    await ReceiveBlobAsync(response, state, link.Hash, childRanges, cancellationToken).ConfigureAwait(false);
+            }
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<CollectionReader> OpenCollectionAsync(Hash root, CancellationToken cancellationToken) =>
+        await CollectionReader.OpenAsync(await StoreBlobReader.OpenAsync(_store, root, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+
+    private async Task<GetResult> RunAsync(NodeConnection connection, GetRequest request, long? total, Func<CountingReadStream, TransferState, Task> receive, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var peer = connection.RemoteNodeId;
+        var stream = await connection.OpenStreamAsync(RequestCodec.Encode(request), cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            await stream.CompleteWritesAsync(cancellationToken).ConfigureAwait(false);
+            // Large reads from the mux (the decoder asks for 64-byte parents and 16 KiB leaves one at a time).
+            var response = new CountingReadStream(new BufferedStream(stream, ReadBufferBytes));
+            var state = new TransferState(peer) { BlobsTotal = total };
+            await receive(response, state).ConfigureAwait(false);
+            // After the last item the provider ends the stream; anything else is an error frame or garbage.
+            switch (await ResponseFraming.ReadTagAsync(response, peer, cancellationToken).ConfigureAwait(false))
+            {
+                case null:
+                    break;
+                case ResponseTag.Error:
+                    throw await ResponseFraming.ReadErrorAsync(response, peer, cancellationToken).ConfigureAwait(false);
+                case var tag:
+                    throw new ResponseFormatException(peer, $"unexpected {tag} item after the last requested blob");
+            }
+            return new GetResult(request.Hash, !request.Ranges.IsSingleBlob, request.Ranges, response.BytesRead, state.BlobsDone, clock.Elapsed);
+        }
+    }
+
+    /// <summary>Reads one blob item (size header and verified stream) into the store.</summary>
+    private async Task ReceiveBlobAsync(CountingReadStream response, TransferState state, Hash hash, ChunkRanges ranges, CancellationToken cancellationToken)
+    {
+        var peer = state.Peer;
+        switch (await ResponseFraming.ReadTagAsync(response, peer, cancellationToken).ConfigureAwait(false))
+        {
+            case null:
+                throw new ResponseFormatException(peer, $"the response ended before blob {hash.ToHex()}");
+            case ResponseTag.Error:
+                throw await ResponseFraming.ReadErrorAsync(response, peer, cancellationToken).ConfigureAwait(false);
+            case ResponseTag.Blob:
+                break;
+            case var tag:
+                throw new ResponseFormatException(peer, $"expected blob {hash.ToHex()}, got a {tag} item");
+        }
+        var size = await ResponseFraming.ReadSizeAsync(response, peer, cancellationToken).ConfigureAwait(false);
+        var tree = new BaoTree(size, _store.BlockSize);
+        var writer = await _store.OpenWriterAsync(hash, tree, cancellationToken).ConfigureAwait(false);
+        await using (writer.ConfigureAwait(false))
+        {
+            using var decoder = new ResponseDecoder(hash, tree, ranges, response, $"peer {peer}");
+            try
+            {
+                await PipelinedReceiveAsync(decoder, writer, response, state, hash, size, cancellationToken).ConfigureAwait(false);
+            }
+            catch (BaoVerificationException e)
+            {
+                throw new TransferVerificationException(peer, hash, e);
+            }
+            finally
+            {
+                // Keep whatever verified before a failure or cancellation: that is what a resume skips.
+                await writer.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        state.BlobsDone++;
+        _progress?.Report(new TransferProgress(hash, response.BytesRead, state.BlobsDone, state.BlobsTotal, size));
+    }
+
+    /// <summary>
+    /// Reads and verifies (this task) while the store writes (a pool task): verified items are copied into pooled
+    /// batches handed over through a small bounded channel, so hashing overlaps with disk writes and fsyncs. Every
+    /// item verified before a failure is still written; nothing of the failing item is.
+    /// </summary>
+    private async Task PipelinedReceiveAsync(ResponseDecoder decoder, IBlobWriter writer, CountingReadStream response, TransferState state, Hash hash, ulong size, CancellationToken cancellationToken)
+    {
+        var channel = Channel.CreateBounded<ItemBatch>(new BoundedChannelOptions(3) { SingleReader = true, SingleWriter = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var consumer = Task.Run(async () =>
+        {
+            Exception? failure = null;
+            await foreach (var batch in channel.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+            {
+                try
+                {
+                    if (failure is null)
+                        foreach (var (chunk, offset, length) in batch.Items)
+                            await writer.WriteAsync(new EncodedItem(chunk, batch.Buffer.AsMemory(offset, length)), CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception e)
+                {
+                    // Stop the reader, keep draining so it never blocks on a full channel, report at the end.
+                    failure = e;
+                    stop.Cancel();
+                }
+                finally
+                {
+                    batch.Return();
+                }
+            }
+            if (failure is not null)
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        }, CancellationToken.None);
+        var nextReport = response.BytesRead;
+        var current = new ItemBatch();
+        try
+        {
+            while (await decoder.NextAsync(stop.Token).ConfigureAwait(false) is { } item)
+            {
+                if (!current.TryAdd(item))
+                {
+                    await channel.Writer.WriteAsync(current, stop.Token).ConfigureAwait(false);
+                    current = new ItemBatch();
+                    current.TryAdd(item);
+                }
+                if (_progress is not null && response.BytesRead >= nextReport)
+                {
+                    nextReport = response.BytesRead + ProgressStep;
+                    _progress.Report(new TransferProgress(hash, response.BytesRead, state.BlobsDone, state.BlobsTotal, size));
+                }
+            }
+        }
+        finally
+        {
+            // Whatever verified goes to the store, also when reading failed or was cancelled.
+            if (current.Items.Count > 0)
+                await channel.Writer.WriteAsync(current, CancellationToken.None).ConfigureAwait(false);
+            else
+                current.Return();
+            channel.Writer.Complete();
+            await consumer.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Verified items copied into one pooled buffer.</summary>
+    private sealed class ItemBatch
+    {
+        private const int Capacity = 512 * 1024;
+
+        public byte[] Buffer { get; } = ArrayPool<byte>.Shared.Rent(Capacity);
+
+        public List<(BaoChunk Chunk, int Offset, int Length)> Items { get; } = [];
+
+        private int _length;
+
+        public bool TryAdd(EncodedItem item)
+        {
+            if (_length + item.Bytes.Length > Buffer.Length)
+                return Items.Count == 0 ? throw new InvalidOperationException($"an item of {item.Bytes.Length} bytes exceeds a batch") : false;
+            item.Bytes.Span.CopyTo(Buffer.AsSpan(_length));
+            Items.Add((item.Chunk, _length, item.Bytes.Length));
+            _length += item.Bytes.Length;
+            return true;
+        }
+
+        public void Return() => ArrayPool<byte>.Shared.Return(Buffer);
+    }
+
+    private sealed class TransferState(NodeId peer)
+    {
+        public NodeId Peer { get; } = peer;
+
+        public long BlobsDone { get; set; }
+
+        public long? BlobsTotal { get; set; }
+    }
+}

@@ -1,0 +1,207 @@
+using System.Net;
+using System.Runtime.CompilerServices;
+using IrohActors.Actors;
+using IrohActors.Blake3;
+using IrohActors.Collections;
+using IrohActors.Node.Getter;
+using IrohActors.Node.Identity;
+using IrohActors.Node.Peers;
+using IrohActors.Node.Provider;
+using IrohActors.Node.Tickets;
+using IrohActors.Node.Transport;
+using IrohActors.Store;
+
+namespace IrohActors.Node.NodeHost;
+
+/// <summary>
+/// A running node: its key, store, TLS endpoint and listener, and the actors under <c>/user/node</c> (the
+/// <see cref="ProviderActor"/> serving the store, and <c>peers</c> with one <see cref="PeerConnectionActor"/> per
+/// remote node). Imports content, issues tickets and downloads from other nodes.
+/// </summary>
+public sealed class IrohNode : IAsyncDisposable
+{
+    private static readonly TimeSpan AskTimeout = TimeSpan.FromMinutes(2);
+    private readonly SecretKey? _ownedKey;
+    private readonly bool _ownsStore;
+    private readonly NodeEndpoint _endpoint;
+    private readonly NodeListener? _listener;
+    private readonly CancellationTokenSource _stopping = new();
+
+    private IrohNode(SecretKey? ownedKey, IBlobStore store, bool ownsStore, NodeEndpoint endpoint, NodeListener? listener, ActorSystem system, NodeChildren children)
+    {
+        _ownedKey = ownedKey;
+        Store = store;
+        _ownsStore = ownsStore;
+        _endpoint = endpoint;
+        _listener = listener;
+        System = system;
+        Provider = children.Provider;
+        Peers = children.Peers;
+    }
+
+    /// <summary>This node's id.</summary>
+    public NodeId NodeId => _endpoint.NodeId;
+
+    /// <summary>The store served and downloaded into.</summary>
+    public IBlobStore Store { get; }
+
+    /// <summary>The node's actor system (its event stream carries the provider's events).</summary>
+    public ActorSystem System { get; }
+
+    /// <summary>The provider actor (<c>/user/node/provider</c>).</summary>
+    public IActorRef Provider { get; }
+
+    /// <summary>The peers parent (<c>/user/node/peers</c>).</summary>
+    public IActorRef Peers { get; }
+
+    /// <summary>Where this node accepts connections: the bound address (a wildcard bind is reported as loopback plus this host's addresses), empty when not listening.</summary>
+    public NodeAddr Address => new(NodeId, _listener is null ? [] : DialableAddresses(_listener.LocalEndPoint));
+
+    /// <summary>Starts a node.</summary>
+    public static async Task<IrohNode> StartAsync(IrohNodeOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Provider.Validate();
+        options.Transport.Validate();
+        var directory = options.Key is null || options.Store is null ? NodeDataDirectory.Resolve(options.DataDirectory) : null;
+        var ownedKey = options.Key is null ? KeyFile.LoadOrCreate(directory!) : null;
+        var key = options.Key ?? ownedKey!;
+        IBlobStore? store = options.Store;
+        var ownsStore = store is null;
+        if (store is null)
+        {
+            IBlobStore? self = null;
+            var storeOptions = options.StoreOptions with { ChildEnumerator = hash => CollectionChildren(self!, hash) };
+            store = self = BlobStores.OpenFileSystem(directory!, storeOptions);
+        }
+        var endpoint = new NodeEndpoint(key, options.Transport);
+        var system = ActorSystem.Create("iroh-node");
+        try
+        {
+            var node = system.ActorOf(Actors.Props.Create(() => new NodeActor(store, endpoint, options)), "node");
+            var children = await node.Ask<NodeChildren>(GetNodeChildren.Instance, AskTimeout, cancellationToken).ConfigureAwait(false);
+            NodeListener? listener = null;
+            if (options.ListenAddress is { } bind)
+            {
+                var provider = children.Provider;
+                listener = endpoint.Listen(bind, (connection, ct) => AcceptStreamsAsync(connection, provider, ct));
+            }
+            return new IrohNode(ownedKey, store, ownsStore, endpoint, listener, system, children);
+        }
+        catch
+        {
+            await system.Terminate().ConfigureAwait(false);
+            endpoint.Dispose();
+            if (ownsStore)
+                await store.DisposeAsync().ConfigureAwait(false);
+            ownedKey?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Imports a file or directory in place as a collection (a file under its own name), tags it, and returns a ticket for it.</summary>
+    public async Task<(BlobTicket Ticket, ImportedContent Content)> ShareAsync(string path, Action<string>? onSkipped = null, CancellationToken cancellationToken = default)
+    {
+        var content = await ContentImporter.ImportAsync(Store, path, onSkipped, cancellationToken).ConfigureAwait(false);
+        return (CreateTicket(content.Hash, content.IsCollection ? BlobFormat.HashSeq : BlobFormat.Raw), content);
+    }
+
+    /// <summary>A ticket for <paramref name="hash"/> served by this node.</summary>
+    public BlobTicket CreateTicket(Hash hash, BlobFormat format) => new(Address, hash, format);
+
+    /// <summary>The connection to <paramref name="address"/>, through its peer actor (connecting if needed).</summary>
+    /// <exception cref="PeerIdentityMismatchException">The address is served by another node.</exception>
+    public async Task<NodeConnection> ConnectAsync(NodeAddr address, CancellationToken cancellationToken = default)
+    {
+        var connected = await Peers.Ask<PeerConnected>(new GetPeerConnection(address), AskTimeout, cancellationToken).ConfigureAwait(false);
+        return connected.Connection;
+    }
+
+    /// <summary>Downloads what the ticket names into the store (resuming: only missing ranges are requested) and tags it.</summary>
+    public async Task<GetResult> DownloadAsync(BlobTicket ticket, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ticket);
+        var connection = await ConnectAsync(ticket.Node, cancellationToken).ConfigureAwait(false);
+        var getter = new BlobGetter(Store, progress);
+        await Store.SetTagAsync(ContentImporter.TagName(ticket.Hash), ticket.Hash, ticket.Format, cancellationToken).ConfigureAwait(false);
+        return ticket.Format == BlobFormat.HashSeq
+            ? await getter.GetCollectionAsync(connection, ticket.Hash, cancellationToken).ConfigureAwait(false)
+            : await getter.GetBlobAsync(connection, ticket.Hash, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes a complete blob to <paramref name="path"/>, or a complete collection's files under <paramref name="path"/> (safe export: no overwriting, hostile names refused).</summary>
+    public async Task<ExportSummary> ExportAsync(Hash hash, BlobFormat format, string path, CancellationToken cancellationToken = default)
+    {
+        if (format == BlobFormat.Raw)
+        {
+            await Store.ExportAsync(hash, path, ExportMode.TryHardLink, cancellationToken).ConfigureAwait(false);
+            return new ExportSummary(1, new FileInfo(path).Length);
+        }
+        var collection = await CollectionReader.OpenAsync(await StoreBlobReader.OpenAsync(Store, hash, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        return await CollectionExporter.ExportAsync(collection, path, OpenContentAsync, overwrite: false, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops listening, closes connections, stops the actors and releases the store and key it owns.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_stopping.IsCancellationRequested)
+            return;
+        _stopping.Cancel();
+        if (_listener is not null)
+            await _listener.DisposeAsync().ConfigureAwait(false);
+        await System.Terminate().ConfigureAwait(false);
+        _endpoint.Dispose();
+        if (_ownsStore)
+            await Store.DisposeAsync().ConfigureAwait(false);
+        _ownedKey?.Dispose();
+        _stopping.Dispose();
+    }
+
+    private async ValueTask<Stream> OpenContentAsync(Hash hash, CancellationToken cancellationToken)
+    {
+        var status = await Store.StatusAsync(hash, cancellationToken).ConfigureAwait(false);
+        var reader = await Store.OpenReaderAsync(hash, Bao.ChunkRanges.All, cancellationToken).ConfigureAwait(false);
+        return new VerifiedDataStream(reader, (long)status.Size);
+    }
+
+    private static async Task AcceptStreamsAsync(NodeConnection connection, IActorRef provider, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                var stream = await connection.AcceptStreamAsync(cancellationToken).ConfigureAwait(false);
+                provider.Tell(new ServeStream(stream), ActorRefs.NoSender);
+            }
+        }
+        catch (Exception e) when (e is ConnectionClosedException or OperationCanceledException)
+        {
+            // The connection ended; its streams ended with it.
+        }
+    }
+
+    private static async IAsyncEnumerable<Hash> CollectionChildren(IBlobStore store, Hash hash, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var collection = await CollectionReader.OpenAsync(await StoreBlobReader.OpenAsync(store, hash, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        await foreach (var link in collection.EnumerateAsync(cancellationToken).ConfigureAwait(false))
+            yield return link.Hash;
+    }
+
+    private static IReadOnlyList<IPEndPoint> DialableAddresses(IPEndPoint bound)
+    {
+        if (!bound.Address.Equals(IPAddress.Any) && !bound.Address.Equals(IPAddress.IPv6Any))
+            return [bound];
+        var result = new List<IPEndPoint> { new(IPAddress.Loopback, bound.Port) };
+        try
+        {
+            foreach (var ip in Dns.GetHostAddresses(Dns.GetHostName()))
+                if (ip.AddressFamily == global::System.Net.Sockets.AddressFamily.InterNetwork && !IPAddress.IsLoopback(ip))
+                    result.Add(new IPEndPoint(ip, bound.Port));
+        }
+        catch (global::System.Net.Sockets.SocketException)
+        {
+            // No resolvable host name: loopback only.
+        }
+        return result;
+    }
+}

@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Runtime.Versioning;
+using IrohActors.Node.Identity;
+
+namespace IrohActors.Cli.Tests;
+
+/// <summary><c>send</c> and <c>receive</c> as two separate processes over 127.0.0.1.</summary>
+[UnsupportedOSPlatform("windows")]
+public sealed class SendReceiveCommandTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "node-cli-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_dir))
+            Directory.Delete(_dir, recursive: true);
+    }
+
+    private static ProcessStartInfo Start(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "iroh-actors.dll"));
+        foreach (var a in args)
+            start.ArgumentList.Add(a);
+        start.Environment.Remove(NodeDataDirectory.EnvironmentVariable);
+        return start;
+    }
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        using var process = Process.Start(Start(args))!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(3)), "iroh-actors did not exit");
+        return (process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    [Fact]
+    public async Task ADirectoryGoesFromSendToReceiveAndIsNotOverwritten()
+    {
+        var source = Path.Combine(_dir, "src");
+        var files = new Dictionary<string, byte[]>
+        {
+            ["top.bin"] = RandomBytes(700_000, 1),
+            ["nested/deeper/x.txt"] = "x"u8.ToArray(),
+            ["nested/empty"] = [],
+        };
+        foreach (var (name, bytes) in files)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(source, name))!);
+            File.WriteAllBytes(Path.Combine(source, name), bytes);
+        }
+        using var sender = Process.Start(Start("send", source, "--data-dir", Path.Combine(_dir, "send-data"), "--listen", "127.0.0.1:0", "--no-progress"))!;
+        try
+        {
+            var ticket = await sender.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromMinutes(3));
+            Assert.NotNull(ticket);
+            Assert.StartsWith("blob", ticket);
+
+            var output = Path.Combine(_dir, "out");
+            var received = Run("receive", ticket, "--out", output, "--data-dir", Path.Combine(_dir, "recv-data"), "--no-progress");
+            Assert.True(received.Code == 0, received.Err);
+            foreach (var (name, bytes) in files)
+                Assert.Equal(bytes, File.ReadAllBytes(Path.Combine(output, name)));
+
+            var again = Run("receive", ticket, "--out", output, "--data-dir", Path.Combine(_dir, "recv-data"), "--no-progress");
+            Assert.NotEqual(0, again.Code);
+            Assert.Contains("already exists", again.Err);
+            Assert.Single(again.Err.Trim().Split('\n'));
+        }
+        finally
+        {
+            sender.Kill(entireProcessTree: true);
+            await sender.WaitForExitAsync();
+        }
+    }
+
+    [Fact]
+    public async Task AReceiverKilledMidTransferResumesWhenRunAgain()
+    {
+        var source = Path.Combine(_dir, "src");
+        Directory.CreateDirectory(source);
+        var big = RandomBytes(96 * 1024 * 1024, 3);
+        File.WriteAllBytes(Path.Combine(source, "big.bin"), big);
+        using var sender = Process.Start(Start("send", source, "--data-dir", Path.Combine(_dir, "send-data"), "--listen", "127.0.0.1:0", "--no-progress"))!;
+        try
+        {
+            var ticket = await sender.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromMinutes(3));
+            Assert.NotNull(ticket);
+            var receiveData = Path.Combine(_dir, "recv-data");
+            var output = Path.Combine(_dir, "out");
+            using (var receiver = Process.Start(Start("receive", ticket, "--out", output, "--data-dir", receiveData, "--no-progress"))!)
+            {
+                // Kill it (SIGKILL) once some of the blob reached its store; if it finished first, the rerun below still must succeed.
+                var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+                while (!receiver.HasExited && DateTime.UtcNow < deadline)
+                {
+                    if (Directory.Exists(receiveData) && Directory.EnumerateFiles(receiveData, "*", SearchOption.AllDirectories).Any(f => new FileInfo(f).Length > 8 * 1024 * 1024))
+                        break;
+                    await Task.Delay(10);
+                }
+                if (!receiver.HasExited)
+                    receiver.Kill(entireProcessTree: true);
+                await receiver.WaitForExitAsync();
+            }
+            var again = Run("receive", ticket, "--out", output, "--data-dir", receiveData, "--no-progress");
+            Assert.True(again.Code == 0, again.Err);
+            Assert.Equal(big, File.ReadAllBytes(Path.Combine(output, "big.bin")));
+        }
+        finally
+        {
+            sender.Kill(entireProcessTree: true);
+            await sender.WaitForExitAsync();
+        }
+    }
+
+    [Fact]
+    public void AGarbageTicketIsAOneLineError()
+    {
+        var result = Run("receive", "blobnot-a-ticket", "--data-dir", Path.Combine(_dir, "d"), "--no-progress");
+        Assert.NotEqual(0, result.Code);
+        var lines = result.Err.Trim().Split('\n');
+        Assert.Single(lines);
+        Assert.StartsWith("receive: invalid ticket", lines[0]);
+    }
+
+    private static byte[] RandomBytes(int length, int seed)
+    {
+        var bytes = new byte[length];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
+    }
+}
