@@ -1,3 +1,4 @@
+using IrohActors.Collections.Cids;
 using System.Buffers.Binary;
 
 namespace IrohActors.Node.Identity;

@@ -1,3 +1,4 @@
+using IrohActors.Collections.Cids;
 using System.Net;
 using System.Net.Sockets;
 using IrohActors.Blake3;

@@ -1,3 +1,4 @@
+using IrohActors.Collections.Cids;
 using System.Security.Cryptography;
 using IrohActors.Node.Identity;
 

@@ -1,6 +1,6 @@
-using IrohActors.Node.Identity;
+using IrohActors.Collections.Cids;
 
-namespace IrohActors.Node.Tests.Identity;
+namespace IrohActors.Collections.Tests;
 
 public class Base32Tests
 {
