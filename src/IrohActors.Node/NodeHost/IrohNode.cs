@@ -7,6 +7,7 @@ using IrohActors.Node.Getter;
 using IrohActors.Node.Identity;
 using IrohActors.Node.Peers;
 using IrohActors.Node.Provider;
+using IrohActors.Node.Remote;
 using IrohActors.Node.Tickets;
 using IrohActors.Node.Transport;
 using IrohActors.Store;
@@ -127,6 +128,21 @@ public sealed class IrohNode : IAsyncDisposable
         return ticket.Format == BlobFormat.HashSeq
             ? await getter.GetCollectionAsync(connection, ticket.Hash, cancellationToken).ConfigureAwait(false)
             : await getter.GetBlobAsync(connection, ticket.Hash, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Opens the blob <paramref name="hash"/> held by <paramref name="address"/> for random-access reads through verified
+    /// range requests (docs/collections.md, "Remote reads"); by default the provider is assumed to use this node's chunk-group size.
+    /// </summary>
+    public Task<RemoteBlobReader> OpenRemoteBlobAsync(NodeAddr address, Hash hash, RemoteReadOptions? options = null, CancellationToken cancellationToken = default) =>
+        RemoteBlobReader.OpenAsync(ct => new ValueTask<NodeConnection>(ConnectAsync(address, ct)), hash, options ?? new RemoteReadOptions { BlockSize = Store.BlockSize }, cancellationToken);
+
+    /// <summary>Opens the collection a ticket names on its provider; queries fetch only the header, index pages and links they read.</summary>
+    public async Task<CollectionReader> OpenRemoteCollectionAsync(BlobTicket ticket, RemoteReadOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ticket);
+        var blob = await OpenRemoteBlobAsync(ticket.Node, ticket.Hash, options, cancellationToken).ConfigureAwait(false);
+        return await CollectionReader.OpenAsync(blob, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Writes a complete blob to <paramref name="path"/>, or a complete collection's files under <paramref name="path"/> (safe export: no overwriting, hostile names refused).</summary>
