@@ -15,7 +15,7 @@ public static class Program
             // blobs and hashes
             HashCommand.Create(), CidCommand.Create(), BaoCommand.Create(),
             // the node: identity, sharing and fetching
-            NodeCommand.Create(), SendCommand.Create(), ReceiveCommand.Create(), GetCommand.Create(),
+            NodeCommand.Create(), SendCommand.Create(), ReceiveCommand.Create(), GetCommand.Create(), CollectionCommand.Create(),
             // benchmarks against their anchors
             BenchCommand.Create(),
         ];
