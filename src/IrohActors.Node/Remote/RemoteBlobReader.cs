@@ -11,7 +11,8 @@ namespace IrohActors.Node.Remote;
 /// <summary>
 /// Random access to a blob held by another node, through verified range requests: each read asks the provider for
 /// the 1 KiB chunks it touches (minus those already cached) in one Get, decodes the response against the root hash
-/// and returns only bytes that verified. The size is proven once, at open, by a request for the last chunk.
+/// and returns only bytes that verified. The size is proven once, at open, by a request for the last chunk (and the
+/// first, which a collection's header needs next).
 /// </summary>
 public sealed class RemoteBlobReader : IBlobReader
 {
@@ -50,7 +51,8 @@ public sealed class RemoteBlobReader : IBlobReader
 
     /// <summary>
     /// Opens <paramref name="hash"/> on the provider that <paramref name="connect"/> reaches (called once per request,
-    /// so a reconnecting connection source keeps the reader usable), proving the blob's size with one request.
+    /// so a reconnecting connection source keeps the reader usable), proving the blob's size with one request for the
+    /// last chunk, which also fetches the first chunk.
     /// </summary>
     /// <exception cref="TransferVerificationException">The size proof did not verify (names the peer and chunk).</exception>
     /// <exception cref="ProviderErrorException">The provider refused (for example NotFound).</exception>
@@ -61,7 +63,8 @@ public sealed class RemoteBlobReader : IBlobReader
         options ??= new RemoteReadOptions();
         options.Validate();
         var reader = new RemoteBlobReader(connect, hash, options);
-        await reader.FetchAsync(ChunkRanges.LastChunk, 0, Memory<byte>.Empty, cancellationToken).ConfigureAwait(false);
+        // The first chunk rides along (a collection's header lives there): the first read is then often local.
+        await reader.FetchAsync(ChunkRanges.Chunk(0) | ChunkRanges.LastChunk, 0, Memory<byte>.Empty, cancellationToken).ConfigureAwait(false);
         return reader;
     }
 

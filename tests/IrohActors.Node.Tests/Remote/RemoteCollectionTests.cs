@@ -45,7 +45,7 @@ public class RemoteCollectionTests(RemoteCollectionFixture fixture, ITestOutputH
         var (blob, _) = await OpenAsync();
         output.WriteLine($"open of a {fixture.Bytes.Length}-byte collection: {blob.Requests} requests, {blob.BytesReceived} bytes");
         Assert.True(blob.BytesReceived <= 16 * 1024, $"open fetched {blob.BytesReceived} bytes");
-        Assert.True(blob.Requests <= 3, $"open made {blob.Requests} requests");
+        Assert.True(blob.Requests <= 2, $"open made {blob.Requests} requests");
     }
 
     [Fact]
