@@ -243,11 +243,11 @@ internal static class BenchCollectionCommand
         }
     }
 
-    private static byte[] ListName(long j) =>
+    internal static byte[] ListName(long j) =>
         Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"src/d{j % 1000:D3}/s{j / 1000 % 100:D2}/file-{j:D9}.c"));
 
     /// <summary>Links 0..n-1 in a fixed shuffled order (an affine permutation), with made-up link hashes.</summary>
-    private sealed class SyntheticList(long count)
+    internal sealed class SyntheticList(long count)
     {
         private readonly ulong _step = StepFor((ulong)count);
 
