@@ -77,6 +77,78 @@ public class RemoteBlobReaderTests
     }
 
     [Fact]
+    public async Task ConcurrentReadsOfOneReaderAllReturnTheirBytes()
+    {
+        var data = TestNodes.RandomBytes(500 * 1024 + 9, 4);
+        await using var nodes = new TestNodes();
+        var provider = await nodes.StartAsync();
+        var reader = await nodes.StartAsync();
+        using var imported = await provider.Store.ImportBytesAsync(data);
+        var blob = await reader.OpenRemoteBlobAsync(provider.Address, imported.Hash, new RemoteReadOptions { CacheBytes = 16 * 1024 }).WaitAsync(TestNodes.Generous);
+        var reads = Enumerable.Range(0, 16).Select(async i =>
+        {
+            var offset = i * 31_000 + 500;
+            var buffer = new byte[20_000];
+            var n = await blob.ReadAtAsync(offset, buffer);
+            Assert.Equal(buffer.Length, n);
+            Assert.Equal(data.AsSpan(offset, n).ToArray(), buffer);
+        });
+        await Task.WhenAll(reads).WaitAsync(TestNodes.Generous);
+        Assert.True(blob.CachedBytes <= 16 * 1024);
+    }
+
+    [Fact]
+    public async Task AReaderOutlivesItsConnectionOnceThePeerActorReconnects()
+    {
+        var data = TestNodes.RandomBytes(100 * 1024, 5);
+        await using var nodes = new TestNodes();
+        var provider = await nodes.StartAsync();
+        var reader = await nodes.StartAsync();
+        using var imported = await provider.Store.ImportBytesAsync(data);
+        var blob = await reader.OpenRemoteBlobAsync(provider.Address, imported.Hash, new RemoteReadOptions { CacheBytes = 0 }).WaitAsync(TestNodes.Generous);
+        var first = await reader.ConnectAsync(provider.Address);
+        await first.CloseAsync(CloseCode.Normal, "test closes the connection");
+        await first.Completion.WaitAsync(TestNodes.Generous);
+        // The peer actor learns of the loss asynchronously; once it hands out a new connection, reads work again.
+        var deadline = DateTime.UtcNow + TestNodes.Generous;
+        while (ReferenceEquals(await reader.ConnectAsync(provider.Address), first) && DateTime.UtcNow < deadline)
+            await Task.Delay(50);
+        var buffer = new byte[5000];
+        Assert.Equal(buffer.Length, await blob.ReadAtAsync(70_000, buffer).AsTask().WaitAsync(TestNodes.Generous));
+        Assert.Equal(data.AsSpan(70_000, buffer.Length).ToArray(), buffer);
+    }
+
+    [Fact]
+    public async Task AProviderThatLiesAboutTheSizeFailsTheOpen()
+    {
+        var data = TestNodes.RandomBytes(40 * 1024 + 100, 6);
+        await using var store = BlobStores.InMemory();
+        using var imported = await store.ImportBytesAsync(data);
+        foreach (var claimed in new ulong[] { 40 * 1024, 40 * 1024 + 99, 40 * 1024 + 101, 64 * 1024, 1 })
+        {
+            using var providerKey = SecretKey.Generate();
+            using var providerEndpoint = new NodeEndpoint(providerKey);
+            await using var listener = providerEndpoint.Listen(new IPEndPoint(IPAddress.Loopback, 0), async (connection, ct) =>
+            {
+                try
+                {
+                    while (true)
+                        _ = ServeAsync(store, await connection.AcceptStreamAsync(ct), corrupt: false, claimedSize: claimed);
+                }
+                catch (ConnectionClosedException)
+                {
+                }
+            });
+            using var readerKey = SecretKey.Generate();
+            using var readerEndpoint = new NodeEndpoint(readerKey);
+            await using var connection = await readerEndpoint.ConnectAsync(new NodeAddr(providerKey.NodeId, listener.LocalEndPoint));
+            var e = await Assert.ThrowsAnyAsync<IOException>(() => RemoteBlobReader.OpenAsync(connection, imported.Hash).WaitAsync(TestNodes.Generous));
+            Assert.True(e is TransferVerificationException or ResponseFormatException, $"claimed {claimed}: {e}");
+            Assert.Contains(providerKey.NodeId.ToString(), e.Message);
+        }
+    }
+
+    [Fact]
     public async Task AnUnknownHashIsTheProvidersNotFoundNamingThePeer()
     {
         await using var nodes = new TestNodes();
@@ -140,14 +212,17 @@ public class RemoteBlobReaderTests
         Assert.All(buffer, b => Assert.Equal(0xAA, b));
     }
 
-    /// <summary>Answers one Get from <paramref name="store"/> like the provider does, flipping a byte of every leaf when <paramref name="corrupt"/>.</summary>
-    private static async Task ServeAsync(IBlobStore store, MuxStream stream, bool corrupt)
+    /// <summary>
+    /// Answers one Get from <paramref name="store"/> like the provider does, flipping a byte of every leaf when
+    /// <paramref name="corrupt"/>, and announcing <paramref name="claimedSize"/> instead of the real size when given.
+    /// </summary>
+    private static async Task ServeAsync(IBlobStore store, MuxStream stream, bool corrupt, ulong? claimedSize = null)
     {
         await using (stream)
         {
             var request = (GetRequest)RequestCodec.Decode(stream.RequestHeader.Span);
             using var reader = await store.OpenReaderAsync(request.Hash, request.Ranges[0]);
-            await stream.WriteAsync(ResponseFraming.BlobHeader(reader.Tree.Size));
+            await stream.WriteAsync(ResponseFraming.BlobHeader(claimedSize ?? reader.Tree.Size));
             while (reader.TryNext(out var item))
             {
                 var bytes = item.Bytes.ToArray();
