@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text;
 using IrohActors.Collections;
+using IrohActors.Hocon;
 using IrohActors.Node.NodeHost;
 using IrohActors.Node.Remote;
 using IrohActors.Node.Tickets;
@@ -115,7 +116,9 @@ internal static class CollectionCommand
                 var ticket = ParseSource(parse.GetValue(source.Collection)!, parse.GetValue(source.From));
                 var options = NodeSettings.Load(parse.GetValue(source.Config), parse.GetValue(source.DataDir), listen: "");
                 await using var node = await IrohNode.StartAsync(options, ct).ConfigureAwait(false);
-                var blob = await node.OpenRemoteBlobAsync(ticket.Node, ticket.Hash, new RemoteReadOptions { BlockSize = node.Store.BlockSize }, ct).ConfigureAwait(false);
+                var configFile = parse.GetValue(source.Config);
+                var remote = RemoteReadOptions.FromConfig(HoconConfig.Load(configFile is null ? null : HoconConfig.ParseFile(configFile)));
+                var blob = await node.OpenRemoteBlobAsync(ticket.Node, ticket.Hash, remote, ct).ConfigureAwait(false);
                 var reader = await CollectionReader.OpenAsync(blob, ct).ConfigureAwait(false);
                 var code = await query(parse, reader, ct).ConfigureAwait(false);
                 if (parse.GetValue(source.Stats))
