@@ -18,6 +18,7 @@ public sealed class RemoteBlobReader : IBlobReader
 {
     private const int ChunkBytes = 1024;
     private const int ResponseBufferBytes = 16 * 1024;
+    private const int MaxRangesPerRequest = 256;
     private readonly Func<CancellationToken, ValueTask<NodeConnection>> _connect;
     private readonly RemoteReadOptions _options;
     private readonly ChunkCache _cache;
@@ -79,7 +80,7 @@ public sealed class RemoteBlobReader : IBlobReader
     }
 
     /// <inheritdoc/>
-    /// <exception cref="TransferVerificationException">The provider's data did not verify (names the peer and chunk); nothing of it is returned.</exception>
+    /// <exception cref="TransferVerificationException">The provider's data did not verify (names the peer and chunk); no unverified byte reaches the buffer.</exception>
     /// <exception cref="ProviderErrorException">The provider refused the request.</exception>
     /// <exception cref="ResponseFormatException">The response broke the framing.</exception>
     public async ValueTask<int> ReadAtAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken = default)
@@ -104,8 +105,13 @@ public sealed class RemoteBlobReader : IBlobReader
                 missing.Add(chunk + 1);
             }
         }
-        if (missing.Count > 0)
-            await FetchAsync(ChunkRanges.FromBoundaries(missing.ToArray()), offset, target, cancellationToken).ConfigureAwait(false);
+        if (missing.Count == 0)
+            return target.Length;
+        // A request stays small (the provider limits its size): many gaps between cached chunks become one span.
+        var ranges = missing.Count / 2 > MaxRangesPerRequest
+            ? ChunkRanges.Range(missing[0], missing[^1])
+            : ChunkRanges.FromBoundaries(missing.ToArray());
+        await FetchAsync(ranges, offset, target, cancellationToken).ConfigureAwait(false);
         return target.Length;
     }
 

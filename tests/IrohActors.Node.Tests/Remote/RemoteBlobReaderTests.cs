@@ -5,6 +5,7 @@ using IrohActors.Collections;
 using IrohActors.Node.Getter;
 using IrohActors.Node.Identity;
 using IrohActors.Node.Protocol;
+using IrohActors.Node.Provider;
 using IrohActors.Node.Remote;
 using IrohActors.Node.Tests.Blobs;
 using IrohActors.Node.Transport;
@@ -74,6 +75,27 @@ public class RemoteBlobReaderTests
         Assert.Equal(requests + 1, blob.Requests);
         var fetched = blob.BytesReceived - bytes;
         Assert.InRange(fetched, 3 * 1024, 3 * 1024 + 9 + 16 * 64);
+    }
+
+    [Fact]
+    public async Task AReadAroundManyCachedChunksIsStillOneSmallRequest()
+    {
+        var data = TestNodes.RandomBytes(700 * 1024 + 1, 8);
+        await using var nodes = new TestNodes();
+        // 350 ranges would take ~700 request bytes: over this provider's limit.
+        var provider = await nodes.StartAsync(new ProviderOptions { MaxRequestSize = 512 });
+        var reader = await nodes.StartAsync();
+        using var imported = await provider.Store.ImportBytesAsync(data);
+        var blob = await reader.OpenRemoteBlobAsync(provider.Address, imported.Hash, new RemoteReadOptions { CacheBytes = 4 << 20 }).WaitAsync(TestNodes.Generous);
+        // Every other chunk cached: 350 gaps, more than one request should carry as ranges.
+        var one = new byte[1];
+        for (var chunk = 0; chunk < 700; chunk += 2)
+            await blob.ReadAtAsync(chunk * 1024L, one);
+        var requests = blob.Requests;
+        var all = new byte[data.Length];
+        Assert.Equal(data.Length, await blob.ReadAtAsync(0, all).AsTask().WaitAsync(TestNodes.Generous));
+        Assert.Equal(data, all);
+        Assert.Equal(requests + 1, blob.Requests);
     }
 
     [Fact]
