@@ -137,10 +137,15 @@ public sealed class IrohNode : IAsyncDisposable
     public Task<RemoteBlobReader> OpenRemoteBlobAsync(NodeAddr address, Hash hash, RemoteReadOptions? options = null, CancellationToken cancellationToken = default) =>
         RemoteBlobReader.OpenAsync(ct => new ValueTask<NodeConnection>(ConnectAsync(address, ct)), hash, options ?? new RemoteReadOptions { BlockSize = Store.BlockSize }, cancellationToken);
 
-    /// <summary>Opens the collection a ticket names on its provider; queries fetch only the header, index pages and links they read.</summary>
+    /// <summary>
+    /// Opens the collection a ticket names: from the store when it holds it complete, else on its provider, where
+    /// queries fetch only the header, index pages and links they read.
+    /// </summary>
     public async Task<CollectionReader> OpenRemoteCollectionAsync(BlobTicket ticket, RemoteReadOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(ticket);
+        if ((await Store.StatusAsync(ticket.Hash, cancellationToken).ConfigureAwait(false)).State == BlobState.Complete)
+            return await CollectionReader.OpenAsync(await StoreBlobReader.OpenAsync(Store, ticket.Hash, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         var blob = await OpenRemoteBlobAsync(ticket.Node, ticket.Hash, options, cancellationToken).ConfigureAwait(false);
         return await CollectionReader.OpenAsync(blob, cancellationToken).ConfigureAwait(false);
     }

@@ -5,6 +5,7 @@ using IrohActors.Node.Getter;
 using IrohActors.Node.Identity;
 using IrohActors.Node.Protocol;
 using IrohActors.Node.Transport;
+using IrohActors.Store;
 
 namespace IrohActors.Node.Remote;
 
@@ -22,6 +23,7 @@ public sealed class RemoteBlobReader : IBlobReader
     private readonly Func<CancellationToken, ValueTask<NodeConnection>> _connect;
     private readonly RemoteReadOptions _options;
     private readonly ChunkCache _cache;
+    private readonly SemaphoreSlim _storing = new(1, 1);
     private long _size = -1;
     private long _bytesReceived;
     private long _requests;
@@ -116,12 +118,32 @@ public sealed class RemoteBlobReader : IBlobReader
     }
 
     /// <summary>
-    /// One Get for <paramref name="ranges"/>: every leaf is verified by the decoder before it is cached and copied
+    /// One Get for <paramref name="ranges"/> (rounded out to whole groups when the options name a store to write
+    /// them to): every leaf is verified by the decoder before it is cached and copied
     /// into <paramref name="target"/> (which holds the blob bytes from <paramref name="offset"/>). While the size is
     /// not yet proven (the first request), the provider's claimed size shapes the tree, and it is accepted only
     /// after the whole response verified.
     /// </summary>
     private async Task FetchAsync(ChunkRanges ranges, long offset, Memory<byte> target, CancellationToken cancellationToken)
+    {
+        if (_options.Store is not { } store)
+        {
+            await FetchAsync(ranges, null, offset, target, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        // One writer per blob at a time: fetches that store take turns.
+        await _storing.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await FetchAsync(ranges.RoundUpToGroups(_options.BlockSize), store, offset, target, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _storing.Release();
+        }
+    }
+
+    private async Task FetchAsync(ChunkRanges ranges, IBlobStore? store, long offset, Memory<byte> target, CancellationToken cancellationToken)
     {
         var connection = await _connect(cancellationToken).ConfigureAwait(false);
         var peer = connection.RemoteNodeId;
@@ -154,12 +176,16 @@ public sealed class RemoteBlobReader : IBlobReader
                     throw new ResponseFormatException(peer, $"blob {Hash.ToHex()} is said to have {size} bytes");
                 // Until the size is proven, what verified is kept aside and cached only once the whole proof verified.
                 var proving = _size < 0 ? new List<(ulong Offset, byte[] Leaf)>() : null;
-                using var decoder = new ResponseDecoder(Hash, new BaoTree(size, _options.BlockSize), ranges, response, $"peer {peer}");
+                var tree = new BaoTree(size, _options.BlockSize);
+                using var decoder = new ResponseDecoder(Hash, tree, ranges, response, $"peer {peer}");
+                var writer = store is null ? null : await store.OpenWriterAsync(Hash, tree, cancellationToken).ConfigureAwait(false);
                 try
                 {
                     while (await decoder.NextAsync(cancellationToken).ConfigureAwait(false) is { } item)
                     {
                         received += item.Bytes.Length;
+                        if (writer is not null)
+                            await writer.WriteAsync(item, cancellationToken).ConfigureAwait(false);
                         if (item.IsParent)
                             continue;
                         if (proving is null)
@@ -171,6 +197,15 @@ public sealed class RemoteBlobReader : IBlobReader
                 catch (BaoVerificationException e)
                 {
                     throw new TransferVerificationException(peer, Hash, e);
+                }
+                finally
+                {
+                    if (writer is not null)
+                    {
+                        // What verified before a failure is kept, as the getter keeps it.
+                        await writer.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                        await writer.DisposeAsync().ConfigureAwait(false);
+                    }
                 }
                 // One blob was asked for: the provider ends the stream after it, or says why it stopped.
                 switch (await ResponseFraming.ReadTagAsync(response, peer, cancellationToken).ConfigureAwait(false))

@@ -20,6 +20,15 @@ public sealed record RemoteReadOptions
     public long CacheBytes { get; init; } = 1 << 20;
 
     /// <summary>
+    /// When set, every chunk group a read fetches is also written (verified items only) into this store as a partial
+    /// blob: requests are rounded out to whole groups, which is what a store can record, so a read fetches more (up
+    /// to a group per range), and a later download resumes from what was read; once the blob is complete there,
+    /// <c>IrohNode.OpenRemoteCollectionAsync</c> opens it locally. Its block size must equal <see cref="BlockSize"/>.
+    /// Null (the default): nothing is stored.
+    /// </summary>
+    public IBlobStore? Store { get; init; }
+
+    /// <summary>
     /// Reads <c>iroh.collections.remote.cache-size</c> and takes the provider's chunk-group size to be this deployment's
     /// <c>iroh.store.chunk-log</c> (see hocon/reference.conf); missing keys keep the defaults.
     /// </summary>
@@ -36,5 +45,11 @@ public sealed record RemoteReadOptions
 
     /// <summary>Throws when a value is out of range.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A negative cache size.</exception>
-    public void Validate() => ArgumentOutOfRangeException.ThrowIfNegative(CacheBytes);
+    /// <exception cref="ArgumentException">A <see cref="Store"/> whose block size differs from <see cref="BlockSize"/>.</exception>
+    public void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(CacheBytes);
+        if (Store is { } store && store.BlockSize != BlockSize)
+            throw new ArgumentException($"the store writes chunk groups of {store.BlockSize}, the provider is read with {BlockSize}", nameof(Store));
+    }
 }
