@@ -97,6 +97,20 @@ public sealed class CollectionCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WithKeepAWholeListingIsStoredAndLaterQueriesNeedNoProvider()
+    {
+        var ls = Run("collection", "ls", _ticket, "--keep");
+        Assert.True(ls.Code == 0, ls.Err);
+        Assert.Equal(Links, ls.Out.TrimEnd('\n').Split('\n').Length);
+        await _provider.DisposeAsync();
+        var name = Name(2999);
+        var get = Run("collection", "get", _ticket, name, "--stats");
+        Assert.True(get.Code == 0, get.Err);
+        Assert.Equal((await _local.GetAsync(name))!.Value.ToHex(), get.Out.Trim());
+        Assert.Contains("read from the local store", get.Err);
+    }
+
+    [Fact]
     public void AGarbageTicketIsAOneLineError()
     {
         var bad = Run("collection", "count", "blobnotaticket");

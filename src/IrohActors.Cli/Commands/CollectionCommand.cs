@@ -11,7 +11,8 @@ namespace IrohActors.Cli.Commands;
 
 /// <summary>
 /// <c>collection count|get|ls TICKET …</c>: queries a collection on its provider through verified range requests,
-/// fetching only the header, index pages and links the query reads (nothing is stored).
+/// fetching only the header, index pages and links the query reads (stored only with <c>--keep</c>); a collection
+/// the local store holds complete is read from there.
 /// </summary>
 internal static class CollectionCommand
 {
@@ -87,7 +88,7 @@ internal static class CollectionCommand
         return display == $"\"{text}\"" && text.Length > 0 ? text : display;
     }
 
-    private sealed record QuerySource(Argument<string> Collection, Option<string?> From, Option<string?> DataDir, Option<string?> Config, Option<bool> Stats);
+    private sealed record QuerySource(Argument<string> Collection, Option<string?> From, Option<string?> DataDir, Option<string?> Config, Option<bool> Stats, Option<bool> Keep);
 
     private static Command NewQuery(string name, string description, out QuerySource source)
     {
@@ -96,13 +97,15 @@ internal static class CollectionCommand
             new Option<string?>("--from") { Description = "The provider as NODEID@ADDRESS:PORT[,ADDRESS:PORT]; overrides a ticket's node." },
             NodeSettings.DataDir(),
             NodeSettings.Config(),
-            new Option<bool>("--stats") { Description = "Print the requests made and response bytes received to stderr." });
+            new Option<bool>("--stats") { Description = "Print the requests made and response bytes received to stderr." },
+            new Option<bool>("--keep") { Description = "Also store the verified chunk groups fetched (whole groups, so a little more travels); a later get resumes from them, and a collection held complete is read locally." });
         var command = new Command(name, description);
         command.Arguments.Add(source.Collection);
         command.Options.Add(source.From);
         command.Options.Add(source.DataDir);
         command.Options.Add(source.Config);
         command.Options.Add(source.Stats);
+        command.Options.Add(source.Keep);
         return command;
     }
 
@@ -118,6 +121,16 @@ internal static class CollectionCommand
                 await using var node = await IrohNode.StartAsync(options, ct).ConfigureAwait(false);
                 var configFile = parse.GetValue(source.Config);
                 var remote = RemoteReadOptions.FromConfig(HoconConfig.Load(configFile is null ? null : HoconConfig.ParseFile(configFile)));
+                if (parse.GetValue(source.Keep))
+                    remote = remote with { Store = node.Store };
+                if ((await node.Store.StatusAsync(ticket.Hash, ct).ConfigureAwait(false)).State == BlobState.Complete)
+                {
+                    var held = await node.OpenRemoteCollectionAsync(ticket, remote, ct).ConfigureAwait(false);
+                    var status = await query(parse, held, ct).ConfigureAwait(false);
+                    if (parse.GetValue(source.Stats))
+                        await parse.InvocationConfiguration.Error.WriteLineAsync($"{name}: read from the local store ({held.Count} links), nothing fetched").ConfigureAwait(false);
+                    return status;
+                }
                 var blob = await node.OpenRemoteBlobAsync(ticket.Node, ticket.Hash, remote, ct).ConfigureAwait(false);
                 var reader = await CollectionReader.OpenAsync(blob, ct).ConfigureAwait(false);
                 var code = await query(parse, reader, ct).ConfigureAwait(false);
