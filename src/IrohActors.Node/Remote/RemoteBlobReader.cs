@@ -2,7 +2,6 @@ using IrohActors.Bao;
 using IrohActors.Blake3;
 using IrohActors.Collections;
 using IrohActors.Node.Getter;
-using IrohActors.Node.Identity;
 using IrohActors.Node.Protocol;
 using IrohActors.Node.Transport;
 using IrohActors.Store;
