@@ -151,7 +151,7 @@ public sealed class RemoteBlobReader : IBlobReader
         var stream = await connection.OpenStreamAsync(request, cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
-            await EndRequestAsync(stream, cancellationToken).ConfigureAwait(false);
+            await stream.CompleteWritesAsync(cancellationToken).ConfigureAwait(false);
             var response = new BufferedStream(stream, ResponseBufferBytes);
             long received = 0;
             try
@@ -227,20 +227,6 @@ public sealed class RemoteBlobReader : IBlobReader
             {
                 Interlocked.Add(ref _bytesReceived, received);
             }
-        }
-    }
-
-    /// <summary>Ends our side of the request stream (the request itself travelled in the OPEN frame).</summary>
-    private static async Task EndRequestAsync(MuxStream stream, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await stream.CompleteWritesAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (StreamResetException e) when (e.ByPeer && e.Code == StreamErrorCode.NoError)
-        {
-            // A small answer can be complete before our END leaves: the provider then ends its side and asks us to
-            // stop sending (RESET NoError, after its END, so the answer stays readable). Nothing was lost.
         }
     }
 

@@ -322,4 +322,31 @@ public class MuxTests
         });
         Assert.Equal(StreamErrorCode.NoError, write.Code);
     }
+    [Fact]
+    public async Task CompletingWritesAfterThePeerAskedUsToStopSendingIsNotAnError()
+    {
+        // A request/response exchange: the service answers and disposes before our END goes out, so its
+        // stop-sending RESET(NoError) can arrive first. Our END then has nothing left to end; it must not throw.
+        await using var pair = NodePair.Start(async s =>
+        {
+            await s.WriteAsync(NodePair.Payload(7, 4096));
+            await s.CompleteWritesAsync();
+        });
+        await using var client = await pair.DialAsync();
+        await using var stream = await client.OpenStreamAsync(new byte[1]);
+        var (hash, total) = await NodePair.ReadAllHashedAsync(stream).WaitAsync(NodePair.Generous);
+        Assert.Equal(4096, total);
+        Assert.Equal(SHA256.HashData(NodePair.Payload(7, 4096)), hash);
+        // Wait until the stop-sending reset has arrived (a write fails with it), then complete our side.
+        var write = await Assert.ThrowsAsync<StreamResetException>(async () =>
+        {
+            for (var i = 0; i < 1000; i++)
+            {
+                await stream.WriteAsync(new byte[1]);
+                await Task.Delay(5);
+            }
+        });
+        Assert.Equal(StreamErrorCode.NoError, write.Code);
+        await stream.CompleteWritesAsync();
+    }
 }

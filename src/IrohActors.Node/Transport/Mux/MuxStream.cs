@@ -197,10 +197,16 @@ public sealed class MuxStream : Stream
         {
             if (Volatile.Read(ref _writing) == 1)
                 throw new InvalidOperationException($"stream {Id}: cannot complete writes while a write is in progress");
-            if (_writeError != null)
-                ExceptionDispatchInfo.Throw(_writeError);
             if (_localEnded)
                 return;
+            if (_writeError is StreamResetException { ByPeer: true, Code: StreamErrorCode.NoError })
+            {
+                // The peer asked us to stop sending (it has its answer and ended): there is nothing left to end.
+                _localEnded = true;
+                return;
+            }
+            if (_writeError != null)
+                ExceptionDispatchInfo.Throw(_writeError);
             _localEnded = true;
         }
         await _connection.Writer.WriteFrameAsync(FrameType.End, Id, ReadOnlyMemory<byte>.Empty, cancellationToken).ConfigureAwait(false);
