@@ -33,6 +33,29 @@ public sealed record SwarmOptions
     /// <summary>How often rates are sampled and progress is reported.</summary>
     public TimeSpan SampleInterval { get; init; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>Reads <c>iroh.swarm</c> (absent keys keep their defaults) and checks the values.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A value is out of range (the parameter names it).</exception>
+    public static SwarmOptions FromConfig(IrohActors.Hocon.Config config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var d = new SwarmOptions();
+        var options = new SwarmOptions
+        {
+            MinSpanBytes = config.GetByteSize("iroh.swarm.min-span", d.MinSpanBytes),
+            MaxSpanBytes = config.GetByteSize("iroh.swarm.max-span", d.MaxSpanBytes),
+            SpanTargetTime = config.GetTimeSpan("iroh.swarm.span-target-time", d.SpanTargetTime),
+            WindowTargetTime = config.GetTimeSpan("iroh.swarm.window-target-time", d.WindowTargetTime),
+            MaxInFlight = config.GetInt("iroh.swarm.max-in-flight", d.MaxInFlight),
+            InitialInFlight = config.GetInt("iroh.swarm.initial-in-flight", d.InitialInFlight),
+            StallTimeout = config.GetTimeSpan("iroh.swarm.stall-timeout", d.StallTimeout),
+            ChildrenPerRequest = config.GetInt("iroh.swarm.children-per-request", d.ChildrenPerRequest),
+            EndgameSpeedup = config.GetDouble("iroh.swarm.endgame-speedup", d.EndgameSpeedup),
+            SampleInterval = config.GetTimeSpan("iroh.swarm.sample-interval", d.SampleInterval),
+        };
+        options.Validate();
+        return options;
+    }
+
     /// <summary>Checks the values.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range (the parameter names it).</exception>
     public void Validate()
