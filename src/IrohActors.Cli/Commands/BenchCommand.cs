@@ -11,7 +11,7 @@ internal static class BenchCommand
         Command[] benchmarks =
         [
             BenchActorsCommand.Create(), BenchHashCommand.Create(), BenchBaoCommand.Create(), BenchStoreCommand.Create(),
-            BenchCollectionCommand.Create(), BenchTlsCommand.Create(), BenchTransferCommand.Create(),
+            BenchCollectionCommand.Create(), BenchTlsCommand.Create(), BenchTransferCommand.Create(), BenchSwarmCommand.Create(),
         ];
         foreach (var benchmark in benchmarks)
             bench.Subcommands.Add(benchmark);
