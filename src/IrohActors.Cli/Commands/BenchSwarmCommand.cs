@@ -180,7 +180,8 @@ internal static class BenchSwarmCommand
     private static double Median(IEnumerable<double> values)
     {
         var sorted = values.Order().ToList();
-        return sorted[sorted.Count / 2];
+        var middle = sorted.Count / 2;
+        return sorted.Count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
 
     private readonly record struct Run(double Seconds, double CpuSeconds, long PeakGc, long PeakWorkingSet, double Overhead, double DuplicateShare)
