@@ -133,6 +133,23 @@ public class SwarmDownloadTests
     }
 
     [Fact]
+    public async Task AProviderThatStallsPastTheTimeoutIsDroppedAndItsRangeReassigned()
+    {
+        await using var nodes = new TestNodes();
+        var (getter, providers, hash, data) = await BlobOnProvidersAsync(nodes, 8 * MiB, 2, 8);
+        // Goes silent 100 KiB into each response, without closing anything.
+        await using var silent = new TestProvider(providers[0].Store, stallAfter: 100 * 1024);
+        var addresses = providers.Select(p => p.Address).Prepend(silent.Address).ToList();
+        // No endgame takeover (it would take the silent peer's ranges first): only the stall timeout can.
+        var options = new SwarmOptions { StallTimeout = TimeSpan.FromSeconds(2), EndgameSpeedup = 1e9 };
+
+        var result = await new SwarmDownloader(getter, options).DownloadAsync(hash, BlobFormat.Raw, addresses).WaitAsync(TestNodes.Generous);
+
+        Assert.Equal(data, await TestNodes.ReadAllAsync(getter.Store, hash));
+        AssertPeer(result, silent.NodeId, f => !f.Banned && f.Gone is { } reason && reason.Contains("stalled", StringComparison.Ordinal), "the silent provider was dropped as stalled");
+    }
+
+    [Fact]
     public async Task AThrottledProviderServesOnlyASmallShare()
     {
         await using var nodes = new TestNodes();

@@ -23,9 +23,14 @@ internal sealed class TestProvider : IAsyncDisposable
     private readonly bool _corrupt;
     private readonly List<NodeConnection> _connections = [];
     private long _leafBytesSent;
+    private readonly CancellationTokenSource _silence = new();
 
-    public TestProvider(IBlobStore store, long? bytesPerSecond = null, bool corrupt = false)
+    private readonly long? _stallAfter;
+
+    /// <summary>Serves <paramref name="store"/>; <paramref name="stallAfter"/>: after that many bytes of a response, it goes silent (never ends the stream).</summary>
+    public TestProvider(IBlobStore store, long? bytesPerSecond = null, bool corrupt = false, long? stallAfter = null)
     {
+        _stallAfter = stallAfter;
         _store = store;
         _bytesPerSecond = bytesPerSecond;
         _corrupt = corrupt;
@@ -114,6 +119,11 @@ internal sealed class TestProvider : IAsyncDisposable
                     Interlocked.Add(ref _leafBytesSent, bytes.Length);
                 }
                 pending.Write(bytes);
+                if (_stallAfter is { } stall && sent + pending.Length >= stall)
+                {
+                    await stream.WriteAsync(pending.GetBuffer().AsMemory(0, (int)pending.Length));
+                    await Task.Delay(Timeout.Infinite, _silence.Token);
+                }
                 if (pending.Length >= 64 * 1024 || _bytesPerSecond is not null)
                 {
                     await stream.WriteAsync(pending.GetBuffer().AsMemory(0, (int)pending.Length));
@@ -133,6 +143,7 @@ internal sealed class TestProvider : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _silence.Cancel();
         await _listener.DisposeAsync();
         List<NodeConnection> connections;
         lock (_connections)
@@ -141,5 +152,6 @@ internal sealed class TestProvider : IAsyncDisposable
             await c.DisposeAsync();
         _endpoint.Dispose();
         _key.Dispose();
+        _silence.Dispose();
     }
 }
