@@ -47,6 +47,7 @@ internal sealed class DownloaderActor : ReceiveActor, IWithTimers
     private long? _bytesNeeded;
     private Exception? _failure;
     private bool _childrenDone;
+    private bool _preparing;
 
     public DownloaderActor(IBlobStore store, IActorRef peers, SwarmOptions options, SwarmRequest request, IProgress<SwarmProgress>? progress, TaskCompletionSource<SwarmResult> completion)
     {
@@ -66,7 +67,11 @@ internal sealed class DownloaderActor : ReceiveActor, IWithTimers
         Receive<LargeChildrenFound>(OnLargeChildren);
         Receive<FetchFinished>(OnFetchFinished);
         Receive<JobClosed>(OnJobClosed);
-        Receive<StepFailed>(m => Fail(m.Error));
+        Receive<StepFailed>(m =>
+        {
+            _preparing = false;
+            Fail(m.Error);
+        });
         Receive<SwarmTick>(_ => OnTick());
         Receive<CancelSwarm>(_ => Fail(new OperationCanceledException("the swarm download was cancelled")));
     }
@@ -228,6 +233,8 @@ internal sealed class DownloaderActor : ReceiveActor, IWithTimers
 
     private void PrepareBlobJob(BaoTree tree)
     {
+        // Until the stage arrives the download cannot end: an open writer must be closed, whatever happens.
+        _preparing = true;
         var hash = _blob;
         var token = _cancel.Token;
         Task.Run(async () =>
@@ -242,12 +249,15 @@ internal sealed class DownloaderActor : ReceiveActor, IWithTimers
 
     private void OnBlobJobReady(BlobJobReady m)
     {
-        if (m.Hash != _blob || _failure is not null)
+        _preparing = false;
+        var job = new Job(++_jobId, JobKind.Blob, m.Hash, new SpanPlanner(m.Missing, _store.BlockSize.Chunks)) { Stage = m.Stage };
+        if (_failure is not null)
         {
-            _ = m.Stage.CloseAsync().ContinueWith(static t => t.Exception, TaskScheduler.Default);
+            // Failed meanwhile: close the writer through the usual path, then finish.
+            _job = job;
+            CloseJob(job);
             return;
         }
-        var job = new Job(++_jobId, JobKind.Blob, m.Hash, new SpanPlanner(m.Missing, _store.BlockSize.Chunks)) { Stage = m.Stage };
         if (_blob == _request.Hash && _request.Format == BlobFormat.Raw)
             _bytesNeeded = (long)Bytes(m.Missing, m.Stage.Tree.Size);
         foreach (var (index, (_, has)) in _observed)
@@ -692,7 +702,7 @@ internal sealed class DownloaderActor : ReceiveActor, IWithTimers
 
     private void TryFinish()
     {
-        if (_inFlight.Count > 0 || _job is not null)
+        if (_inFlight.Count > 0 || _job is not null || _preparing)
             return;
         if (_failure is null && (_awaitingObserve > 0 || _blobs.Count > 0))
             return;

@@ -24,6 +24,7 @@ internal sealed class TestProvider : IAsyncDisposable
     private readonly List<NodeConnection> _connections = [];
     private long _leafBytesSent;
     private readonly CancellationTokenSource _silence = new();
+    private int _disposed;
 
     private readonly long? _stallAfter;
 
@@ -143,6 +144,8 @@ internal sealed class TestProvider : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+            return;
         _silence.Cancel();
         await _listener.DisposeAsync();
         List<NodeConnection> connections;
