@@ -16,37 +16,25 @@ public sealed class SwarmReceiveCommandTests : IDisposable
             Directory.Delete(_dir, recursive: true);
     }
 
-    private static ProcessStartInfo Start(params string[] args)
+    private static byte[] SwarmBytes(int length)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "iroh-actors.dll"));
-        foreach (var a in args)
-            start.ArgumentList.Add(a);
-        start.Environment.Remove(NodeDataDirectory.EnvironmentVariable);
-        return start;
-    }
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        using var process = Process.Start(Start(args))!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(3)), "iroh-actors did not exit");
-        return (process.ExitCode, stdout.Result, stderr.Result);
+        var bytes = new byte[length];
+        new Random(length).NextBytes(bytes);
+        return bytes;
     }
 
     [Fact]
     public async Task TwoTicketsForTheSameFolderDownloadFromBothSenders()
     {
         var source = Path.Combine(_dir, "src");
-        var files = new Dictionary<string, byte[]> { ["big.bin"] = RandomBytes(6 << 20, 1), ["small/x.txt"] = "x"u8.ToArray() };
+        var files = new Dictionary<string, byte[]> { ["big.bin"] = SwarmBytes(6 << 20), ["small/x.txt"] = "x"u8.ToArray() };
         foreach (var (name, bytes) in files)
         {
             Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(source, name))!);
             File.WriteAllBytes(Path.Combine(source, name), bytes);
         }
-        using var first = Process.Start(Start("send", source, "--data-dir", Path.Combine(_dir, "a"), "--listen", "127.0.0.1:0", "--no-progress"))!;
-        using var second = Process.Start(Start("send", source, "--data-dir", Path.Combine(_dir, "b"), "--listen", "127.0.0.1:0", "--no-progress"))!;
+        using var first = Process.Start(SendReceiveCommandTests.Start("send", source, "--data-dir", Path.Combine(_dir, "a"), "--listen", "127.0.0.1:0", "--no-progress"))!;
+        using var second = Process.Start(SendReceiveCommandTests.Start("send", source, "--data-dir", Path.Combine(_dir, "b"), "--listen", "127.0.0.1:0", "--no-progress"))!;
         try
         {
             var t1 = await first.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromMinutes(3));
@@ -56,12 +44,12 @@ public sealed class SwarmReceiveCommandTests : IDisposable
             Assert.NotEqual(t1, t2);
 
             var output = Path.Combine(_dir, "out");
-            var received = Run("receive", t1, t2, "--out", output, "--data-dir", Path.Combine(_dir, "r"), "--no-progress");
+            var received = SendReceiveCommandTests.Run("receive", t1, t2, "--out", output, "--data-dir", Path.Combine(_dir, "r"), "--no-progress");
             Assert.True(received.Code == 0, received.Err);
             foreach (var (name, bytes) in files)
                 Assert.Equal(bytes, File.ReadAllBytes(Path.Combine(output, name)));
 
-            var got = Run("get", t1, "--from", t2, "--data-dir", Path.Combine(_dir, "g"), "--no-progress");
+            var got = SendReceiveCommandTests.Run("get", t1, "--from", t2, "--data-dir", Path.Combine(_dir, "g"), "--no-progress");
             Assert.True(got.Code == 0, got.Err);
             Assert.Matches("^[0-9a-f]{64}$", got.Out.Trim());
         }
@@ -81,17 +69,10 @@ public sealed class SwarmReceiveCommandTests : IDisposable
         var a = new Node.Tickets.BlobTicket(new Node.Transport.NodeAddr(key.NodeId, [new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 1)]), Blake3.Hasher.Hash("a"u8), Store.BlobFormat.Raw);
         var b = new Node.Tickets.BlobTicket(a.Node, Blake3.Hasher.Hash("b"u8), Store.BlobFormat.Raw);
         key.Dispose();
-        var result = Run("receive", a.ToString(), b.ToString(), "--out", Path.Combine(_dir, "o"), "--data-dir", Path.Combine(_dir, "d"), "--no-progress");
+        var result = SendReceiveCommandTests.Run("receive", a.ToString(), b.ToString(), "--out", Path.Combine(_dir, "o"), "--data-dir", Path.Combine(_dir, "d"), "--no-progress");
         Assert.NotEqual(0, result.Code);
         var lines = result.Err.Trim().Split('\n');
         Assert.Single(lines);
         Assert.StartsWith("receive: the tickets name different content", lines[0]);
-    }
-
-    private static byte[] RandomBytes(int length, int seed)
-    {
-        var bytes = new byte[length];
-        new Random(seed).NextBytes(bytes);
-        return bytes;
     }
 }

@@ -68,11 +68,11 @@ internal sealed class TestProvider : IAsyncDisposable
             switch (RequestCodec.Decode(stream.RequestHeader.Span))
             {
                 case ObserveRequest observe:
-                {
-                    var status = await _store.StatusAsync(observe.Hash);
-                    await stream.WriteAsync(ResponseFraming.ObserveItem(status.Size, status.Ranges & observe.Ranges));
-                    break;
-                }
+                    {
+                        var status = await _store.StatusAsync(observe.Hash);
+                        await stream.WriteAsync(ResponseFraming.ObserveItem(status.Size, status.Ranges & observe.Ranges));
+                        break;
+                    }
                 case GetRequest get when get.Ranges.IsSingleBlob:
                     await ServeBlobAsync(stream, get);
                     break;
