@@ -154,7 +154,7 @@ public class SwarmDownloadTests
     {
         await using var nodes = new TestNodes();
         var (getter, providers, hash, data) = await BlobOnProvidersAsync(nodes, 16 * MiB, 3, 5);
-        await using var slow = new TestProvider(providers[0].Store, bytesPerSecond: MiB / 2);
+        await using var slow = new TestProvider(providers[0].Store, bytesPerSecond: MiB / 4);
         var events = SwarmFixtures.RecordEvents(getter);
         var addresses = providers.Select(p => p.Address).Append(slow.Address).ToList();
 
