@@ -16,7 +16,7 @@ public sealed class SendReceiveCommandTests : IDisposable
             Directory.Delete(_dir, recursive: true);
     }
 
-    private static ProcessStartInfo Start(params string[] args)
+    internal static ProcessStartInfo Start(params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "iroh-actors.dll"));
@@ -26,7 +26,7 @@ public sealed class SendReceiveCommandTests : IDisposable
         return start;
     }
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
+    internal static (int Code, string Out, string Err) Run(params string[] args)
     {
         using var process = Process.Start(Start(args))!;
         var stdout = process.StandardOutput.ReadToEndAsync();

@@ -12,6 +12,7 @@ internal static class BenchCommand
         [
             BenchActorsCommand.Create(), BenchHashCommand.Create(), BenchBaoCommand.Create(), BenchStoreCommand.Create(),
             BenchCollectionCommand.Create(), BenchRemoteCollectionCommand.Create(), BenchTlsCommand.Create(), BenchTransferCommand.Create(),
+            BenchSwarmCommand.Create(),
         ];
         foreach (var benchmark in benchmarks)
             bench.Subcommands.Add(benchmark);

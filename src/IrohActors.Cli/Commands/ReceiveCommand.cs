@@ -5,12 +5,16 @@ using IrohActors.Store;
 
 namespace IrohActors.Cli.Commands;
 
-/// <summary><c>receive TICKET [--out DIR]</c>: download, verify and export; never overwrites; resumes when run again.</summary>
+/// <summary><c>receive TICKET… [--out DIR]</c>: download, verify and export; never overwrites; resumes when run again.</summary>
 internal static class ReceiveCommand
 {
     public static Command Create()
     {
-        var ticketArgument = new Argument<string>("ticket") { Description = "The ticket printed by `send`." };
+        var ticketArgument = new Argument<string[]>("ticket")
+        {
+            Description = "The ticket printed by `send`; several tickets for the same content (from different providers) download from all of them at once.",
+            Arity = ArgumentArity.OneOrMore,
+        };
         var output = new Option<string?>("--out") { Description = "Directory to write into (default: the current directory); existing files are never overwritten." };
         var dataDir = NodeSettings.DataDir();
         var config = NodeSettings.Config();
@@ -26,19 +30,34 @@ internal static class ReceiveCommand
             var quiet = parse.GetValue(noProgress);
             try
             {
-                var ticket = BlobTicket.Parse(parse.GetValue(ticketArgument)!);
+                var tickets = parse.GetValue(ticketArgument)!.Select(BlobTicket.Parse).ToList();
+                var ticket = tickets[0];
+                if (tickets.FirstOrDefault(t => t.Hash != ticket.Hash || t.Format != ticket.Format) is { } other)
+                    throw new ArgumentException($"the tickets name different content: {ticket.Hash.ToHex()} ({ticket.Format}) and {other.Hash.ToHex()} ({other.Format})");
+                var providers = tickets.Select(t => t.Node).GroupBy(n => n.NodeId).Select(g => g.First()).ToList();
                 var target = Path.GetFullPath(parse.GetValue(output) ?? Directory.GetCurrentDirectory());
                 var blobPath = Path.Combine(target, ticket.Hash.ToHex());
                 if (ticket.Format == BlobFormat.Raw && Path.Exists(blobPath))
                     throw new IOException($"{blobPath} exists; refusing to overwrite it");
                 var options = NodeSettings.Load(parse.GetValue(config), parse.GetValue(dataDir), listen: "");
                 await using var node = await IrohNode.StartAsync(options, ct);
-                var result = await TransferDisplay.RunAsync(!quiet, "receiving", progress => node.DownloadAsync(ticket, progress, ct));
+                long received;
+                TimeSpan elapsed;
+                if (providers.Count == 1)
+                {
+                    var result = await TransferDisplay.RunAsync(!quiet, "receiving", progress => node.DownloadAsync(ticket, progress, ct));
+                    (received, elapsed) = (result.BytesReceived, result.Elapsed);
+                }
+                else
+                {
+                    var result = await SwarmDisplay.RunAsync(node, SwarmDisplay.LoadOptions(parse.GetValue(config)), ticket.Hash, ticket.Format, providers, !quiet, "receiving", ct);
+                    (received, elapsed) = (result.BytesReceived, result.Elapsed);
+                }
                 if (ticket.Format == BlobFormat.Raw)
                     Directory.CreateDirectory(target);
                 var summary = await node.ExportAsync(ticket.Hash, ticket.Format, ticket.Format == BlobFormat.Raw ? blobPath : target, ct);
                 if (!quiet)
-                    TransferDisplay.Note($"received {result.BytesReceived} bytes in {result.Elapsed.TotalSeconds:F2} s ({TransferDisplay.Rate(result.BytesReceived, result.Elapsed)}); wrote {summary.Files} file(s), {summary.Bytes} bytes to {target}");
+                    TransferDisplay.Note($"received {received} bytes in {elapsed.TotalSeconds:F2} s ({TransferDisplay.Rate(received, elapsed)}); wrote {summary.Files} file(s), {summary.Bytes} bytes to {target}");
                 return 0;
             }
             catch (OperationCanceledException)
