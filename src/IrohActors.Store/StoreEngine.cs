@@ -61,31 +61,35 @@ internal sealed class StoreEngine : IBlobStore
         var full = paths.Select(Path.GetFullPath).ToArray();
         var commits = new Task<ImportResult>?[full.Length];
         Exception? failure = null;
-        try
+        var next = -1;
+        // Workers are threads of their own: hashing a large file blocks on reads that themselves need pool threads.
+        void Work()
         {
-            // Workers hash and queue without waiting for the commit, so many files share each batch.
-            var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.EffectiveParallelism, CancellationToken = cancellationToken };
-            await Parallel.ForEachAsync(Enumerable.Range(0, full.Length), parallel, (i, token) =>
+            int i;
+            while (Volatile.Read(ref failure) is null && !cancellationToken.IsCancellationRequested && (i = Interlocked.Increment(ref next)) < full.Length)
             {
                 _batcher.BeginPrepare();
                 PendingImport pending;
                 try
                 {
-                    pending = Prepare(() => StageFile(full[i], mode, token));
+                    // Workers hash and queue without waiting for the commit, so many files share each batch.
+                    pending = Prepare(() => StageFile(full[i], mode, cancellationToken));
                 }
-                catch
+                catch (Exception e)
                 {
                     _batcher.AbandonPrepare();
-                    throw;
+                    Interlocked.CompareExchange(ref failure, e, null);
+                    return;
                 }
                 commits[i] = _batcher.Enqueue(pending);
-                return ValueTask.CompletedTask;
-            }).ConfigureAwait(false);
+            }
         }
-        catch (Exception e)
-        {
-            failure = e;
-        }
+        var workers = Enumerable.Range(0, Math.Min(_options.EffectiveParallelism, Math.Max(1, full.Length)))
+            .Select(_ => Task.Factory.StartNew(Work, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default))
+            .ToArray();
+        await Task.WhenAll(workers).ConfigureAwait(false);
+        if (failure is null && cancellationToken.IsCancellationRequested)
+            failure = new OperationCanceledException(cancellationToken);
         // Every queued import runs to its commit (that part is not cancellable); after a failure their pins go.
         var queued = commits.OfType<Task<ImportResult>>().ToArray();
         try
@@ -115,7 +119,8 @@ internal sealed class StoreEngine : IBlobStore
         PendingImport pending;
         try
         {
-            pending = await Task.Run(() => Prepare(stage), cancellationToken).ConfigureAwait(false);
+            // A thread of its own: hashing a large file blocks on reads that themselves run on pool threads.
+            pending = await Task.Factory.StartNew(() => Prepare(stage), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
         }
         catch
         {

@@ -110,22 +110,38 @@ internal sealed partial class FileSystemBackend : IStorageBackend
 
     public Staged StageFile(string path, CancellationToken cancellationToken)
     {
-        using var source = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan);
-        var length = source.Length;
+        using var source = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
+        var length = RandomAccess.GetLength(source);
         if (length <= _maxInlineData)
         {
             var bytes = new byte[length];
-            source.ReadExactly(bytes);
+            if (!ScratchBuffer.TryReadWhole(source, bytes))
+                throw new IOException($"{path} shrank while it was being imported; import it again");
             return new StagedBytes(bytes, bytes.Length);
         }
+        // One read of the source; the copy in temp/ is not fsynced here: the batch's durability barrier does that
+        // before it is renamed into place.
         var temp = NewTempPath();
         try
         {
-            // One read: the outboard builder hashes what the stream copies into the temp file, in large batches.
-            // The copy is not fsynced here; the batch's durability barrier does that before it is renamed into place.
             PreOrderOutboard outboard;
-            using (var target = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None, length))
-                outboard = PreOrderOutboard.Create(new CopyingReadStream(source, target), (ulong)length, _blockSize);
+            if (length <= ScratchBuffer.MaxLength)
+            {
+                // Small: read whole, write whole, hash from memory.
+                var buffer = ScratchBuffer.Get(length).AsMemory(0, (int)length);
+                if (!ScratchBuffer.TryReadWhole(source, buffer.Span))
+                    throw new IOException($"{path} shrank while it was being imported; import it again");
+                using (var target = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write))
+                    RandomAccess.Write(target, buffer.Span, 0);
+                outboard = PreOrderOutboard.Create(buffer, _blockSize);
+            }
+            else
+            {
+                // Large: the outboard builder hashes, in large batches, exactly what the stream copies into the temp file.
+                using var stream = new FileStream(source, FileAccess.Read, 0);
+                using var target = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None, length);
+                outboard = PreOrderOutboard.Create(new CopyingReadStream(stream, target), (ulong)length, _blockSize);
+            }
             return new StagedFile(temp, length) { Outboard = outboard };
         }
         catch
