@@ -1,4 +1,5 @@
 using IrohActors.Blake3;
+using IrohActors.Collections;
 
 namespace IrohActors.Cli.Tests;
 
@@ -38,7 +39,7 @@ public sealed class StoreCommandsTests : IDisposable
 
         var add = Run("add", file, "--tag", "mine");
         Assert.Equal(0, add.Code);
-        Assert.Equal($"{expected} 200000", add.Out.Trim());
+        Assert.Equal($"{expected} 200000 {Cid.ForBlob(Hash.Parse(expected))}", add.Out.Trim());
 
         var other = NewFile("b.bin", 5000, 2);
         var addOther = Run("add", other, "--in-place");
@@ -55,7 +56,7 @@ public sealed class StoreCommandsTests : IDisposable
         Assert.EndsWith($"{otherHash} raw", auto);
 
         var target = Path.Combine(_dir, "out", "a.copy");
-        Assert.Equal(0, Run("export", expected, target).Code);
+        Assert.Equal(0, Run("export", Cid.ForBlob(Hash.Parse(expected)).ToString(), target).Code);
         Assert.Equal(File.ReadAllBytes(file), File.ReadAllBytes(target));
         var again = Run("export", expected, target);
         Assert.Equal(1, again.Code);
@@ -78,14 +79,61 @@ public sealed class StoreCommandsTests : IDisposable
     [Fact]
     public void Bad_input_is_an_error_that_says_what()
     {
-        var dir = Run("add", _dir);
-        Assert.Equal(1, dir.Code);
-        Assert.Contains("directory", dir.Err);
+        var missing = Run("add", Path.Combine(_dir, "no-such-thing"));
+        Assert.Equal(1, missing.Code);
+        Assert.Contains("no-such-thing", missing.Err);
         var hash = Run("export", "xyz", Path.Combine(_dir, "x"));
         Assert.Equal(1, hash.Code);
-        Assert.Contains("'xyz' is not a 64-digit hex BLAKE3 hash", hash.Err);
+        Assert.Contains("'xyz' is neither 64 hex digits nor a CID", hash.Err);
         var tag = Run("tag", "rm", "nope");
         Assert.Equal(1, tag.Code);
         Assert.Contains("no tag named 'nope'", tag.Err);
+    }
+
+    [Fact]
+    public void Adding_a_directory_makes_a_collection_whose_files_gc_keeps_until_its_tag_goes()
+    {
+        var tree = Path.Combine(_dir, "tree");
+        Directory.CreateDirectory(Path.Combine(tree, "sub", "deeper"));
+        var files = new Dictionary<string, byte[]>
+        {
+            ["top.bin"] = new byte[70_000],
+            ["sub/mid.txt"] = "hello world"u8.ToArray(),
+            ["sub/deeper/empty"] = [],
+        };
+        new Random(5).NextBytes(files["top.bin"]);
+        foreach (var (name, bytes) in files)
+            File.WriteAllBytes(Path.Combine(tree, name), bytes);
+
+        var add = Run("add", tree, "--tag", "tree");
+        Assert.Equal(0, add.Code);
+        var fields = add.Out.Trim().Split(' ');
+        var root = Hash.Parse(fields[0]);
+        Assert.Equal(files.Values.Sum(b => b.Length).ToString(System.Globalization.CultureInfo.InvariantCulture), fields[1]);
+        Assert.Equal(Cid.ForCollection(root).ToString(), fields[2]);
+        Assert.Equal("3 files", $"{fields[3]} {fields[4]}");
+        Assert.Contains($"tree {root.ToHex()} hash-seq", Run("tag", "ls").Out);
+
+        // The collection pins its children: GC (which must read it as a collection) keeps every file.
+        Assert.Equal("deleted 0 blobs, kept 4", Run("gc").Out.Trim());
+        foreach (var (name, bytes) in files)
+        {
+            var target = Path.Combine(_dir, "out", name.Replace('/', '_'));
+            Assert.Equal(0, Run("export", Hasher.Hash(bytes).ToHex(), target).Code);
+            Assert.Equal(bytes, File.ReadAllBytes(target));
+        }
+        Directory.Delete(tree, true); // copied, so the store does not depend on the source
+
+        Assert.Equal(0, Run("tag", "rm", "tree").Code);
+        Assert.Equal("deleted 4 blobs, kept 0", Run("gc").Out.Trim());
+
+        // Tagging by collection CID pins the children without --hash-seq.
+        Directory.CreateDirectory(tree);
+        File.WriteAllBytes(Path.Combine(tree, "again"), files["top.bin"]);
+        var again = Run("add", tree, "--tag", "t2").Out.Trim().Split(' ');
+        Assert.Equal(0, Run("tag", "set", "by-cid", again[2]).Code);
+        Assert.Equal(0, Run("tag", "rm", "t2").Code);
+        Assert.Contains($"by-cid {again[0]} hash-seq", Run("tag", "ls").Out);
+        Assert.Equal("deleted 0 blobs, kept 2", Run("gc").Out.Trim());
     }
 }

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using IrohActors.Blake3;
+using IrohActors.Collections;
+using IrohActors.Node.NodeHost;
 using IrohActors.Store;
 
 namespace IrohActors.Cli.Commands;
@@ -27,10 +29,10 @@ internal static class StoreCommands
     private static Command Add()
     {
         var dataDir = DataDirOption();
-        var path = new Argument<string>("path") { Description = "File to add" };
-        var inPlace = new Option<bool>("--in-place") { Description = "Reference the file where it is instead of copying it (edits are detected on read)" };
-        var tag = new Option<string?>("--tag") { Description = "Tag name (default: an auto-<UTC time> tag, so GC keeps the blob)" };
-        var command = new Command("add", "Add a file to the store; prints its hash and size");
+        var path = new Argument<string>("path") { Description = "File or directory to add (a directory becomes a collection)" };
+        var inPlace = new Option<bool>("--in-place") { Description = "Reference the files where they are instead of copying them (edits are detected on read)" };
+        var tag = new Option<string?>("--tag") { Description = "Tag name (default: an auto-<UTC time> tag, so GC keeps the blob or collection)" };
+        var command = new Command("add", "Add a file (a blob) or a directory (a collection of its files); prints hash, size and CID");
         command.Options.Add(dataDir);
         command.Options.Add(inPlace);
         command.Options.Add(tag);
@@ -38,12 +40,19 @@ internal static class StoreCommands
         command.SetAction((pr, ct) => Run(pr, dataDir, async store =>
         {
             var file = pr.GetValue(path)!;
-            if (Directory.Exists(file))
-                throw new ArgumentException($"{file} is a directory; only files can be added until collections land");
-            using var result = await store.ImportFileAsync(file, pr.GetValue(inPlace) ? ImportMode.InPlace : ImportMode.Copy, ct);
+            var mode = pr.GetValue(inPlace) ? ImportMode.InPlace : ImportMode.Copy;
             var name = pr.GetValue(tag) ?? await AutoTagName(store, ct);
+            var output = pr.InvocationConfiguration.Output;
+            if (Directory.Exists(file))
+            {
+                var error = pr.InvocationConfiguration.Error;
+                var content = await ContentImporter.ImportAsync(store, file, mode, name, skipped => error.WriteLine($"skipped symbolic link: {skipped}"), ct);
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{content.Hash.ToHex()} {content.Bytes} {Cid.ForCollection(content.Hash)} {content.Files} files"));
+                return;
+            }
+            using var result = await store.ImportFileAsync(file, mode, ct);
             await store.SetTagAsync(name, result.Hash, BlobFormat.Raw, ct);
-            pr.InvocationConfiguration.Output.WriteLine($"{result.Hash.ToHex()} {result.Size}");
+            output.WriteLine($"{result.Hash.ToHex()} {result.Size} {Cid.ForBlob(result.Hash)}");
         }));
         return command;
     }
@@ -94,7 +103,12 @@ internal static class StoreCommands
         set.Arguments.Add(setName);
         set.Arguments.Add(setHash);
         set.SetAction((pr, ct) => Run(pr, setDir, store =>
-            store.SetTagAsync(pr.GetValue(setName)!, ParseHash(pr.GetValue(setHash)!), pr.GetValue(hashSeq) ? BlobFormat.HashSeq : BlobFormat.Raw, ct)));
+        {
+            // A collection CID says what it is; hex needs --hash-seq.
+            var target = HashOrCid.Parse(pr.GetValue(setHash)!);
+            var collection = pr.GetValue(hashSeq) || target.Codec is CidCodec.Collection;
+            return store.SetTagAsync(pr.GetValue(setName)!, target.Hash, collection ? BlobFormat.HashSeq : BlobFormat.Raw, ct);
+        }));
 
         var rmDir = DataDirOption();
         var rmName = new Argument<string>("name");
@@ -155,7 +169,7 @@ internal static class StoreCommands
     {
         try
         {
-            await using var store = BlobStores.OpenFileSystem(pr.GetValue(dataDir)!);
+            await using var store = NodeStore.OpenFileSystem(pr.GetValue(dataDir)!);
             await action(store);
             return 0;
         }
@@ -166,8 +180,8 @@ internal static class StoreCommands
         }
     }
 
-    private static Hash ParseHash(string text) =>
-        Hash.TryParse(text, out var hash) ? hash : throw new FormatException($"'{text}' is not a 64-digit hex BLAKE3 hash");
+    /// <summary>A hash as 64 hex digits or a CID.</summary>
+    private static Hash ParseHash(string text) => HashOrCid.Parse(text).Hash;
 
     /// <summary>iroh's auto tag: <c>auto-yyyy-MM-ddTHH:mm:ss.fffZ</c>, with -1, -2, … on collision.</summary>
     private static async Task<string> AutoTagName(IBlobStore store, CancellationToken ct)

@@ -69,12 +69,7 @@ public sealed class IrohNode : IAsyncDisposable
         var key = options.Key ?? ownedKey!;
         IBlobStore? store = options.Store;
         var ownsStore = store is null;
-        if (store is null)
-        {
-            IBlobStore? self = null;
-            var storeOptions = options.StoreOptions with { ChildEnumerator = hash => CollectionChildren(self!, hash) };
-            store = self = BlobStores.OpenFileSystem(directory!, storeOptions);
-        }
+        store ??= NodeStore.OpenFileSystem(directory!, options.StoreOptions);
         var endpoint = new NodeEndpoint(key, options.Transport);
         var system = ActorSystem.Create("iroh-node");
         try
@@ -199,13 +194,6 @@ public sealed class IrohNode : IAsyncDisposable
         {
             // The connection ended; its streams ended with it.
         }
-    }
-
-    private static async IAsyncEnumerable<Hash> CollectionChildren(IBlobStore store, Hash hash, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        var collection = await CollectionReader.OpenAsync(await StoreBlobReader.OpenAsync(store, hash, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-        await foreach (var link in collection.EnumerateAsync(cancellationToken).ConfigureAwait(false))
-            yield return link.Hash;
     }
 
     private static IReadOnlyList<IPEndPoint> DialableAddresses(IPEndPoint bound)
