@@ -1,6 +1,4 @@
-using System.Buffers;
 using System.Diagnostics;
-using System.Threading.Channels;
 using IrohActors.Bao;
 using IrohActors.Blake3;
 using IrohActors.Collections;
@@ -140,9 +138,20 @@ public sealed class BlobGetter
         await using (writer.ConfigureAwait(false))
         {
             using var decoder = new ResponseDecoder(hash, tree, ranges, response, $"peer {peer}");
+            var nextReport = response.BytesRead + ProgressStep;
+            if (_progress is not null)
+                response.BytesReadChanged = read =>
+                {
+                    if (read < nextReport)
+                        return;
+                    nextReport = read + ProgressStep;
+                    _progress.Report(new TransferProgress(hash, read, state.BlobsDone, state.BlobsTotal, size));
+                };
             try
             {
-                await PipelinedReceiveAsync(decoder, writer, response, state, hash, size, cancellationToken).ConfigureAwait(false);
+                // Batches of whole groups read ahead, verified across cores, written as large runs; progress made
+                // durable by the writer while it runs and at the end (also after a failure or cancellation).
+                await writer.WriteAllAsync(decoder, cancellationToken).ConfigureAwait(false);
             }
             catch (BaoVerificationException e)
             {
@@ -150,101 +159,11 @@ public sealed class BlobGetter
             }
             finally
             {
-                // Keep whatever verified before a failure or cancellation: that is what a resume skips.
-                await writer.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                response.BytesReadChanged = null;
             }
         }
         state.BlobsDone++;
         _progress?.Report(new TransferProgress(hash, response.BytesRead, state.BlobsDone, state.BlobsTotal, size));
-    }
-
-    /// <summary>
-    /// Reads and verifies (this task) while the store writes (a pool task): verified items are copied into pooled
-    /// batches handed over through a small bounded channel, so hashing overlaps with disk writes and fsyncs. Every
-    /// item verified before a failure is still written; nothing of the failing item is.
-    /// </summary>
-    private async Task PipelinedReceiveAsync(ResponseDecoder decoder, IBlobWriter writer, CountingReadStream response, TransferState state, Hash hash, ulong size, CancellationToken cancellationToken)
-    {
-        var channel = Channel.CreateBounded<ItemBatch>(new BoundedChannelOptions(3) { SingleReader = true, SingleWriter = true });
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var consumer = Task.Run(async () =>
-        {
-            Exception? failure = null;
-            await foreach (var batch in channel.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
-            {
-                try
-                {
-                    if (failure is null)
-                        foreach (var (chunk, offset, length) in batch.Items)
-                            await writer.WriteAsync(new EncodedItem(chunk, batch.Buffer.AsMemory(offset, length)), CancellationToken.None).ConfigureAwait(false);
-                }
-                catch (Exception e)
-                {
-                    // Stop the reader, keep draining so it never blocks on a full channel, report at the end.
-                    failure = e;
-                    stop.Cancel();
-                }
-                finally
-                {
-                    batch.Return();
-                }
-            }
-            if (failure is not null)
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
-        }, CancellationToken.None);
-        var nextReport = response.BytesRead;
-        var current = new ItemBatch();
-        try
-        {
-            while (await decoder.NextAsync(stop.Token).ConfigureAwait(false) is { } item)
-            {
-                if (!current.TryAdd(item))
-                {
-                    await channel.Writer.WriteAsync(current, stop.Token).ConfigureAwait(false);
-                    current = new ItemBatch();
-                    current.TryAdd(item);
-                }
-                if (_progress is not null && response.BytesRead >= nextReport)
-                {
-                    nextReport = response.BytesRead + ProgressStep;
-                    _progress.Report(new TransferProgress(hash, response.BytesRead, state.BlobsDone, state.BlobsTotal, size));
-                }
-            }
-        }
-        finally
-        {
-            // Whatever verified goes to the store, also when reading failed or was cancelled.
-            if (current.Items.Count > 0)
-                await channel.Writer.WriteAsync(current, CancellationToken.None).ConfigureAwait(false);
-            else
-                current.Return();
-            channel.Writer.Complete();
-            await consumer.ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>Verified items copied into one pooled buffer.</summary>
-    private sealed class ItemBatch
-    {
-        private const int Capacity = 512 * 1024;
-
-        public byte[] Buffer { get; } = ArrayPool<byte>.Shared.Rent(Capacity);
-
-        public List<(BaoChunk Chunk, int Offset, int Length)> Items { get; } = [];
-
-        private int _length;
-
-        public bool TryAdd(EncodedItem item)
-        {
-            if (_length + item.Bytes.Length > Buffer.Length)
-                return Items.Count == 0 ? throw new InvalidOperationException($"an item of {item.Bytes.Length} bytes exceeds a batch") : false;
-            item.Bytes.Span.CopyTo(Buffer.AsSpan(_length));
-            Items.Add((item.Chunk, _length, item.Bytes.Length));
-            _length += item.Bytes.Length;
-            return true;
-        }
-
-        public void Return() => ArrayPool<byte>.Shared.Return(Buffer);
     }
 
     private sealed class TransferState(NodeId peer)
