@@ -89,7 +89,11 @@ internal sealed class BlobWriter : IBlobWriter
         if (decoder.Root != Hash || decoder.Tree != Tree)
             throw new ArgumentException($"decoder is for {decoder.Root} ({decoder.Tree}), this writer for {Hash} ({Tree})", nameof(decoder));
         if (IsComplete)
+        {
+            // Already here: the stream still has to be consumed (and verified) to reach what follows it.
+            await decoder.DecodeIntoAsync(null, null, cancellationToken).ConfigureAwait(false);
             return;
+        }
         try
         {
             using var target = new VerifiedRunTarget(this);

@@ -33,10 +33,8 @@ internal static class ReceiveCommand
                     throw new IOException($"{blobPath} exists; refusing to overwrite it");
                 var options = NodeSettings.Load(parse.GetValue(config), parse.GetValue(dataDir), listen: "");
                 await using var node = await IrohNode.StartAsync(options, ct);
-                var result = await TransferDisplay.RunAsync(!quiet, "receiving", progress => node.DownloadAsync(ticket, progress, ct));
-                if (ticket.Format == BlobFormat.Raw)
-                    Directory.CreateDirectory(target);
-                var summary = await node.ExportAsync(ticket.Hash, ticket.Format, ticket.Format == BlobFormat.Raw ? blobPath : target, ct);
+                // Children are written straight into the target as they verify; the rest is exported after.
+                var (result, summary) = await TransferDisplay.RunAsync(!quiet, "receiving", progress => node.ReceiveAsync(ticket, target, progress, ct));
                 if (!quiet)
                     TransferDisplay.Note($"received {result.BytesReceived} bytes in {result.Elapsed.TotalSeconds:F2} s ({TransferDisplay.Rate(result.BytesReceived, result.Elapsed)}); wrote {summary.Files} file(s), {summary.Bytes} bytes to {target}");
                 return 0;

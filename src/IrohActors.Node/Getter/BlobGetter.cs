@@ -42,7 +42,7 @@ public sealed class BlobGetter
             return new GetResult(hash, false, ChunkRangesSeq.Empty, 0, 0, TimeSpan.Zero);
         return await RunAsync(connection, request, 1, async (response, state) =>
         {
-            await ReceiveBlobAsync(response, state, hash, missing, cancellationToken).ConfigureAwait(false);
+            await ReceiveBlobAsync(response, state, hash, missing, null, cancellationToken).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
     }
 
@@ -51,7 +51,20 @@ public sealed class BlobGetter
     /// <exception cref="ProviderErrorException">The provider answered with an error frame.</exception>
     /// <exception cref="ResponseFormatException">The response broke the framing (for example it ended early).</exception>
     /// <exception cref="CollectionFormatException">The root is not a valid collection.</exception>
-    public async Task<GetResult> GetCollectionAsync(NodeConnection connection, Hash root, CancellationToken cancellationToken = default)
+    public Task<GetResult> GetCollectionAsync(NodeConnection connection, Hash root, CancellationToken cancellationToken = default) =>
+        GetCollectionAsync(connection, root, null, cancellationToken);
+
+    /// <summary>
+    /// Downloads what the store misses of the collection <paramref name="root"/> and all its children, in one request;
+    /// with a <paramref name="placement"/>, each child's data file is written straight to its final path there
+    /// (checked by the collections' safe-export rules before any child is written).
+    /// </summary>
+    /// <exception cref="TransferVerificationException">The provider sent data that does not verify (names chunk and peer).</exception>
+    /// <exception cref="ProviderErrorException">The provider answered with an error frame.</exception>
+    /// <exception cref="ResponseFormatException">The response broke the framing (for example it ended early).</exception>
+    /// <exception cref="CollectionFormatException">The root is not a valid collection.</exception>
+    /// <exception cref="CollectionExportException">A name is unsafe or its path exists in the placement's directory.</exception>
+    public async Task<GetResult> GetCollectionAsync(NodeConnection connection, Hash root, DirectoryPlacement? placement, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connection);
         var rootMissing = await _store.MissingAsync(root, cancellationToken).ConfigureAwait(false);
@@ -75,15 +88,20 @@ public sealed class BlobGetter
         return await RunAsync(connection, request, total, async (response, state) =>
         {
             if (!ranges[0].IsEmpty)
-                await ReceiveBlobAsync(response, state, root, ranges[0], cancellationToken).ConfigureAwait(false);
+                await ReceiveBlobAsync(response, state, root, ranges[0], null, cancellationToken).ConfigureAwait(false);
             var collection = await OpenCollectionAsync(root, cancellationToken).ConfigureAwait(false);
             state.BlobsTotal ??= collection.Count + (ranges[0].IsEmpty ? 0 : 1);
+            if (placement is not null)
+                await placement.PrepareAsync(collection, cancellationToken).ConfigureAwait(false);
             ulong offset = 1;
             await foreach (var link in collection.EnumerateAsync(cancellationToken).ConfigureAwait(false))
             {
                 var childRanges = ranges[offset++];
-                if (!childRanges.IsEmpty)
-                    await ReceiveBlobAsync(response, state, link.Hash, childRanges, cancellationToken).ConfigureAwait(false);
+                if (childRanges.IsEmpty)
+                    continue;
+                var path = placement?.PathFor(link);
+                if (await ReceiveBlobAsync(response, state, link.Hash, childRanges, path, cancellationToken).ConfigureAwait(false) && path is not null)
+                    placement!.MarkPlaced(path);
             }
         }, cancellationToken).ConfigureAwait(false);
     }
@@ -117,8 +135,8 @@ public sealed class BlobGetter
         }
     }
 
-    /// <summary>Reads one blob item (size header and verified stream) into the store.</summary>
-    private async Task ReceiveBlobAsync(CountingReadStream response, TransferState state, Hash hash, ChunkRanges ranges, CancellationToken cancellationToken)
+    /// <summary>Reads one blob item (size header and verified stream) into the store, its data file at <paramref name="placeAt"/> if given; true when the blob is complete.</summary>
+    private async Task<bool> ReceiveBlobAsync(CountingReadStream response, TransferState state, Hash hash, ChunkRanges ranges, string? placeAt, CancellationToken cancellationToken)
     {
         var peer = state.Peer;
         switch (await ResponseFraming.ReadTagAsync(response, peer, cancellationToken).ConfigureAwait(false))
@@ -134,7 +152,10 @@ public sealed class BlobGetter
         }
         var size = await ResponseFraming.ReadSizeAsync(response, peer, cancellationToken).ConfigureAwait(false);
         var tree = new BaoTree(size, _store.BlockSize);
-        var writer = await _store.OpenWriterAsync(hash, tree, cancellationToken).ConfigureAwait(false);
+        var writer = placeAt is null
+            ? await _store.OpenWriterAsync(hash, tree, cancellationToken).ConfigureAwait(false)
+            : await _store.OpenWriterAsync(hash, tree, placeAt, cancellationToken).ConfigureAwait(false);
+        bool complete;
         await using (writer.ConfigureAwait(false))
         {
             using var decoder = new ResponseDecoder(hash, tree, ranges, response, $"peer {peer}");
@@ -161,9 +182,11 @@ public sealed class BlobGetter
             {
                 response.BytesReadChanged = null;
             }
+            complete = writer.IsComplete;
         }
         state.BlobsDone++;
         _progress?.Report(new TransferProgress(hash, response.BytesRead, state.BlobsDone, state.BlobsTotal, size));
+        return complete;
     }
 
     private sealed class TransferState(NodeId peer)
