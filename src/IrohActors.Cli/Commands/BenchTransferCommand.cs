@@ -77,7 +77,6 @@ internal static class BenchTransferCommand
                 var clock = Stopwatch.StartNew();
                 await getter.DownloadAsync(ticket, null, ct);
                 ours.Add(clock.Elapsed.TotalSeconds);
-                Console.Error.WriteLine($"TRACEWINDOW {Stopwatch.GetTimestamp() - clock.Elapsed.Ticks * (Stopwatch.Frequency / TimeSpan.TicksPerSecond)} {Stopwatch.GetTimestamp()}");
                 self.Refresh();
                 oursCpu.Add((self.TotalProcessorTime - cpu).TotalSeconds);
                 var status = await getter.Store.StatusAsync(ticket.Hash, ct);
