@@ -22,6 +22,16 @@ public interface IBlobStore : IAsyncDisposable
     /// <summary>Imports a file by copy or in place (referenced, with its size and modification time recorded).</summary>
     Task<ImportResult> ImportFileAsync(string path, ImportMode mode = ImportMode.Copy, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Imports many files (a directory tree, a received collection) by copy or in place, hashing on up to
+    /// <see cref="StoreOptions.OutboardParallelism"/> cores and committing them in batches (group commit: one
+    /// transaction and one durability barrier per batch). Returns the results in the order of
+    /// <paramref name="paths"/>, each durable and pinned by its temporary tag. If any file fails, the others'
+    /// pins are released and the first error is thrown.
+    /// </summary>
+    Task<IReadOnlyList<ImportResult>> ImportFilesAsync(IReadOnlyList<string> paths, ImportMode mode = ImportMode.Copy, CancellationToken cancellationToken = default) =>
+        BlobStoreDefaults.ImportFilesOneByOneAsync(this, paths, mode, cancellationToken);
+
     /// <summary>Writes a complete blob to <paramref name="path"/> (must not exist), verifying every byte first.</summary>
     /// <exception cref="BlobNotFoundException">The blob is absent or incomplete.</exception>
     /// <exception cref="BlobCorruptException">The stored bytes do not verify; nothing is left at <paramref name="path"/>.</exception>
@@ -85,6 +95,28 @@ public interface IBlobStore : IAsyncDisposable
     /// of a pinned hash sequence.
     /// </summary>
     Task<GcResult> GcAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>Fallbacks for <see cref="IBlobStore"/> implementations that do not batch.</summary>
+internal static class BlobStoreDefaults
+{
+    /// <summary>Imports the files one at a time; on a failure releases the earlier results' pins and rethrows.</summary>
+    public static async Task<IReadOnlyList<ImportResult>> ImportFilesOneByOneAsync(IBlobStore store, IReadOnlyList<string> paths, ImportMode mode, CancellationToken cancellationToken)
+    {
+        var results = new List<ImportResult>(paths.Count);
+        try
+        {
+            foreach (var path in paths)
+                results.Add(await store.ImportFileAsync(path, mode, cancellationToken).ConfigureAwait(false));
+            return results;
+        }
+        catch
+        {
+            foreach (var result in results)
+                result.Dispose();
+            throw;
+        }
+    }
 }
 
 /// <summary>The result of an import: the hash, the size and a temporary tag that pins the blob until disposed.</summary>

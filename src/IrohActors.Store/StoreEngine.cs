@@ -19,14 +19,16 @@ internal sealed class StoreEngine : IBlobStore
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly object _pinLock = new();
     private readonly Dictionary<Hash, int> _tempPins = [];
-    private readonly List<TempTag> _tempTags = [];
+    private readonly HashSet<TempTag> _tempTags = [];
     private readonly Dictionary<Hash, BlobWriter> _writers = [];
     private readonly Dictionary<Hash, List<Channel<BlobStatus>>> _observers = [];
+    private readonly ImportBatcher _batcher;
 
     public StoreEngine(IStorageBackend backend, StoreOptions options)
     {
         _backend = backend;
         _options = options;
+        _batcher = new ImportBatcher(options, CommitBatch);
         // A crash between recording the last ranges and promoting leaves a partial blob with every chunk: finish it.
         foreach (var entry in backend.List())
             if (entry.State == BlobState.Partial && entry.SizeProved && entry.Ranges == MemoryBackend.FullRanges(entry.Size))
@@ -48,6 +50,8 @@ internal sealed class StoreEngine : IBlobStore
 
     internal StoreOptions Options => _options;
 
+    internal ImportBatcher Batcher => _batcher;
+
     public Task<ImportResult> ImportBytesAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) =>
         ImportAsync(() => new StagedBytes(data.ToArray(), data.Length), cancellationToken);
 
@@ -57,29 +61,120 @@ internal sealed class StoreEngine : IBlobStore
     public Task<ImportResult> ImportFileAsync(string path, ImportMode mode = ImportMode.Copy, CancellationToken cancellationToken = default)
     {
         var full = Path.GetFullPath(path);
-        return mode == ImportMode.InPlace
-            ? ImportAsync(() => StagedExternal.Stat(full), cancellationToken)
-            : ImportAsync(() => _backend.StageFile(full, cancellationToken), cancellationToken);
+        return ImportAsync(() => StageFile(full, mode, cancellationToken), cancellationToken);
     }
+
+    public async Task<IReadOnlyList<ImportResult>> ImportFilesAsync(IReadOnlyList<string> paths, ImportMode mode = ImportMode.Copy, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        var full = paths.Select(Path.GetFullPath).ToArray();
+        var commits = new Task<ImportResult>?[full.Length];
+        Exception? failure = null;
+        try
+        {
+            // Workers hash and queue without waiting for the commit, so many files share each batch.
+            var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.EffectiveParallelism, CancellationToken = cancellationToken };
+            await Parallel.ForEachAsync(Enumerable.Range(0, full.Length), parallel, (i, token) =>
+            {
+                _batcher.BeginPrepare();
+                PendingImport pending;
+                try
+                {
+                    pending = Prepare(() => StageFile(full[i], mode, token));
+                }
+                catch
+                {
+                    _batcher.AbandonPrepare();
+                    throw;
+                }
+                commits[i] = _batcher.Enqueue(pending);
+                return ValueTask.CompletedTask;
+            }).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            failure = e;
+        }
+        // Every queued import runs to its commit (that part is not cancellable); after a failure their pins go.
+        var queued = commits.OfType<Task<ImportResult>>().ToArray();
+        try
+        {
+            await Task.WhenAll(queued).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            failure ??= e;
+        }
+        if (failure is not null)
+        {
+            foreach (var task in queued)
+                if (task.IsCompletedSuccessfully)
+                    task.Result.Dispose();
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        }
+        return Array.ConvertAll(commits, t => t!.Result);
+    }
+
+    private Staged StageFile(string fullPath, ImportMode mode, CancellationToken cancellationToken) =>
+        mode == ImportMode.InPlace ? InPlaceHasher.Stage(fullPath, BlockSize) : _backend.StageFile(fullPath, cancellationToken);
 
     private async Task<ImportResult> ImportAsync(Func<Staged> stage, CancellationToken cancellationToken)
     {
-        using var staged = await Task.Run(stage, cancellationToken).ConfigureAwait(false);
-        var outboard = await Task.Run(() => ComputeOutboard(staged), cancellationToken).ConfigureAwait(false);
-        var hash = outboard.Root;
-        TempTag tag;
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        _batcher.BeginPrepare();
+        PendingImport pending;
         try
         {
-            _backend.CommitComplete(hash, staged, outboard);
-            tag = Pin(hash, BlobFormat.Raw);
+            pending = await Task.Run(() => Prepare(stage), cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _batcher.AbandonPrepare();
+            throw;
+        }
+        return await _batcher.Enqueue(pending).ConfigureAwait(false);
+    }
+
+    /// <summary>Stages and hashes one import (the staging may have hashed it while copying).</summary>
+    private PendingImport Prepare(Func<Staged> stage)
+    {
+        var staged = stage();
+        try
+        {
+            var outboard = staged.Outboard ?? ComputeOutboard(staged);
+            return new PendingImport(outboard.Root, staged, outboard);
+        }
+        catch
+        {
+            staged.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Commits a batch of hashed imports (called by the batcher, one batch at a time): rows and files under the gate
+    /// together with each import's pin, so GC cannot sweep a blob between its commit and its temporary tag.
+    /// </summary>
+    private void CommitBatch(List<PendingImport> batch)
+    {
+        var results = new ImportResult[batch.Count];
+        _gate.Wait();
+        try
+        {
+            _backend.CommitBatch(batch);
+            for (var i = 0; i < batch.Count; i++)
+                results[i] = new ImportResult(batch[i].Hash, (ulong)batch[i].Staged.Length, Pin(batch[i].Hash, BlobFormat.Raw));
         }
         finally
         {
             _gate.Release();
+            foreach (var item in batch)
+                item.Staged.Dispose();
         }
-        Notify(hash);
-        return new ImportResult(hash, (ulong)staged.Length, tag);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            Notify(batch[i].Hash);
+            batch[i].Done.TrySetResult(results[i]);
+        }
     }
 
     private PreOrderOutboard ComputeOutboard(Staged staged)
@@ -90,12 +185,6 @@ internal sealed class StoreEngine : IBlobStore
                 return PreOrderOutboard.Create(bytes.Memory, BlockSize);
             case StagedFile file:
                 return PreOrderOutboard.CreateFromFile(file.Path, BlockSize);
-            case StagedExternal external:
-                var outboard = PreOrderOutboard.CreateFromFile(external.Path, BlockSize);
-                var after = StagedExternal.Stat(external.Path);
-                if (after.Length != external.Length || after.Mtime != external.Mtime || outboard.Tree.Size != (ulong)external.Length)
-                    throw new IOException($"{external.Path} changed while it was being imported; import it again");
-                return outboard;
             default:
                 throw new ArgumentException($"unknown staged data {staged.GetType().Name}", nameof(staged));
         }
@@ -510,6 +599,7 @@ internal sealed class StoreEngine : IBlobStore
 
     public async ValueTask DisposeAsync()
     {
+        await _batcher.DisposeAsync().ConfigureAwait(false);
         List<BlobWriter> writers;
         lock (_pinLock)
             writers = [.. _writers.Values];

@@ -27,8 +27,25 @@ public sealed record StoreOptions
     /// <summary>The file-system store's directory; empty means <see cref="DefaultDataDir"/>.</summary>
     public string DataDir { get; init; } = "";
 
-    /// <summary>Imports the OutboardActor runs at once; 0 means one per core.</summary>
+    /// <summary>
+    /// Imports hashed at once (by the OutboardActor and by <see cref="IBlobStore.ImportFilesAsync"/>); 0 means one per core.
+    /// </summary>
     public int OutboardParallelism { get; init; }
+
+    /// <summary>Group commit: at most this many imports share one transaction and one durability barrier.</summary>
+    public int CommitBatchItems { get; init; } = 4096;
+
+    /// <summary>Group commit: a batch closes once its imports hold this many bytes of data to make durable.</summary>
+    public long CommitBatchBytes { get; init; } = 64L << 20;
+
+    /// <summary>
+    /// Group commit: how long a batch waits for more imports while others are still being hashed (a lone import
+    /// never waits). Zero commits whatever is queued at once.
+    /// </summary>
+    public TimeSpan CommitBatchDelay { get; init; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary><see cref="OutboardParallelism"/> resolved (0 becomes the core count).</summary>
+    internal int EffectiveParallelism => OutboardParallelism > 0 ? OutboardParallelism : Environment.ProcessorCount;
 
     /// <summary>$IROH_ACTORS_DATA_DIR if set, else ~/.local/share/iroh-actors.</summary>
     public static string DefaultDataDir() =>
@@ -52,7 +69,22 @@ public sealed record StoreOptions
             BlockSize = BlockSize.FromChunkLog(chunkLog),
             WriterFlushBytes = Math.Max(1, NonNegative(config, "iroh.store.writer-flush-bytes", d.WriterFlushBytes)),
             OutboardParallelism = NonNegative(config, "iroh.store.outboard-parallelism", d.OutboardParallelism),
+            CommitBatchItems = Math.Max(1, NonNegative(config, "iroh.store.commit-batch-items", d.CommitBatchItems)),
+            CommitBatchBytes = Math.Max(1, NonNegativeBytes(config, "iroh.store.commit-batch-bytes", d.CommitBatchBytes)),
+            CommitBatchDelay = NonNegativeTime(config, "iroh.store.commit-batch-delay", d.CommitBatchDelay),
         };
+    }
+
+    private static long NonNegativeBytes(IrohActors.Hocon.Config config, string key, long fallback)
+    {
+        var value = config.GetByteSize(key, fallback);
+        return value >= 0 ? value : throw new ArgumentException($"{key} must not be negative, got {value}");
+    }
+
+    private static TimeSpan NonNegativeTime(IrohActors.Hocon.Config config, string key, TimeSpan fallback)
+    {
+        var value = config.GetTimeSpan(key, fallback);
+        return value >= TimeSpan.Zero ? value : throw new ArgumentException($"{key} must not be negative, got {value}");
     }
 
     private static int NonNegative(IrohActors.Hocon.Config config, string key, int fallback)

@@ -20,17 +20,31 @@ Console.WriteLine("ready");
 Console.Out.Flush();
 for (var n = 0; ; n++)
 {
-    switch (random.Next(4))
+    switch (random.Next(5))
     {
         case 0:
-            (await store.ImportBytesAsync(Data(random.Next(), random.Next(1, 1 << 20)))).Dispose();
+            Reported(await store.ImportBytesAsync(Data(random.Next(), random.Next(1, 1 << 20))));
             break;
         case 1:
         {
             // A fresh file each time: in-place sources must not change after import.
             var path = Path.Combine(scratch, $"src-{n}.bin");
             await File.WriteAllBytesAsync(path, Data(random.Next(), random.Next(1, 512 << 10)));
-            (await store.ImportFileAsync(path, random.Next(2) == 0 ? ImportMode.Copy : ImportMode.InPlace)).Dispose();
+            Reported(await store.ImportFileAsync(path, random.Next(2) == 0 ? ImportMode.Copy : ImportMode.InPlace));
+            break;
+        }
+        case 2:
+        {
+            // A batch (group commit): small, middle and large files, by copy or in place.
+            var paths = new List<string>();
+            for (var k = random.Next(2, 12); k > 0; k--)
+            {
+                var path = Path.Combine(scratch, $"batch-{n}-{k}.bin");
+                await File.WriteAllBytesAsync(path, Data(random.Next(), random.Next(3) switch { 0 => random.Next(1, 16 << 10), 1 => random.Next(1, 1 << 20), _ => random.Next(4 << 20, 6 << 20) }));
+                paths.Add(path);
+            }
+            foreach (var result in await store.ImportFilesAsync(paths, random.Next(2) == 0 ? ImportMode.Copy : ImportMode.InPlace))
+                Reported(result);
             break;
         }
         default:
@@ -58,6 +72,14 @@ for (var n = 0; ; n++)
             break;
         }
     }
+}
+
+// Every import reported complete is named on stdout: the test checks that the store still has it after the kill.
+static void Reported(ImportResult result)
+{
+    result.Dispose();
+    Console.WriteLine($"complete {result.Hash.ToHex()}");
+    Console.Out.Flush();
 }
 
 static byte[] Data(int seed, int length)

@@ -26,8 +26,10 @@ public sealed class CrashSafetyTests : IDisposable
         var completeChecked = 0;
         var rangesChecked = 0;
         var resumed = 0;
+        var reportedChecked = 0;
         for (var run = 0; run < Kills; run++)
         {
+            var reported = new List<Hash>();
             var psi = new ProcessStartInfo("dotnet", [helper, storeDir, Path.Combine(_dir, "scratch"), run.ToString(System.Globalization.CultureInfo.InvariantCulture)])
             {
                 RedirectStandardOutput = true,
@@ -43,9 +45,17 @@ public sealed class CrashSafetyTests : IDisposable
                     Assert.Fail($"run {run}: helper exited early: {await child.StandardError.ReadToEndAsync()}");
                 child.Kill(entireProcessTree: true); // SIGKILL on Unix
                 await child.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+                var output = await child.StandardOutput.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(30));
+                foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                    if (line.StartsWith("complete ", StringComparison.Ordinal))
+                        reported.Add(Hash.Parse(line["complete ".Length..]));
             }
 
             await using var store = BlobStores.OpenFileSystem(storeDir);
+            // No import is reported complete before it is durable: every one the helper announced is still there.
+            foreach (var hash in reported)
+                Assert.True((await store.StatusAsync(hash)).State == BlobState.Complete, $"run {run}: import {hash} was reported complete but is {(await store.StatusAsync(hash)).State} after the kill");
+            reportedChecked += reported.Count;
             await foreach (var status in store.ListAsync())
             {
                 switch (status.State)
@@ -74,5 +84,6 @@ public sealed class CrashSafetyTests : IDisposable
         Assert.True(completeChecked > 0, "no complete blob was ever checked");
         Assert.True(rangesChecked > 0, "no partial blob with recorded ranges was ever checked");
         Assert.True(resumed > 0);
+        Assert.True(reportedChecked > 0, "no import was ever reported complete before a kill");
     }
 }

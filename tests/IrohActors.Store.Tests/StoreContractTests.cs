@@ -294,6 +294,65 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Equal(32UL, e.Chunk); // the group holding byte 40,000
         Assert.Equal(BlobState.Corrupt, (await Store.StatusAsync(result.Hash)).State);
     }
+
+    [Theory]
+    [InlineData(ImportMode.Copy)]
+    [InlineData(ImportMode.InPlace)]
+    public async Task ImportFiles_hashes_every_file_like_blake3_in_order_and_reads_back(ImportMode mode)
+    {
+        int[] sizes = [0, 1, 1023, 1024, 16 * 1024, 16 * 1024 + 1, 100_000, 1 << 20, (1 << 20) + 1, 5 << 20];
+        var contents = new List<byte[]>();
+        for (var i = 0; i < 60; i++)
+            contents.Add(TestData.Bytes(sizes[i % sizes.Length] + i % 3, 1000 + i));
+        contents.Add(contents[5]); // the same content twice in one batch
+        var paths = contents.Select((c, i) => Path.Combine(Scratch, $"batch-{i}.bin")).ToArray();
+        for (var i = 0; i < paths.Length; i++)
+            await File.WriteAllBytesAsync(paths[i], contents[i]);
+
+        var results = await Store.ImportFilesAsync(paths, mode);
+        try
+        {
+            Assert.Equal(paths.Length, results.Count);
+            for (var i = 0; i < paths.Length; i++)
+            {
+                Assert.Equal(Hasher.Hash(contents[i]), results[i].Hash);
+                Assert.Equal((ulong)contents[i].Length, results[i].Size);
+                Assert.Equal(BlobState.Complete, (await Store.StatusAsync(results[i].Hash)).State);
+                Assert.Equal(contents[i], await TestData.ReadAllAsync(Store, results[i].Hash));
+            }
+        }
+        finally
+        {
+            foreach (var r in results)
+                r.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task ImportFiles_failure_names_the_file_and_releases_the_pins_of_the_others()
+    {
+        var paths = Enumerable.Range(0, 20).Select(i => Path.Combine(Scratch, $"ok-{i}.bin")).ToList();
+        foreach (var (path, i) in paths.Select((p, i) => (p, i)))
+            await File.WriteAllBytesAsync(path, TestData.Bytes(5000 + i, i));
+        var missing = Path.Combine(Scratch, "no-such-file.bin");
+        paths.Insert(7, missing);
+
+        var e = await Assert.ThrowsAsync<FileNotFoundException>(() => Store.ImportFilesAsync(paths, ImportMode.Copy));
+        Assert.Contains(missing, e.Message);
+        // Whatever was committed is unpinned again: garbage collection keeps nothing.
+        var gc = await Store.GcAsync();
+        Assert.Equal(0, gc.Live);
+    }
+
+    [Fact]
+    public async Task A_lone_import_does_not_wait_for_the_batch_delay()
+    {
+        await using var store = CreateStore(Options with { CommitBatchDelay = TimeSpan.FromHours(1), CommitBatchItems = 1000 });
+        // Committed at once although the batch could wait an hour: nothing else is being hashed.
+        var import = store.ImportBytesAsync(TestData.Bytes(3000, 3));
+        using var result = await import.WaitAsync(TimeSpan.FromMinutes(2));
+        Assert.Equal(Hasher.Hash(TestData.Bytes(3000, 3)), result.Hash);
+    }
 }
 
 /// <summary>The contract against the in-memory store.</summary>
@@ -307,5 +366,5 @@ public sealed class MemoryStoreContractTests : StoreContractTests
 public sealed class FileSystemStoreContractTests : StoreContractTests
 {
     /// <inheritdoc />
-    protected override IBlobStore CreateStore(StoreOptions options) => BlobStores.OpenFileSystem(Path.Combine(Scratch, "store"), options);
+    protected override IBlobStore CreateStore(StoreOptions options) => BlobStores.OpenFileSystem(Path.Combine(Scratch, $"store-{Guid.NewGuid():N}"), options);
 }

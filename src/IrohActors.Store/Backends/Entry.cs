@@ -43,6 +43,9 @@ internal abstract class Staged : IDisposable
     /// <summary>Set by the backend when it took ownership (e.g. renamed the temp file into place).</summary>
     public bool Consumed { get; set; }
 
+    /// <summary>The outboard, when staging computed it on the way (a copy hashes what it writes); else null.</summary>
+    public PreOrderOutboard? Outboard { get; init; }
+
     public virtual void Dispose()
     {
     }
@@ -75,14 +78,6 @@ internal sealed class StagedExternal(string path, long length, long mtime) : Sta
     public long Mtime => mtime;
 
     public override long Length => length;
-
-    public static StagedExternal Stat(string path)
-    {
-        var info = new FileInfo(path);
-        if (!info.Exists)
-            throw new FileNotFoundException($"{path}: no such file", path);
-        return new StagedExternal(info.FullName, info.Length, info.LastWriteTimeUtc.Ticks);
-    }
 }
 
 /// <summary>Open data and outboard of a blob, for reading.</summary>
@@ -123,12 +118,16 @@ internal interface IStorageBackend : IDisposable
 
     List<Entry> List();
 
+    /// <summary>Stages a copy of a file; a copy into a temp file is hashed as it is written (one read).</summary>
     Staged StageFile(string path, CancellationToken cancellationToken);
 
     Staged StageStream(Stream data, CancellationToken cancellationToken);
 
-    /// <summary>Stores a complete blob (replacing a partial or corrupt one); keeps an existing complete one.</summary>
-    void CommitComplete(Hash hash, Staged staged, PreOrderOutboard outboard);
+    /// <summary>
+    /// Stores complete blobs (replacing partial or corrupt ones; keeping existing complete ones) in one transaction
+    /// behind one durability barrier: when it returns, every blob of the batch is durable.
+    /// </summary>
+    void CommitBatch(IReadOnlyList<PendingImport> batch);
 
     /// <summary>Opens data and outboard; throws <see cref="FileNotFoundException"/> if an owned or external file vanished.</summary>
     BlobData OpenData(Entry entry);

@@ -18,6 +18,7 @@ internal sealed partial class FileSystemBackend : IStorageBackend
     private readonly BlockSize _blockSize;
     private readonly int _maxInlineData;
     private readonly int _maxInlineOutboard;
+    private readonly RowWriter _rows;
 
     public FileSystemBackend(string root, StoreOptions options)
     {
@@ -36,6 +37,8 @@ internal sealed partial class FileSystemBackend : IStorageBackend
         // NORMAL in WAL mode keeps the database consistent across a killed process; data files are fsynced before their rows commit.
         Exec("PRAGMA synchronous=NORMAL");
         Exec("PRAGMA busy_timeout=10000");
+        Exec("PRAGMA cache_size=-65536");
+        Exec("PRAGMA wal_autocheckpoint=16384");
         Exec("""
             CREATE TABLE IF NOT EXISTS blobs(hash BLOB PRIMARY KEY, state INTEGER NOT NULL, size INTEGER NOT NULL,
               size_proved INTEGER NOT NULL, data_loc INTEGER NOT NULL, outboard_loc INTEGER NOT NULL, ranges BLOB,
@@ -44,6 +47,7 @@ internal sealed partial class FileSystemBackend : IStorageBackend
             CREATE TABLE IF NOT EXISTS inline_outboard(hash BLOB PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS tags(name TEXT PRIMARY KEY, hash BLOB NOT NULL, format INTEGER NOT NULL) WITHOUT ROWID;
             """);
+        _rows = new RowWriter(_db.Handle!);
         Reconcile();
     }
 
@@ -106,18 +110,23 @@ internal sealed partial class FileSystemBackend : IStorageBackend
 
     public Staged StageFile(string path, CancellationToken cancellationToken)
     {
-        var length = new FileInfo(path).Length;
+        using var source = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan);
+        var length = source.Length;
         if (length <= _maxInlineData)
         {
-            var bytes = File.ReadAllBytes(path);
+            var bytes = new byte[length];
+            source.ReadExactly(bytes);
             return new StagedBytes(bytes, bytes.Length);
         }
         var temp = NewTempPath();
         try
         {
-            File.Copy(path, temp);
-            SyncFile(temp);
-            return new StagedFile(temp, new FileInfo(temp).Length);
+            // One read: the outboard builder hashes what the stream copies into the temp file, in large batches.
+            // The copy is not fsynced here; the batch's durability barrier does that before it is renamed into place.
+            PreOrderOutboard outboard;
+            using (var target = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None, length))
+                outboard = PreOrderOutboard.Create(new CopyingReadStream(source, target), (ulong)length, _blockSize);
+            return new StagedFile(temp, length) { Outboard = outboard };
         }
         catch
         {
@@ -142,7 +151,8 @@ internal sealed partial class FileSystemBackend : IStorageBackend
             {
                 file.Write(head, 0, filled);
                 data.CopyTo(file, 1 << 20);
-                file.Flush(true);
+                // Made durable by the commit batch's barrier, before the rename.
+                file.Flush();
             }
             return new StagedFile(temp, new FileInfo(temp).Length);
         }
@@ -153,16 +163,114 @@ internal sealed partial class FileSystemBackend : IStorageBackend
         }
     }
 
-    public void CommitComplete(Hash hash, Staged staged, PreOrderOutboard outboard)
+    public void CommitBatch(IReadOnlyList<PendingImport> batch)
     {
-        var size = (ulong)staged.Length;
-        var tree = outboard.Tree;
-        var old = Get(hash);
-        if (old?.State == BlobState.Complete)
+        var plans = new List<CommitPlan>(batch.Count);
+        var moves = new List<PlannedMove>();
+        var planned = new HashSet<Hash>();
+        try
+        {
+            var existing = FindExisting(batch);
+            foreach (var item in batch)
+            {
+                // A hash already complete (or twice in this batch) keeps the first copy; its staged files go.
+                if (!planned.Add(item.Hash))
+                    continue;
+                var old = existing.GetValueOrDefault(item.Hash);
+                if (old?.State == BlobState.Complete)
+                    continue;
+                plans.Add(Plan(item, old, moves));
+            }
+            // Durability barrier: the new files' bytes, then their names, then the rows (rule 1 of docs/store.md).
+            if (moves.Count > 0)
+            {
+                SyncForRename(moves);
+                foreach (var move in moves)
+                {
+                    File.Move(move.From, move.To, overwrite: true);
+                    if (move.Owner is not null)
+                        move.Owner.Consumed = true;
+                }
+                SyncDirectory(DataDir);
+            }
+        }
+        catch
+        {
+            foreach (var move in moves)
+                File.Delete(move.From);
+            throw;
+        }
+        if (plans.Count == 0)
             return;
+        lock (_lock)
+        {
+            // The import is reported complete when this returns, so this commit also fsyncs the WAL.
+            Exec("PRAGMA synchronous=FULL");
+            try
+            {
+                using var tx = Begin();
+                // Rows in key order: each B-tree page is visited once per batch.
+                plans.Sort(static (a, b) => CompareHashes(a.Entry.Hash, b.Entry.Hash));
+                foreach (var plan in plans)
+                {
+                    _rows.Upsert(plan.Entry, EncodeRanges(plan.Entry.Ranges));
+                    if (plan.InlineData is not null || plan.Old?.Data == DataLocation.Inline)
+                        _rows.SetInline(false, plan.Entry.Hash, plan.InlineData);
+                    if (plan.InlineOutboard is not null || plan.Old?.Outboard == OutboardLocation.Inline)
+                        _rows.SetInline(true, plan.Entry.Hash, plan.InlineOutboard);
+                }
+                Commit(tx);
+            }
+            finally
+            {
+                Exec("PRAGMA synchronous=NORMAL");
+            }
+        }
+        // Files the new rows no longer refer to go only after the commit.
+        foreach (var plan in plans)
+        {
+            if (plan.Entry.Data != DataLocation.Owned && plan.Old?.Data == DataLocation.Owned)
+                File.Delete(DataPath(plan.Entry.Hash));
+            if (plan.Entry.Outboard != OutboardLocation.Owned && plan.Old?.Outboard == OutboardLocation.Owned)
+                File.Delete(OutboardPath(plan.Entry.Hash));
+        }
+    }
+
+    private static int CompareHashes(Hash a, Hash b) => a.AsSpan().SequenceCompareTo(b.AsSpan());
+
+    /// <summary>The rows that exist for a batch's hashes (usually none), in one query.</summary>
+    private Dictionary<Hash, Entry> FindExisting(IReadOnlyList<PendingImport> batch)
+    {
+        var keys = new byte[batch.Count * Hash.Size];
+        for (var i = 0; i < batch.Count; i++)
+            batch[i].Hash.CopyTo(keys.AsSpan(i * Hash.Size));
+        lock (_lock)
+        {
+            // CROSS JOIN keeps the hash list as the outer loop: one primary-key lookup per hash.
+            using var cmd = Command("""
+                WITH RECURSIVE i(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM i WHERE n + 1 < $count)
+                SELECT b.hash, b.state, b.size, b.size_proved, b.data_loc, b.outboard_loc, b.ranges, b.ext_path, b.ext_length, b.ext_mtime
+                FROM i CROSS JOIN blobs b ON b.hash = substr($keys, n * 32 + 1, 32)
+                """, ("$count", batch.Count), ("$keys", keys));
+            using var reader = cmd.ExecuteReader();
+            var result = new Dictionary<Hash, Entry>();
+            while (reader.Read())
+            {
+                var entry = ReadEntry(reader);
+                result[entry.Hash] = entry;
+            }
+            return result;
+        }
+    }
+
+    /// <summary>Decides where one import's data and outboard go; files to be owned are written to temp (not yet synced).</summary>
+    private CommitPlan Plan(PendingImport item, Entry? old, List<PlannedMove> moves)
+    {
+        var hash = item.Hash;
+        var size = (ulong)item.Staged.Length;
         DataLocation dataLocation;
         byte[]? inlineData = null;
-        switch (staged)
+        switch (item.Staged)
         {
             case StagedExternal:
                 dataLocation = DataLocation.External;
@@ -173,7 +281,7 @@ internal sealed partial class FileSystemBackend : IStorageBackend
                 break;
             case StagedBytes bytes:
                 dataLocation = DataLocation.Owned;
-                WriteDurably(DataPath(hash), bytes.Memory.Span);
+                moves.Add(new PlannedMove(WriteTemp(bytes.Memory.Span), DataPath(hash), null));
                 break;
             case StagedFile file when file.Length <= _maxInlineData:
                 dataLocation = DataLocation.Inline;
@@ -181,37 +289,56 @@ internal sealed partial class FileSystemBackend : IStorageBackend
                 break;
             case StagedFile file:
                 dataLocation = DataLocation.Owned;
-                File.Move(file.Path, DataPath(hash), overwrite: true);
-                file.Consumed = true;
+                moves.Add(new PlannedMove(file.Path, DataPath(hash), file));
                 break;
             default:
-                throw new ArgumentException($"unknown staged data {staged.GetType().Name}", nameof(staged));
+                throw new ArgumentException($"unknown staged data {item.Staged.GetType().Name}", nameof(item));
         }
-        var outboardBytes = outboard.Data ?? [];
-        var outboardLocation = tree.OutboardSize == 0 ? OutboardLocation.NotNeeded
+        var outboardBytes = item.Outboard.Data ?? [];
+        var outboardLocation = item.Outboard.Tree.OutboardSize == 0 ? OutboardLocation.NotNeeded
             : outboardBytes.Length <= _maxInlineOutboard ? OutboardLocation.Inline : OutboardLocation.Owned;
         if (outboardLocation == OutboardLocation.Owned)
-            WriteDurably(OutboardPath(hash), outboardBytes);
-        if (dataLocation == DataLocation.Owned || outboardLocation == OutboardLocation.Owned)
-            SyncDirectory(DataDir);
-        var external = staged as StagedExternal;
-        lock (_lock)
-        {
-            using var tx = Begin();
-            Upsert(new Entry(hash, BlobState.Complete, size, true, MemoryBackend.FullRanges(size), dataLocation, outboardLocation,
-                external?.Path, external?.Length ?? 0, external?.Mtime ?? 0));
-            if (inlineData is not null || old?.Data == DataLocation.Inline)
-                SetInline("inline_data", hash, inlineData);
-            if (outboardLocation == OutboardLocation.Inline || old?.Outboard == OutboardLocation.Inline)
-                SetInline("inline_outboard", hash, outboardLocation == OutboardLocation.Inline ? outboardBytes : null);
-            Commit(tx);
-        }
-        // Files the new row no longer refers to go only after the commit.
-        if (dataLocation != DataLocation.Owned && old?.Data == DataLocation.Owned)
-            File.Delete(DataPath(hash));
-        if (outboardLocation != OutboardLocation.Owned && old?.Outboard == OutboardLocation.Owned)
-            File.Delete(OutboardPath(hash));
+            moves.Add(new PlannedMove(WriteTemp(outboardBytes), OutboardPath(hash), null));
+        var external = item.Staged as StagedExternal;
+        var entry = new Entry(hash, BlobState.Complete, size, true, MemoryBackend.FullRanges(size), dataLocation, outboardLocation,
+            external?.Path, external?.Length ?? 0, external?.Mtime ?? 0);
+        return new CommitPlan(entry, old, inlineData, outboardLocation == OutboardLocation.Inline ? outboardBytes : null);
     }
+
+    /// <summary>One blob's new row, the row it replaces, and its inline bytes.</summary>
+    private sealed record CommitPlan(Entry Entry, Entry? Old, byte[]? InlineData, byte[]? InlineOutboard);
+
+    /// <summary>A temp file to rename into <c>data/</c> once durable; <c>Owner</c> is told when it was taken.</summary>
+    private sealed record PlannedMove(string From, string To, Staged? Owner);
+
+    /// <summary>
+    /// Makes the files about to be renamed durable: one <c>syncfs</c> for a batch of several (Linux), else an fsync each.
+    /// A partial blob's file at the target path is replaced only by a durable one, so its recorded ranges stay backed.
+    /// </summary>
+    private void SyncForRename(List<PlannedMove> moves)
+    {
+        if (OperatingSystem.IsLinux() && moves.Count >= SyncfsThreshold)
+        {
+            var fd = Open(TempDir, 0);
+            if (fd < 0)
+                throw new IOException($"cannot open {TempDir} to sync the file system (errno {Marshal.GetLastPInvokeError()})");
+            try
+            {
+                if (Syncfs(fd) != 0)
+                    throw new IOException($"syncfs on {TempDir} failed (errno {Marshal.GetLastPInvokeError()})");
+            }
+            finally
+            {
+                Close(fd);
+            }
+            return;
+        }
+        foreach (var move in moves)
+            SyncFile(move.From);
+    }
+
+    /// <summary>From this many new files on, one file-system sync is cheaper than an fsync each.</summary>
+    private const int SyncfsThreshold = 8;
 
     public BlobData OpenData(Entry entry)
     {
@@ -453,6 +580,7 @@ internal sealed partial class FileSystemBackend : IStorageBackend
     {
         lock (_lock)
         {
+            _rows.Dispose();
             foreach (var cmd in _commands.Values)
                 cmd.Release();
             _commands.Clear();
@@ -462,25 +590,20 @@ internal sealed partial class FileSystemBackend : IStorageBackend
 
     private string NewTempPath() => Path.Combine(TempDir, Guid.NewGuid().ToString("N") + ".temp");
 
-    /// <summary>
-    /// Writes a temp file, fsyncs it and renames it over <paramref name="path"/>: a partial blob's file at that
-    /// path is never truncated in place, so its recorded ranges stay backed by data whatever moment a crash hits.
-    /// </summary>
-    private void WriteDurably(string path, ReadOnlySpan<byte> bytes)
+    /// <summary>Writes <paramref name="bytes"/> to a new temp file (not synced) and returns its path.</summary>
+    private string WriteTemp(ReadOnlySpan<byte> bytes)
     {
         var temp = NewTempPath();
         try
         {
-            using (var handle = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write))
-            {
-                RandomAccess.Write(handle, bytes, 0);
-                RandomAccess.FlushToDisk(handle);
-            }
-            File.Move(temp, path, overwrite: true);
+            using var handle = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write);
+            RandomAccess.Write(handle, bytes, 0);
+            return temp;
         }
-        finally
+        catch
         {
             File.Delete(temp);
+            throw;
         }
     }
 
@@ -510,6 +633,9 @@ internal sealed partial class FileSystemBackend : IStorageBackend
 
     [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
     private static partial int Fsync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "syncfs", SetLastError = true)]
+    private static partial int Syncfs(int fd);
 
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     private static partial int Close(int fd);

@@ -37,7 +37,13 @@ internal sealed class MemoryBackend(BlockSize blockSize) : IStorageBackend
         return new StagedBytes(buffer.GetBuffer(), (int)buffer.Length);
     }
 
-    public void CommitComplete(Hash hash, Staged staged, PreOrderOutboard outboard)
+    public void CommitBatch(IReadOnlyList<PendingImport> batch)
+    {
+        foreach (var item in batch)
+            CommitComplete(item.Hash, item.Staged, item.Outboard);
+    }
+
+    private void CommitComplete(Hash hash, Staged staged, PreOrderOutboard outboard)
     {
         lock (_lock)
         {

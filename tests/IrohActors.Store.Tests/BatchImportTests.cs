@@ -1,0 +1,125 @@
+using IrohActors.Actors;
+using IrohActors.Actors.Hosting;
+using IrohActors.Blake3;
+using IrohActors.Hocon;
+using IrohActors.Store.Actors;
+using IrohActors.Store.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace IrohActors.Store.Tests;
+
+/// <summary>Group commit in the file-system store, and the store's configuration through a generic host.</summary>
+public sealed class BatchImportTests : IDisposable
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(2);
+    private readonly string _dir = TestData.TempDir("batch");
+
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    private string[] WriteFiles(int count, Func<int, int> size)
+    {
+        var paths = new string[count];
+        for (var i = 0; i < count; i++)
+        {
+            paths[i] = Path.Combine(_dir, $"f{i}.bin");
+            File.WriteAllBytes(paths[i], TestData.Bytes(size(i), 500 + i));
+        }
+        return paths;
+    }
+
+    [Fact]
+    public async Task Many_imports_share_batches()
+    {
+        var paths = WriteFiles(100, i => 100 + i * 37);
+        // Batches close at 25 imports (a long delay keeps them open until then while files are still being hashed).
+        var options = new StoreOptions { CommitBatchItems = 25, CommitBatchDelay = TimeSpan.FromSeconds(30) };
+        await using var store = BlobStores.OpenFileSystem(Path.Combine(_dir, "store"), options);
+        var results = await store.ImportFilesAsync(paths, ImportMode.InPlace);
+        foreach (var r in results)
+            r.Dispose();
+        var batches = ((StoreEngine)store).Batcher.CommittedBatches;
+        Assert.InRange(batches, 4, paths.Length / 2);
+    }
+
+    [Theory]
+    [InlineData(ImportMode.Copy)]
+    [InlineData(ImportMode.InPlace)]
+    public async Task Batch_imports_are_complete_after_a_reopen_and_leave_no_temp_files(ImportMode mode)
+    {
+        // Inline, owned data with an inline outboard, owned data and outboard.
+        var paths = WriteFiles(12, i => (i % 3) switch { 0 => 9000 + i, 1 => (1 << 20) + i, _ => (5 << 20) + i });
+        var storeDir = Path.Combine(_dir, "store");
+        Hash[] hashes;
+        await using (var store = BlobStores.OpenFileSystem(storeDir))
+        {
+            var results = await store.ImportFilesAsync(paths, mode);
+            hashes = results.Select(r => r.Hash).ToArray();
+            foreach (var (r, i) in results.Select((r, i) => (r, i)))
+                await store.SetTagAsync($"t{i}", r.Hash);
+        }
+        Assert.Empty(Directory.GetFiles(Path.Combine(storeDir, "temp")));
+        await using (var store = BlobStores.OpenFileSystem(storeDir))
+        {
+            for (var i = 0; i < paths.Length; i++)
+            {
+                var bytes = await File.ReadAllBytesAsync(paths[i]);
+                Assert.Equal(Hasher.Hash(bytes), hashes[i]);
+                Assert.Equal(BlobState.Complete, (await store.StatusAsync(hashes[i])).State);
+                Assert.Equal(bytes, await TestData.ReadAllAsync(store, hashes[i]));
+            }
+        }
+    }
+
+    [Fact]
+    public void The_commit_keys_are_read_from_HOCON_and_bad_ones_name_their_key()
+    {
+        var options = StoreOptions.FromConfig(HoconConfig.ParseString("""
+            iroh.store { commit-batch-items = 7, commit-batch-bytes = 1 MiB, commit-batch-delay = 5ms, outboard-parallelism = 3 }
+            """));
+        Assert.Equal(7, options.CommitBatchItems);
+        Assert.Equal(1L << 20, options.CommitBatchBytes);
+        Assert.Equal(TimeSpan.FromMilliseconds(5), options.CommitBatchDelay);
+        Assert.Equal(3, options.OutboardParallelism);
+        var e = Assert.Throws<ArgumentException>(() => StoreOptions.FromConfig(HoconConfig.ParseString("iroh.store.commit-batch-delay = -1s")));
+        Assert.Contains("iroh.store.commit-batch-delay", e.Message);
+    }
+
+    [Fact]
+    public async Task A_hosted_store_takes_its_settings_from_configuration()
+    {
+        var dataDir = Path.Combine(_dir, "hosted");
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddHoconString($$"""
+            iroh.store {
+              data-dir = "{{dataDir}}"
+              inline-data-max = 100
+              commit-batch-items = 3
+              outboard-parallelism = 1
+            }
+            """);
+        builder.Services.AddBlobStore();
+        builder.Services.AddActorSystem("hosted-store", b => b.WithBlobStoreActor());
+        var host = builder.Build();
+        try
+        {
+            await host.StartAsync();
+            var options = host.Services.GetRequiredService<StoreOptions>();
+            Assert.Equal(new StoreOptions { DataDir = dataDir, MaxInlineData = 100, CommitBatchItems = 3, OutboardParallelism = 1 }, options);
+
+            // The store lives in the configured directory, and 1000 bytes (inline by default) get a data file.
+            var actor = host.Services.GetRequiredService<IRequiredActor<BlobStoreActor>>().ActorRef;
+            var data = TestData.Bytes(1000, 9);
+            var imported = await actor.Ask<BlobImported>(new ImportBytes(data, "kept"), Patience);
+            Assert.Equal(Hasher.Hash(data), imported.Hash);
+            Assert.True(File.Exists(Path.Combine(dataDir, "data", imported.Hash.ToHex() + ".data")));
+            Assert.Equal(BlobState.Complete, (await actor.Ask<BlobStatus>(new GetStatus(imported.Hash), Patience)).State);
+            await host.StopAsync();
+        }
+        finally
+        {
+            await ((IAsyncDisposable)host).DisposeAsync();
+        }
+    }
+}
