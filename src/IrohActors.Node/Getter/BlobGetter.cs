@@ -91,17 +91,30 @@ public sealed class BlobGetter
                 await ReceiveBlobAsync(response, state, root, ranges[0], null, cancellationToken).ConfigureAwait(false);
             var collection = await OpenCollectionAsync(root, cancellationToken).ConfigureAwait(false);
             state.BlobsTotal ??= collection.Count + (ranges[0].IsEmpty ? 0 : 1);
+            PlacedFileBatch? small = null;
             if (placement is not null)
-                await placement.PrepareAsync(collection, cancellationToken).ConfigureAwait(false);
-            ulong offset = 1;
-            await foreach (var link in collection.EnumerateAsync(cancellationToken).ConfigureAwait(false))
             {
-                var childRanges = ranges[offset++];
-                if (childRanges.IsEmpty)
-                    continue;
-                var path = placement?.PathFor(link);
-                if (await ReceiveBlobAsync(response, state, link.Hash, childRanges, path, cancellationToken).ConfigureAwait(false) && path is not null)
-                    placement!.MarkPlaced(path);
+                await placement.PrepareAsync(collection, cancellationToken).ConfigureAwait(false);
+                small = new PlacedFileBatch(_store, placement);
+            }
+            ulong offset = 1;
+            try
+            {
+                await foreach (var link in collection.EnumerateAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    var childRanges = ranges[offset++];
+                    if (childRanges.IsEmpty)
+                        continue;
+                    var path = placement?.PathFor(link);
+                    if (await ReceiveBlobAsync(response, state, link.Hash, childRanges, path, cancellationToken, small).ConfigureAwait(false) && path is not null)
+                        placement!.MarkPlaced(path);
+                }
+            }
+            finally
+            {
+                // Files already in place are recorded also when the download stops early (a resume then skips them).
+                if (small is not null)
+                    await small.FlushAsync(wait: true, CancellationToken.None).ConfigureAwait(false);
             }
         }, cancellationToken).ConfigureAwait(false);
     }
@@ -136,7 +149,7 @@ public sealed class BlobGetter
     }
 
     /// <summary>Reads one blob item (size header and verified stream) into the store, its data file at <paramref name="placeAt"/> if given; true when the blob is complete.</summary>
-    private async Task<bool> ReceiveBlobAsync(CountingReadStream response, TransferState state, Hash hash, ChunkRanges ranges, string? placeAt, CancellationToken cancellationToken)
+    private async Task<bool> ReceiveBlobAsync(CountingReadStream response, TransferState state, Hash hash, ChunkRanges ranges, string? placeAt, CancellationToken cancellationToken, PlacedFileBatch? small = null)
     {
         var peer = state.Peer;
         switch (await ResponseFraming.ReadTagAsync(response, peer, cancellationToken).ConfigureAwait(false))
@@ -152,6 +165,34 @@ public sealed class BlobGetter
         }
         var size = await ResponseFraming.ReadSizeAsync(response, peer, cancellationToken).ConfigureAwait(false);
         var tree = new BaoTree(size, _store.BlockSize);
+        if (placeAt is not null && small is not null && size <= PlacedFileBatch.MaxBytes && ranges.IsAll
+            && (await _store.StatusAsync(hash, cancellationToken).ConfigureAwait(false)).State == BlobState.Absent)
+        {
+            // Small and new: verified in memory, written once at its final place, recorded in a batch.
+            var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent((int)Math.Max(1, size));
+            try
+            {
+                using (var smallDecoder = new ResponseDecoder(hash, tree, ranges, response, $"peer {peer}"))
+                {
+                    try
+                    {
+                        await smallDecoder.DecodeIntoMemoryAsync(buffer.AsMemory(0, (int)size), null, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (BaoVerificationException e)
+                    {
+                        throw new TransferVerificationException(peer, hash, e);
+                    }
+                }
+                await small.AddAsync(placeAt, hash, buffer.AsMemory(0, (int)size), cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            }
+            state.BlobsDone++;
+            _progress?.Report(new TransferProgress(hash, response.BytesRead, state.BlobsDone, state.BlobsTotal, size));
+            return false;
+        }
         var writer = placeAt is null
             ? await _store.OpenWriterAsync(hash, tree, cancellationToken).ConfigureAwait(false)
             : await _store.OpenWriterAsync(hash, tree, placeAt, cancellationToken).ConfigureAwait(false);
