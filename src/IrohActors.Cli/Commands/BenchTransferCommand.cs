@@ -24,12 +24,16 @@ internal static class BenchTransferCommand
         var memory = new Option<bool>("--memory-stores") { Description = "Use in-memory stores on both sides (separates network and verification from disk)." };
         command.Options.Add(tempDir);
         command.Options.Add(memory);
+        var kernel = new Option<bool>("--kernel") { Description = "(b) instead: the Linux kernel tree from the start of send (import included) to the end of receive into an empty directory, next to tar | nc → nc | tar." };
+        command.Options.Add(kernel);
         command.SetAction(async (parse, ct) =>
         {
             var root = Path.Combine(parse.GetValue(tempDir)!, $"node-bench-{Guid.NewGuid():N}");
             Directory.CreateDirectory(root);
             try
             {
+                if (parse.GetValue(kernel))
+                    return await BenchKernelTransfer.RunAsync(root, parse.GetResult(rounds) is null ? 1 : Math.Max(1, parse.GetValue(rounds)), ct);
                 return await RunAsync(root, (long)parse.GetValue(sizeMiB) << 20, Math.Max(1, parse.GetValue(rounds)), parse.GetValue(memory), ct);
             }
             finally
