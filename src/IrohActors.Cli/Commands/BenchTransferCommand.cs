@@ -33,7 +33,7 @@ internal static class BenchTransferCommand
             try
             {
                 if (parse.GetValue(kernel))
-                    return await BenchKernelTransfer.RunAsync(root, parse.GetResult(rounds) is null ? 1 : Math.Max(1, parse.GetValue(rounds)), ct);
+                    return await BenchKernelTransfer.RunAsync(root, parse.GetResult(rounds) is { Implicit: false } ? Math.Max(1, parse.GetValue(rounds)) : 1, ct);
                 return await RunAsync(root, (long)parse.GetValue(sizeMiB) << 20, Math.Max(1, parse.GetValue(rounds)), parse.GetValue(memory), ct);
             }
             finally

@@ -36,7 +36,7 @@ internal static class ReceiveCommand
                 // Children are written straight into the target as they verify; the rest is exported after.
                 var (result, summary) = await TransferDisplay.RunAsync(!quiet, "receiving", progress => node.ReceiveAsync(ticket, target, progress, ct));
                 if (!quiet)
-                    TransferDisplay.Note($"received {result.BytesReceived} bytes in {result.Elapsed.TotalSeconds:F2} s ({TransferDisplay.Rate(result.BytesReceived, result.Elapsed)}); wrote {summary.Files} file(s), {summary.Bytes} bytes to {target}");
+                    TransferDisplay.Note($"received {result.BytesReceived} bytes in {result.Elapsed.TotalSeconds:F2} s ({TransferDisplay.Rate(result.BytesReceived, result.Elapsed)}); {summary.Files} file(s) in {target}");
                 return 0;
             }
             catch (OperationCanceledException)

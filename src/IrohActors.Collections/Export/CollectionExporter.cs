@@ -40,7 +40,7 @@ public static class CollectionExporter
     /// <param name="contentSource">Opens the content of a blob by hash; the stream is disposed after copying.</param>
     /// <param name="alreadyThere">True when the regular file at the path (second argument) already holds the link's content.</param>
     /// <param name="cancellationToken">Stops the export; files already moved into place stay.</param>
-    /// <returns>Number of files and bytes in place (placed or written).</returns>
+    /// <returns>Number of files in place (placed or written) and bytes written by this export.</returns>
     /// <exception cref="CollectionExportException">A name is unsafe, a path conflicts, or content does not match its hash; the message names the link.</exception>
     public static Task<ExportSummary> ExportAsync(
         CollectionReader collection,
@@ -66,25 +66,32 @@ public static class CollectionExporter
 
         // Pass 1: check every name and every existing path before writing anything.
         await foreach (var link in collection.EnumerateAsync(cancellationToken).ConfigureAwait(false))
+        {
+            // A file the caller put in place itself (after the same checks) needs neither the checks nor a copy.
+            if (alreadyThere is not null && alreadyThere(link, NaivePath(root, link)))
+                continue;
             plan.Check(link, alreadyThere);
+        }
 
         // Pass 2: write. Checks repeat per component, so a link planted between the passes is still refused.
         Directory.CreateDirectory(root);
         long files = 0, bytes = 0;
         await foreach (var link in collection.EnumerateAsync(cancellationToken).ConfigureAwait(false))
         {
-            string path = plan.PrepareDirectories(link.Name.Span);
-            if (alreadyThere is not null && ExportPlan.IsRegularFile(path) && alreadyThere(link, path))
+            if (alreadyThere is not null && alreadyThere(link, NaivePath(root, link)))
             {
-                bytes += new FileInfo(path).Length;
                 files++;
                 continue;
             }
+            string path = plan.PrepareDirectories(link.Name.Span);
             bytes += await WriteFileAsync(link, path, contentSource, overwrite, cancellationToken).ConfigureAwait(false);
             files++;
         }
         return new ExportSummary(files, bytes);
     }
+
+    // The path a checked name maps to (segments joined under the root); only used to ask alreadyThere.
+    private static string NaivePath(string root, Link link) => Path.Combine(root, Path.Combine(ExportPathPolicy.Segments(link.Name.Span)));
 
     private static async Task<long> WriteFileAsync(Link link, string path, Func<Hash, CancellationToken, ValueTask<Stream>> contentSource, bool overwrite, CancellationToken cancellationToken)
     {

@@ -13,6 +13,7 @@ namespace IrohActors.Node.Getter;
 public sealed class DirectoryPlacement
 {
     private readonly HashSet<string> _placed = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _foundThere = new(StringComparer.Ordinal);
     private ExportTarget? _target;
 
     /// <summary>Places children under <paramref name="targetDirectory"/>.</summary>
@@ -42,12 +43,17 @@ public sealed class DirectoryPlacement
     public bool AlreadyThere(Link link, string path)
     {
         lock (_placed)
-            if (_placed.Contains(path))
-                return File.Exists(path);
+            if (_placed.Contains(path) || _foundThere.Contains(path))
+                return true;
         try
         {
-            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-            return Hasher.New().Update(file).Finalize() == link.Hash;
+            bool there;
+            using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan))
+                there = Hasher.New().Update(file).Finalize() == link.Hash;
+            if (there)
+                lock (_placed)
+                    _foundThere.Add(path);
+            return there;
         }
         catch (IOException)
         {
@@ -69,13 +75,14 @@ public sealed class DirectoryPlacement
     {
         var target = _target ?? throw new InvalidOperationException("the placement was not prepared with the collection");
         var path = target.PrepareFile(link);
-        return File.Exists(path) ? null : path;
+        lock (_placed)
+            return _foundThere.Contains(path) || _placed.Contains(path) ? null : path;
     }
 
-    /// <summary>Records that the store completed the blob at <paramref name="path"/> (it is there under its final name).</summary>
-    internal void MarkPlaced(string path)
+    /// <summary>Records that the blob is complete at <paramref name="path"/>; unless <paramref name="known"/>, only if the file is there (a store that cannot place leaves it absent).</summary>
+    internal void MarkPlaced(string path, bool known = false)
     {
-        if (!File.Exists(path))
+        if (!known && !File.Exists(path))
             return;
         lock (_placed)
             _placed.Add(path);

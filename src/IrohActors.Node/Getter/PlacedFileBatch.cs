@@ -35,14 +35,31 @@ internal sealed class PlacedFileBatch
     public async ValueTask AddAsync(string path, Hash hash, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         var temp = BlobPlacement.TemporaryPath(path);
-        using (var handle = File.OpenHandle(temp, FileMode.Create, FileAccess.Write, FileShare.None))
-            if (!data.IsEmpty)
-                RandomAccess.Write(handle, data.Span, 0);
+        // A new file, not a truncated one: ext4 flushes a truncated-and-rewritten file on close (auto_da_alloc).
+        SafeFileHandleWithRetry(temp, data.Span);
         File.Move(temp, path, overwrite: false);
         _pending.Add((path, hash));
         _pendingBytes += data.Length;
         if (_pending.Count >= MaxFiles || _pendingBytes >= MaxBatchBytes)
             await FlushAsync(wait: false, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static void SafeFileHandleWithRetry(string temp, ReadOnlySpan<byte> data)
+    {
+        Microsoft.Win32.SafeHandles.SafeFileHandle handle;
+        try
+        {
+            handle = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite);
+        }
+        catch (IOException) when (File.Exists(temp))
+        {
+            // Left by an interrupted run (the temporary name is ours): start it over.
+            File.Delete(temp);
+            handle = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite);
+        }
+        using (handle)
+            if (!data.IsEmpty)
+                RandomAccess.Write(handle, data, 0);
     }
 
     /// <summary>Hands the pending files to the store (waiting for the previous batch first); with <paramref name="wait"/>, also for this one.</summary>
@@ -69,7 +86,7 @@ internal sealed class PlacedFileBatch
             using var result = results[i];
             if (result.Hash != batch[i].Hash)
                 throw new IOException($"{batch[i].Path} changed while it was received: it hashes to {result.Hash.ToHex()}, the collection says {batch[i].Hash.ToHex()}");
-            _placement.MarkPlaced(batch[i].Path);
+            _placement.MarkPlaced(batch[i].Path, known: true);
         }
     }
 
