@@ -62,20 +62,43 @@ internal sealed class PlacedFileBatch
                 RandomAccess.Write(handle, data, 0);
     }
 
-    /// <summary>Hands the pending files to the store (waiting for the previous batch first); with <paramref name="wait"/>, also for this one.</summary>
+    /// <summary>
+    /// Hands the pending files to the store; batches are committed one after another in the background (a
+    /// <c>syncfs</c> can take a while when much is dirty) and the download waits only when
+    /// <see cref="MaxInFlight"/> batches are queued, or, with <paramref name="wait"/>, for all of them.
+    /// </summary>
     public async Task FlushAsync(bool wait, CancellationToken cancellationToken)
     {
-        await _previous.ConfigureAwait(false);
         if (_pending.Count > 0)
         {
             var batch = _pending.ToArray();
             _pending.Clear();
             _pendingBytes = 0;
-            _previous = Task.Run(() => CommitAsync(batch, cancellationToken), CancellationToken.None);
+            await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+            var previous = _previous;
+            _previous = Task.Run(async () =>
+            {
+                try
+                {
+                    await previous.ConfigureAwait(false);
+                    await CommitAsync(batch, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _slots.Release();
+                }
+            }, CancellationToken.None);
         }
         if (wait)
             await _previous.ConfigureAwait(false);
+        else if (_previous.IsFaulted)
+            await _previous.ConfigureAwait(false);
     }
+
+    /// <summary>Batches queued or committing at most, before the download waits.</summary>
+    private const int MaxInFlight = 4;
+
+    private readonly SemaphoreSlim _slots = new(MaxInFlight, MaxInFlight);
 
     private async Task CommitAsync((string Path, Hash Hash)[] batch, CancellationToken cancellationToken)
     {
