@@ -18,18 +18,25 @@ internal sealed unsafe class DirectWriter : IDisposable
 
     private const int Alignment = 4096;
     private const int BufferBytes = 4 << 20;
+    private const int Buffers = 3;
     private const int ODirect = 0x4000;
     private const int OWriteOnly = 0x1;
     private const int OCloExec = 0x80000;
     private readonly SafeFileHandle _direct;
     private readonly SafeFileHandle _buffered;
-    private byte* _buffer;
+    private readonly nint[] _buffers = new nint[Buffers];
+    private readonly Task[] _writes = new Task[Buffers];
+    private int _next;
 
     private DirectWriter(SafeFileHandle direct, SafeFileHandle buffered)
     {
         _direct = direct;
         _buffered = buffered;
-        _buffer = (byte*)NativeMemory.AlignedAlloc(BufferBytes, Alignment);
+        for (var i = 0; i < Buffers; i++)
+        {
+            _buffers[i] = (nint)NativeMemory.AlignedAlloc(BufferBytes, Alignment);
+            _writes[i] = Task.CompletedTask;
+        }
     }
 
     /// <summary>A direct writer for the file at <paramref name="path"/> (already open as <paramref name="buffered"/>), or null where the OS or file system refuses <c>O_DIRECT</c>.</summary>
@@ -45,7 +52,7 @@ internal sealed unsafe class DirectWriter : IDisposable
         return new DirectWriter(new SafeFileHandle(fd, ownsHandle: true), buffered);
     }
 
-    /// <summary>Writes <paramref name="bytes"/> at <paramref name="offset"/>: the aligned middle directly, the rest buffered.</summary>
+    /// <summary>Writes <paramref name="bytes"/> at <paramref name="offset"/>: the aligned middle directly (in the background: call <see cref="Drain"/> before syncing), the rest buffered.</summary>
     public void Write(long offset, ReadOnlySpan<byte> bytes)
     {
         var end = offset + bytes.Length;
@@ -61,21 +68,45 @@ internal sealed unsafe class DirectWriter : IDisposable
         for (var at = alignedStart; at < alignedEnd;)
         {
             var length = (int)Math.Min(BufferBytes, alignedEnd - at);
-            var source = bytes.Slice((int)(at - offset), length);
-            source.CopyTo(new Span<byte>(_buffer, length));
-            RandomAccess.Write(_direct, new ReadOnlySpan<byte>(_buffer, length), at);
+            // Write-behind: the device write of this buffer runs while the caller goes on (verifying, reading the
+            // network); a buffer is reused only after its previous write finished.
+            var slot = _next;
+            _next = (_next + 1) % Buffers;
+            _writes[slot].GetAwaiter().GetResult();
+            var buffer = _buffers[slot];
+            bytes.Slice((int)(at - offset), length).CopyTo(new Span<byte>((void*)buffer, length));
+            var position = at;
+            _writes[slot] = Task.Run(() => RandomAccess.Write(_direct, new ReadOnlySpan<byte>((void*)buffer, length), position));
             at += length;
         }
         if (end > alignedEnd)
             RandomAccess.Write(_buffered, bytes[(int)(alignedEnd - offset)..], alignedEnd);
     }
 
+    /// <summary>Waits until every direct write issued so far reached the file (before an fsync); rethrows a failed write.</summary>
+    public void Drain()
+    {
+        foreach (var write in _writes)
+            write.GetAwaiter().GetResult();
+    }
+
     public void Dispose()
     {
+        try
+        {
+            Task.WaitAll(_writes);
+        }
+        catch (AggregateException)
+        {
+            // The writer is being abandoned; a failed write was or will be reported by Drain.
+        }
         _direct.Dispose();
-        if (_buffer is not null)
-            NativeMemory.AlignedFree(_buffer);
-        _buffer = null;
+        for (var i = 0; i < Buffers; i++)
+        {
+            if (_buffers[i] != 0)
+                NativeMemory.AlignedFree((void*)_buffers[i]);
+            _buffers[i] = 0;
+        }
     }
 
     [DllImport("libc", EntryPoint = "open", SetLastError = true)]

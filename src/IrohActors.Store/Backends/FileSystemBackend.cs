@@ -771,6 +771,7 @@ internal sealed partial class FileSystemBackend : IStorageBackend
 
         public void Sync()
         {
+            direct?.Drain();
             RandomAccess.FlushToDisk(data);
             RandomAccess.FlushToDisk(outboardHandle);
         }
