@@ -78,20 +78,112 @@ internal sealed class BlobWriter : IBlobWriter
             await FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// The batched path: the decoder reads batches of several MiB, verifies each (across cores) and hands out
+    /// contiguous runs of verified leaves, which go straight into the data file with one large write each, and
+    /// the verified parents of the batch into the outboard. Progress is made durable (fsync, then the ranges
+    /// record) at most once per <see cref="CheckpointInterval"/> and at the end, not per group or per few MiB.
+    /// </summary>
     public async Task WriteAllAsync(ResponseDecoder decoder, CancellationToken cancellationToken = default)
     {
         if (decoder.Root != Hash || decoder.Tree != Tree)
             throw new ArgumentException($"decoder is for {decoder.Root} ({decoder.Tree}), this writer for {Hash} ({Tree})", nameof(decoder));
+        if (IsComplete)
+        {
+            // Already here: the stream still has to be consumed (and verified) to reach what follows it.
+            await decoder.DecodeIntoAsync(null, null, cancellationToken).ConfigureAwait(false);
+            return;
+        }
         try
         {
-            while (await decoder.NextAsync(cancellationToken).ConfigureAwait(false) is { } item)
-                await WriteAsync(item, cancellationToken).ConfigureAwait(false);
+            using var target = new VerifiedRunTarget(this);
+            await decoder.DecodeIntoAsync(target, target, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             // Keep whatever verified before a failure or cancellation.
             await FlushAsync(CancellationToken.None).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>How often the batched path (<see cref="WriteAllAsync"/>) makes its progress durable while it runs.</summary>
+    internal static readonly TimeSpan CheckpointInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>Writes a run of verified leaf bytes at <paramref name="offset"/> and marks its chunks present.</summary>
+    private void WriteRun(ulong offset, ReadOnlySpan<byte> bytes)
+    {
+        var storage = _storage ?? throw new ObjectDisposedException($"writer of blob {Hash}");
+        var end = offset + (ulong)bytes.Length;
+        if (end > Tree.Size || offset % ChunkNum.ChunkLen != 0)
+            throw new ArgumentException($"blob {Hash}: a run of {bytes.Length} bytes at offset {offset} does not fit {Tree}");
+        if (bytes.Length > 0)
+            storage.WriteLeaf(offset, bytes);
+        var startChunk = offset / ChunkNum.ChunkLen;
+        var endChunk = Math.Max(startChunk + 1, ChunkNum.Chunks((ulong)bytes.Length).Value + startChunk);
+        lock (_lock)
+        {
+            _present |= ChunkRanges.Range(startChunk, endChunk);
+            if (end == Tree.Size)
+                _sizeProved = true;
+        }
+    }
+
+    /// <summary>The decoder's seekable target and outboard sink for one <see cref="WriteAllAsync"/>: receives only verified bytes and pairs.</summary>
+    private sealed class VerifiedRunTarget(BlobWriter writer) : Stream, IOutboardWriter
+    {
+        private readonly System.Diagnostics.Stopwatch _sinceCheckpoint = System.Diagnostics.Stopwatch.StartNew();
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => true;
+
+        public override bool CanWrite => true;
+
+        public override long Length => (long)writer.Tree.Size;
+
+        public override long Position { get; set; }
+
+        public void Save(TreeNode node, in HashPair pair)
+        {
+            if (writer.Tree.IsStored(node))
+                (writer._storage ?? throw new ObjectDisposedException($"writer of blob {writer.Hash}")).WritePair(node, pair);
+        }
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            writer.WriteRun((ulong)Position, buffer);
+            Position += buffer.Length;
+        }
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            Write(buffer.Span);
+            if (_sinceCheckpoint.Elapsed >= CheckpointInterval)
+            {
+                _sinceCheckpoint.Restart();
+                await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => Position = origin switch
+        {
+            SeekOrigin.Begin => offset,
+            SeekOrigin.Current => Position + offset,
+            _ => Length + offset,
+        };
+
+        public override void SetLength(long value) => throw new NotSupportedException();
     }
 
     public Task FlushAsync(CancellationToken cancellationToken = default)

@@ -65,6 +65,19 @@ public interface IBlobStore : IAsyncDisposable
     /// <exception cref="BlobSizeMismatchException">The blob's size is proved and differs from <paramref name="tree"/>'s.</exception>
     Task<IBlobWriter> OpenWriterAsync(Hash hash, BaoTree tree, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Like <see cref="OpenWriterAsync(Hash, BaoTree, CancellationToken)"/>, but a new partial blob's data file is
+    /// written at its final place outside the store: under a temporary name next to <paramref name="placeDataAt"/>
+    /// (see <see cref="BlobPlacement.TemporaryPath"/>), renamed to <paramref name="placeDataAt"/> without
+    /// overwriting when the blob completes, then referenced in place (outboard and ranges stay in the store). A
+    /// blob already partial elsewhere continues where it is; a store that cannot place (in memory) ignores it.
+    /// The caller is responsible for <paramref name="placeDataAt"/> being a safe path.
+    /// </summary>
+    /// <exception cref="BlobBusyException">Another writer is open on the blob.</exception>
+    /// <exception cref="BlobSizeMismatchException">The blob's size is proved and differs from <paramref name="tree"/>'s.</exception>
+    Task<IBlobWriter> OpenWriterAsync(Hash hash, BaoTree tree, string placeDataAt, CancellationToken cancellationToken = default) =>
+        OpenWriterAsync(hash, tree, cancellationToken);
+
     /// <summary>Pins <paramref name="hash"/> (and its children for <see cref="BlobFormat.HashSeq"/>) until the handle is disposed.</summary>
     TempTag CreateTempTag(Hash hash, BlobFormat format = BlobFormat.Raw);
 
@@ -176,4 +189,12 @@ public interface IBlobWriter : IAsyncDisposable
 
     /// <summary>Makes everything written so far durable and records its ranges; promotes the blob when complete.</summary>
     Task FlushAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>Names used when a writer places a blob's data file outside the store.</summary>
+public static class BlobPlacement
+{
+    /// <summary>The temporary name, in the same directory, under which the data of <paramref name="finalPath"/> is written until it completes.</summary>
+    public static string TemporaryPath(string finalPath) =>
+        Path.Combine(Path.GetDirectoryName(finalPath) ?? ".", $".{Path.GetFileName(finalPath)}.iroh-partial");
 }

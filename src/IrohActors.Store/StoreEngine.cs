@@ -32,7 +32,16 @@ internal sealed class StoreEngine : IBlobStore
         // A crash between recording the last ranges and promoting leaves a partial blob with every chunk: finish it.
         foreach (var entry in backend.List())
             if (entry.State == BlobState.Partial && entry.SizeProved && entry.Ranges == MemoryBackend.FullRanges(entry.Size))
-                backend.Promote(entry.Hash, new BaoTree(entry.Size, options.BlockSize));
+            {
+                try
+                {
+                    backend.Promote(entry.Hash, new BaoTree(entry.Size, options.BlockSize));
+                }
+                catch (IOException)
+                {
+                    // A placed blob whose final path was taken meanwhile stays partial; its writer reports it when reopened.
+                }
+            }
     }
 
     public BlockSize BlockSize => _options.BlockSize;
@@ -249,7 +258,8 @@ internal sealed class StoreEngine : IBlobStore
         {
             throw Corrupt(entry.Hash, 0, "its file is gone", e);
         }
-        if (entry.Data == DataLocation.External)
+        // A placed partial blob's file is still under its temporary name; only complete in-place files are checked.
+        if (entry.Data == DataLocation.External && entry.State == BlobState.Complete)
             CheckExternal(entry, data);
         return new BlobReader(entry.Hash, data, ranges, this);
     }
@@ -404,7 +414,13 @@ internal sealed class StoreEngine : IBlobStore
             channel.Writer.TryWrite(status);
     }
 
-    public async Task<IBlobWriter> OpenWriterAsync(Hash hash, BaoTree tree, CancellationToken cancellationToken = default)
+    public Task<IBlobWriter> OpenWriterAsync(Hash hash, BaoTree tree, CancellationToken cancellationToken = default) =>
+        OpenWriterCoreAsync(hash, tree, null, cancellationToken);
+
+    public Task<IBlobWriter> OpenWriterAsync(Hash hash, BaoTree tree, string placeDataAt, CancellationToken cancellationToken = default) =>
+        OpenWriterCoreAsync(hash, tree, Path.GetFullPath(placeDataAt), cancellationToken);
+
+    private async Task<IBlobWriter> OpenWriterCoreAsync(Hash hash, BaoTree tree, string? placeDataAt, CancellationToken cancellationToken)
     {
         if (tree.BlockSize != BlockSize)
             throw new ArgumentException($"blob {hash}: writer tree uses {tree.BlockSize}, the store keeps {BlockSize}", nameof(tree));
@@ -427,7 +443,7 @@ internal sealed class StoreEngine : IBlobStore
                 // The old size was only claimed; start over with the new claim.
                 reset = true;
             }
-            var storage = _backend.OpenPartial(hash, tree, reset || entry?.State == BlobState.Corrupt);
+            var storage = _backend.OpenPartial(hash, tree, reset || entry?.State == BlobState.Corrupt, placeDataAt);
             var known = reset || entry is null || entry.State != BlobState.Partial ? ChunkRanges.Empty : entry.Ranges;
             var writer = new BlobWriter(this, hash, tree, storage, known, !reset && entry?.SizeProved == true);
             lock (_pinLock)

@@ -62,8 +62,17 @@ public sealed class SendReceiveCommandTests : IDisposable
             Assert.True(received.Code == 0, received.Err);
             foreach (var (name, bytes) in files)
                 Assert.Equal(bytes, File.ReadAllBytes(Path.Combine(output, name)));
+            // Written straight into the target: the receiver's store has outboards only, no second copy of the data.
+            Assert.Empty(Directory.EnumerateFiles(Path.Combine(_dir, "recv-data", "data"), "*.data"));
+            Assert.Equal(files.Count, Directory.EnumerateFiles(output, "*", SearchOption.AllDirectories).Count());
 
+            // Run again: files that already hold their content count as received (that is how a resume finishes)...
+            var rerun = Run("receive", ticket, "--out", output, "--data-dir", Path.Combine(_dir, "recv-data"), "--no-progress");
+            Assert.True(rerun.Code == 0, rerun.Err);
+            // ...but a file with other content is never overwritten.
+            File.WriteAllText(Path.Combine(output, "nested/deeper/x.txt"), "edited");
             var again = Run("receive", ticket, "--out", output, "--data-dir", Path.Combine(_dir, "recv-data"), "--no-progress");
+            Assert.Equal("edited", File.ReadAllText(Path.Combine(output, "nested/deeper/x.txt")));
             Assert.NotEqual(0, again.Code);
             Assert.Contains("already exists", again.Err);
             Assert.Single(again.Err.Trim().Split('\n'));
@@ -91,14 +100,14 @@ public sealed class SendReceiveCommandTests : IDisposable
             var output = Path.Combine(_dir, "out");
             using (var receiver = Process.Start(Start("receive", ticket, "--out", output, "--data-dir", receiveData, "--no-progress"))!)
             {
-                // Kill it (SIGKILL) once some of the blob reached its store; if it finished first, the rerun below still must succeed.
+                // Kill it (SIGKILL) once the file is being written in place and some progress was made durable (the
+                // getter checkpoints once a second); if it finished first, the rerun below still must succeed.
+                var partial = Path.Combine(output, ".big.bin.iroh-partial");
                 var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
-                while (!receiver.HasExited && DateTime.UtcNow < deadline)
-                {
-                    if (Directory.Exists(receiveData) && Directory.EnumerateFiles(receiveData, "*", SearchOption.AllDirectories).Any(f => new FileInfo(f).Length > 8 * 1024 * 1024))
-                        break;
+                while (!receiver.HasExited && DateTime.UtcNow < deadline && !File.Exists(partial))
                     await Task.Delay(10);
-                }
+                if (File.Exists(partial))
+                    await Task.Delay(1500);
                 if (!receiver.HasExited)
                     receiver.Kill(entireProcessTree: true);
                 await receiver.WaitForExitAsync();
@@ -106,6 +115,7 @@ public sealed class SendReceiveCommandTests : IDisposable
             var again = Run("receive", ticket, "--out", output, "--data-dir", receiveData, "--no-progress");
             Assert.True(again.Code == 0, again.Err);
             Assert.Equal(big, File.ReadAllBytes(Path.Combine(output, "big.bin")));
+            Assert.Equal([Path.Combine(output, "big.bin")], Directory.EnumerateFiles(output));
         }
         finally
         {

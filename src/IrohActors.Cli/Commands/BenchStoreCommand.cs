@@ -88,17 +88,9 @@ internal static class BenchStoreCommand
 
     private static async Task KernelTree(string dir, int repeat, int jobs, TextWriter output, CancellationToken ct)
     {
-        const string Tarball = "/usr/src/linux-source-6.1.tar.xz";
-        if (!File.Exists(Tarball))
-        {
-            output.WriteLine($"kernel tree: {Tarball} not found (apt-get install linux-source-6.1); skipped");
-            return;
-        }
-        var tree = Path.Combine(dir, "tree");
-        Directory.CreateDirectory(tree);
         output.WriteLine();
-        output.Write("kernel tree: extracting ... ");
-        RunTool("tar", ["-xJf", Tarball, "-C", tree]);
+        if (KernelTreeSource.Extract(dir, output) is not { } tree)
+            return;
         var files = Directory.EnumerateFiles(tree, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint })
             .ToArray();
         var bytes = files.Sum(f => new FileInfo(f).Length);

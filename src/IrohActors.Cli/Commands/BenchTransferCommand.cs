@@ -24,12 +24,16 @@ internal static class BenchTransferCommand
         var memory = new Option<bool>("--memory-stores") { Description = "Use in-memory stores on both sides (separates network and verification from disk)." };
         command.Options.Add(tempDir);
         command.Options.Add(memory);
+        var kernel = new Option<bool>("--kernel") { Description = "(b) instead: the Linux kernel tree from the start of send (import included) to the end of receive into an empty directory, next to tar | nc → nc | tar." };
+        command.Options.Add(kernel);
         command.SetAction(async (parse, ct) =>
         {
             var root = Path.Combine(parse.GetValue(tempDir)!, $"node-bench-{Guid.NewGuid():N}");
             Directory.CreateDirectory(root);
             try
             {
+                if (parse.GetValue(kernel))
+                    return await BenchKernelTransfer.RunAsync(root, parse.GetResult(rounds) is { Implicit: false } ? Math.Max(1, parse.GetValue(rounds)) : 1, ct);
                 return await RunAsync(root, (long)parse.GetValue(sizeMiB) << 20, Math.Max(1, parse.GetValue(rounds)), parse.GetValue(memory), ct);
             }
             finally
@@ -60,17 +64,25 @@ internal static class BenchTransferCommand
         if (nginx is null)
             Console.WriteLine("nginx not found (apt-get install nginx): anchors skipped");
         var ours = new List<double>();
+        var oursCpu = new List<double>();
         var curlDisk = new List<double>();
+        var curlDiskCpu = new List<double>();
         var curlB3 = new List<double>();
+        var curlB3Cpu = new List<double>();
+        using var self = Process.GetCurrentProcess();
         for (var round = 0; round < rounds; round++)
         {
             var getterDir = Path.Combine(root, $"getter-{round}");
             await using var getterStore = memory ? BlobStores.InMemory() : null;
             await using (var getter = await IrohNode.StartAsync(new IrohNodeOptions { DataDirectory = getterDir, Store = getterStore, ListenAddress = null }, ct))
             {
+                self.Refresh();
+                var cpu = self.TotalProcessorTime;
                 var clock = Stopwatch.StartNew();
                 await getter.DownloadAsync(ticket, null, ct);
                 ours.Add(clock.Elapsed.TotalSeconds);
+                self.Refresh();
+                oursCpu.Add((self.TotalProcessorTime - cpu).TotalSeconds);
                 var status = await getter.Store.StatusAsync(ticket.Hash, ct);
                 if (status.State != BlobState.Complete || status.Size != (ulong)size)
                     throw new InvalidOperationException($"the getter's store holds {status}");
@@ -80,25 +92,31 @@ internal static class BenchTransferCommand
             if (nginx is not null)
             {
                 var output = Path.Combine(root, "curl.out");
-                curlDisk.Add(Time("curl", $"-sS -o {output} {url}"));
+                var (wall, used) = TimeWithCpu(root, $"curl -sS -o {output} {url}");
+                curlDisk.Add(wall);
+                curlDiskCpu.Add(used);
                 File.Delete(output);
-                var sw = Stopwatch.StartNew();
-                var b3 = Capture("bash", $"-c \"curl -sS {url} | b3sum --no-names\"").Trim();
-                curlB3.Add(sw.Elapsed.TotalSeconds);
+                (wall, used) = TimeWithCpu(root, $"curl -sS {url} | b3sum --no-names > {root}/b3.out");
+                curlB3.Add(wall);
+                curlB3Cpu.Add(used);
+                var b3 = File.ReadAllText(Path.Combine(root, "b3.out")).Trim();
                 if (b3 != ticket.Hash.ToHex())
                     throw new InvalidOperationException($"b3sum says {b3}, the node {ticket.Hash}");
             }
-            Console.WriteLine($"round {round + 1}: node {ours[^1]:F2} s" + (nginx is null ? "" : $", curl to disk {curlDisk[^1]:F2} s, curl | b3sum {curlB3[^1]:F2} s"));
+            Console.WriteLine($"round {round + 1}: node {ours[^1]:F2} s (cpu {oursCpu[^1]:F2} s)" + (nginx is null ? "" : $", curl to disk {curlDisk[^1]:F2} s (cpu {curlDiskCpu[^1]:F2} s), curl | b3sum {curlB3[^1]:F2} s (cpu {curlB3Cpu[^1]:F2} s)"));
         }
         var mib = size / (double)(1 << 20);
         var node = Median(ours);
-        Console.WriteLine($"node provider → getter into store (TLS, verified): {node:F2} s ({mib / node:F0} MiB/s)");
+        var nodeCpu = Median(oursCpu);
+        Console.WriteLine($"node provider → getter into store (TLS, verified): {node:F2} s ({mib / node:F0} MiB/s), cpu {nodeCpu:F2} s (both sides)");
         if (nginx is not null)
         {
             var disk = Median(curlDisk);
             var b3 = Median(curlB3);
-            Console.WriteLine($"curl from nginx to disk:                          {disk:F2} s ({mib / disk:F0} MiB/s)   ratio node/curl = {node / disk:F2}×");
-            Console.WriteLine($"curl from nginx | b3sum:                          {b3:F2} s ({mib / b3:F0} MiB/s)   ratio node/(curl|b3sum) = {node / b3:F2}×");
+            var diskCpu = Median(curlDiskCpu);
+            var b3Cpu = Median(curlB3Cpu);
+            Console.WriteLine($"curl from nginx to disk:                          {disk:F2} s ({mib / disk:F0} MiB/s), cpu {diskCpu:F2} s (curl only; nginx not counted)   ratio node/curl = {node / disk:F2}×");
+            Console.WriteLine($"curl from nginx | b3sum:                          {b3:F2} s ({mib / b3:F0} MiB/s), cpu {b3Cpu:F2} s   ratio node/(curl|b3sum) = {node / b3:F2}×");
             Console.WriteLine("goal (issue 7 §8 a): ≤ 1.0× curl to disk");
         }
         return 0;
@@ -116,11 +134,20 @@ internal static class BenchTransferCommand
         }
     }
 
-    private static double Time(string file, string arguments)
+    /// <summary>Runs a shell command line; returns its wall time and the user + system CPU time of everything it ran.</summary>
+    internal static (double Wall, double Cpu) TimeWithCpu(string root, string commandLine)
     {
+        var times = Path.Combine(root, "time.out");
         var clock = Stopwatch.StartNew();
-        Capture(file, arguments);
-        return clock.Elapsed.TotalSeconds;
+        using (var process = Process.Start(new ProcessStartInfo("/usr/bin/time") { ArgumentList = { "-f", "%U %S", "-o", times, "bash", "-c", commandLine } })!)
+        {
+            process.WaitForExit();
+            if (process.ExitCode != 0)
+                throw new InvalidOperationException($"{commandLine} exited with {process.ExitCode}");
+        }
+        var wall = clock.Elapsed.TotalSeconds;
+        var parts = File.ReadAllText(times).Split((char[])[' ', '\n'], StringSplitOptions.RemoveEmptyEntries);
+        return (wall, double.Parse(parts[^2], System.Globalization.CultureInfo.InvariantCulture) + double.Parse(parts[^1], System.Globalization.CultureInfo.InvariantCulture));
     }
 
     private static string Capture(string file, string arguments)

@@ -41,23 +41,21 @@ internal static class ReceiveCommand
                     throw new IOException($"{blobPath} exists; refusing to overwrite it");
                 var options = NodeSettings.Load(parse.GetValue(config), parse.GetValue(dataDir), listen: "");
                 await using var node = await IrohNode.StartAsync(options, ct);
-                long received;
-                TimeSpan elapsed;
                 if (providers.Count == 1)
                 {
-                    var result = await TransferDisplay.RunAsync(!quiet, "receiving", progress => node.DownloadAsync(ticket, progress, ct));
-                    (received, elapsed) = (result.BytesReceived, result.Elapsed);
+                    // Children are written straight into the target as they verify; the rest is exported after.
+                    var (result, written) = await TransferDisplay.RunAsync(!quiet, "receiving", progress => node.ReceiveAsync(ticket, target, progress, ct));
+                    if (!quiet)
+                        TransferDisplay.Note($"received {result.BytesReceived} bytes in {result.Elapsed.TotalSeconds:F2} s ({TransferDisplay.Rate(result.BytesReceived, result.Elapsed)}); {written.Files} file(s) in {target}");
+                    return 0;
                 }
-                else
-                {
-                    var result = await SwarmDisplay.RunAsync(node, SwarmDisplay.LoadOptions(parse.GetValue(config)), ticket.Hash, ticket.Format, providers, !quiet, "receiving", ct);
-                    (received, elapsed) = (result.BytesReceived, result.Elapsed);
-                }
+                // Several providers: the swarm fills the store, then the content is exported (a second copy: the swarm does not place files in the target yet).
+                var swarm = await SwarmDisplay.RunAsync(node, SwarmDisplay.LoadOptions(parse.GetValue(config)), ticket.Hash, ticket.Format, providers, !quiet, "receiving", ct);
                 if (ticket.Format == BlobFormat.Raw)
                     Directory.CreateDirectory(target);
                 var summary = await node.ExportAsync(ticket.Hash, ticket.Format, ticket.Format == BlobFormat.Raw ? blobPath : target, ct);
                 if (!quiet)
-                    TransferDisplay.Note($"received {received} bytes in {elapsed.TotalSeconds:F2} s ({TransferDisplay.Rate(received, elapsed)}); wrote {summary.Files} file(s), {summary.Bytes} bytes to {target}");
+                    TransferDisplay.Note($"received {swarm.BytesReceived} bytes in {swarm.Elapsed.TotalSeconds:F2} s ({TransferDisplay.Rate(swarm.BytesReceived, swarm.Elapsed)}); wrote {summary.Files} file(s), {summary.Bytes} bytes to {target}");
                 return 0;
             }
             catch (OperationCanceledException)

@@ -22,12 +22,41 @@ public static class CollectionExporter
     /// <param name="cancellationToken">Stops the export; files already moved into place stay.</param>
     /// <returns>Number of files and bytes written.</returns>
     /// <exception cref="CollectionExportException">A name is unsafe, a path conflicts, or content does not match its hash; the message names the link.</exception>
-    public static async Task<ExportSummary> ExportAsync(
+    public static Task<ExportSummary> ExportAsync(
         CollectionReader collection,
         string targetDirectory,
         Func<Hash, CancellationToken, ValueTask<Stream>> contentSource,
         bool overwrite = false,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default) =>
+        ExportAsync(collection, targetDirectory, contentSource, overwrite, null, cancellationToken);
+
+    /// <summary>
+    /// Exports without overwriting, skipping the files <paramref name="alreadyThere"/> accepts: a downloader that
+    /// wrote some files straight to their final paths (after <see cref="ExportTarget"/>'s checks) says so through it,
+    /// and only the others are copied. Names and paths are checked exactly as by the other overload.
+    /// </summary>
+    /// <param name="collection">The collection to export.</param>
+    /// <param name="targetDirectory">Created if missing; nothing outside it is created or changed.</param>
+    /// <param name="contentSource">Opens the content of a blob by hash; the stream is disposed after copying.</param>
+    /// <param name="alreadyThere">True when the regular file at the path (second argument) already holds the link's content.</param>
+    /// <param name="cancellationToken">Stops the export; files already moved into place stay.</param>
+    /// <returns>Number of files in place (placed or written) and bytes written by this export.</returns>
+    /// <exception cref="CollectionExportException">A name is unsafe, a path conflicts, or content does not match its hash; the message names the link.</exception>
+    public static Task<ExportSummary> ExportAsync(
+        CollectionReader collection,
+        string targetDirectory,
+        Func<Hash, CancellationToken, ValueTask<Stream>> contentSource,
+        Func<Link, string, bool>? alreadyThere,
+        CancellationToken cancellationToken = default) =>
+        ExportAsync(collection, targetDirectory, contentSource, false, alreadyThere, cancellationToken);
+
+    private static async Task<ExportSummary> ExportAsync(
+        CollectionReader collection,
+        string targetDirectory,
+        Func<Hash, CancellationToken, ValueTask<Stream>> contentSource,
+        bool overwrite,
+        Func<Link, string, bool>? alreadyThere,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(collection);
         ArgumentNullException.ThrowIfNull(targetDirectory);
@@ -37,19 +66,32 @@ public static class CollectionExporter
 
         // Pass 1: check every name and every existing path before writing anything.
         await foreach (var link in collection.EnumerateAsync(cancellationToken).ConfigureAwait(false))
-            plan.Check(link.Name.Span);
+        {
+            // A file the caller put in place itself (after the same checks) needs neither the checks nor a copy.
+            if (alreadyThere is not null && alreadyThere(link, NaivePath(root, link)))
+                continue;
+            plan.Check(link, alreadyThere);
+        }
 
         // Pass 2: write. Checks repeat per component, so a link planted between the passes is still refused.
         Directory.CreateDirectory(root);
         long files = 0, bytes = 0;
         await foreach (var link in collection.EnumerateAsync(cancellationToken).ConfigureAwait(false))
         {
+            if (alreadyThere is not null && alreadyThere(link, NaivePath(root, link)))
+            {
+                files++;
+                continue;
+            }
             string path = plan.PrepareDirectories(link.Name.Span);
             bytes += await WriteFileAsync(link, path, contentSource, overwrite, cancellationToken).ConfigureAwait(false);
             files++;
         }
         return new ExportSummary(files, bytes);
     }
+
+    // The path a checked name maps to (segments joined under the root); only used to ask alreadyThere.
+    private static string NaivePath(string root, Link link) => Path.Combine(root, Path.Combine(ExportPathPolicy.Segments(link.Name.Span)));
 
     private static async Task<long> WriteFileAsync(Link link, string path, Func<Hash, CancellationToken, ValueTask<Stream>> contentSource, bool overwrite, CancellationToken cancellationToken)
     {

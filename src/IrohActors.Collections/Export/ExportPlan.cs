@@ -19,6 +19,27 @@ internal sealed class ExportPlan
         _overwrite = overwrite;
     }
 
+    /// <summary>Checks one link; a file that <paramref name="alreadyThere"/> accepts is not refused as existing.</summary>
+    public void Check(Link link, Func<Link, string, bool>? alreadyThere)
+    {
+        if (alreadyThere is null)
+        {
+            Check(link.Name.Span);
+            return;
+        }
+        _alreadyThere = path => alreadyThere(link, path);
+        try
+        {
+            Check(link.Name.Span);
+        }
+        finally
+        {
+            _alreadyThere = null;
+        }
+    }
+
+    private Func<string, bool>? _alreadyThere;
+
     /// <summary>Checks one name without touching the file system beyond reading it.</summary>
     public void Check(ReadOnlySpan<byte> name)
     {
@@ -41,7 +62,17 @@ internal sealed class ExportPlan
                 return;
             }
         }
-        CheckFinal(name, Path.Combine(dir, segments[^1]), _overwrite);
+        var path = Path.Combine(dir, segments[^1]);
+        if (_alreadyThere is { } there && IsRegularFile(path) && there(path))
+            return;
+        CheckFinal(name, path, _overwrite);
+    }
+
+    /// <summary>True for an existing regular file that is not a symbolic link.</summary>
+    public static bool IsRegularFile(string path)
+    {
+        var info = new FileInfo(path);
+        return info.Exists && info.LinkTarget is null;
     }
 
     /// <summary>Creates the missing directories of a checked name (one level at a time) and returns its file path.</summary>

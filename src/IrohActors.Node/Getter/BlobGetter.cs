@@ -1,6 +1,4 @@
-using System.Buffers;
 using System.Diagnostics;
-using System.Threading.Channels;
 using IrohActors.Bao;
 using IrohActors.Blake3;
 using IrohActors.Collections;
@@ -44,7 +42,7 @@ public sealed class BlobGetter
             return new GetResult(hash, false, ChunkRangesSeq.Empty, 0, 0, TimeSpan.Zero);
         return await RunAsync(connection, request, 1, async (response, state) =>
         {
-            await ReceiveBlobAsync(response, state, hash, missing, cancellationToken).ConfigureAwait(false);
+            await ReceiveBlobAsync(response, state, hash, missing, null, cancellationToken).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
     }
 
@@ -53,7 +51,20 @@ public sealed class BlobGetter
     /// <exception cref="ProviderErrorException">The provider answered with an error frame.</exception>
     /// <exception cref="ResponseFormatException">The response broke the framing (for example it ended early).</exception>
     /// <exception cref="CollectionFormatException">The root is not a valid collection.</exception>
-    public async Task<GetResult> GetCollectionAsync(NodeConnection connection, Hash root, CancellationToken cancellationToken = default)
+    public Task<GetResult> GetCollectionAsync(NodeConnection connection, Hash root, CancellationToken cancellationToken = default) =>
+        GetCollectionAsync(connection, root, null, cancellationToken);
+
+    /// <summary>
+    /// Downloads what the store misses of the collection <paramref name="root"/> and all its children, in one request;
+    /// with a <paramref name="placement"/>, each child's data file is written straight to its final path there
+    /// (checked by the collections' safe-export rules before any child is written).
+    /// </summary>
+    /// <exception cref="TransferVerificationException">The provider sent data that does not verify (names chunk and peer).</exception>
+    /// <exception cref="ProviderErrorException">The provider answered with an error frame.</exception>
+    /// <exception cref="ResponseFormatException">The response broke the framing (for example it ended early).</exception>
+    /// <exception cref="CollectionFormatException">The root is not a valid collection.</exception>
+    /// <exception cref="CollectionExportException">A name is unsafe or its path exists in the placement's directory.</exception>
+    public async Task<GetResult> GetCollectionAsync(NodeConnection connection, Hash root, DirectoryPlacement? placement, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connection);
         var rootMissing = await _store.MissingAsync(root, cancellationToken).ConfigureAwait(false);
@@ -77,15 +88,33 @@ public sealed class BlobGetter
         return await RunAsync(connection, request, total, async (response, state) =>
         {
             if (!ranges[0].IsEmpty)
-                await ReceiveBlobAsync(response, state, root, ranges[0], cancellationToken).ConfigureAwait(false);
+                await ReceiveBlobAsync(response, state, root, ranges[0], null, cancellationToken).ConfigureAwait(false);
             var collection = await OpenCollectionAsync(root, cancellationToken).ConfigureAwait(false);
             state.BlobsTotal ??= collection.Count + (ranges[0].IsEmpty ? 0 : 1);
-            ulong offset = 1;
-            await foreach (var link in collection.EnumerateAsync(cancellationToken).ConfigureAwait(false))
+            PlacedFileBatch? small = null;
+            if (placement is not null)
             {
-                var childRanges = ranges[offset++];
-                if (!childRanges.IsEmpty)
-                    await ReceiveBlobAsync(response, state, link.Hash, childRanges, cancellationToken).ConfigureAwait(false);
+                await placement.PrepareAsync(collection, cancellationToken).ConfigureAwait(false);
+                small = new PlacedFileBatch(_store, placement);
+            }
+            ulong offset = 1;
+            try
+            {
+                await foreach (var link in collection.EnumerateAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    var childRanges = ranges[offset++];
+                    if (childRanges.IsEmpty)
+                        continue;
+                    var path = placement?.PathFor(link);
+                    if (await ReceiveBlobAsync(response, state, link.Hash, childRanges, path, cancellationToken, small).ConfigureAwait(false) && path is not null)
+                        placement!.MarkPlaced(path);
+                }
+            }
+            finally
+            {
+                // Files already in place are recorded also when the download stops early (a resume then skips them).
+                if (small is not null)
+                    await small.FlushAsync(wait: true, CancellationToken.None).ConfigureAwait(false);
             }
         }, cancellationToken).ConfigureAwait(false);
     }
@@ -119,8 +148,8 @@ public sealed class BlobGetter
         }
     }
 
-    /// <summary>Reads one blob item (size header and verified stream) into the store.</summary>
-    private async Task ReceiveBlobAsync(CountingReadStream response, TransferState state, Hash hash, ChunkRanges ranges, CancellationToken cancellationToken)
+    /// <summary>Reads one blob item (size header and verified stream) into the store, its data file at <paramref name="placeAt"/> if given; true when the blob is complete.</summary>
+    private async Task<bool> ReceiveBlobAsync(CountingReadStream response, TransferState state, Hash hash, ChunkRanges ranges, string? placeAt, CancellationToken cancellationToken, PlacedFileBatch? small = null)
     {
         var peer = state.Peer;
         switch (await ResponseFraming.ReadTagAsync(response, peer, cancellationToken).ConfigureAwait(false))
@@ -136,13 +165,55 @@ public sealed class BlobGetter
         }
         var size = await ResponseFraming.ReadSizeAsync(response, peer, cancellationToken).ConfigureAwait(false);
         var tree = new BaoTree(size, _store.BlockSize);
-        var writer = await _store.OpenWriterAsync(hash, tree, cancellationToken).ConfigureAwait(false);
+        if (placeAt is not null && small is not null && size <= PlacedFileBatch.MaxBytes && ranges.IsAll
+            && (await _store.StatusAsync(hash, cancellationToken).ConfigureAwait(false)).State == BlobState.Absent)
+        {
+            // Small and new: verified in memory, written once at its final place, recorded in a batch.
+            var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent((int)Math.Max(1, size));
+            try
+            {
+                using (var smallDecoder = new ResponseDecoder(hash, tree, ranges, response, $"peer {peer}"))
+                {
+                    try
+                    {
+                        await smallDecoder.DecodeIntoMemoryAsync(buffer.AsMemory(0, (int)size), null, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (BaoVerificationException e)
+                    {
+                        throw new TransferVerificationException(peer, hash, e);
+                    }
+                }
+                await small.AddAsync(placeAt, hash, buffer.AsMemory(0, (int)size), cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            }
+            state.BlobsDone++;
+            _progress?.Report(new TransferProgress(hash, response.BytesRead, state.BlobsDone, state.BlobsTotal, size));
+            return false;
+        }
+        var writer = placeAt is null
+            ? await _store.OpenWriterAsync(hash, tree, cancellationToken).ConfigureAwait(false)
+            : await _store.OpenWriterAsync(hash, tree, placeAt, cancellationToken).ConfigureAwait(false);
+        bool complete;
         await using (writer.ConfigureAwait(false))
         {
             using var decoder = new ResponseDecoder(hash, tree, ranges, response, $"peer {peer}");
+            var nextReport = response.BytesRead + ProgressStep;
+            if (_progress is not null)
+                response.BytesReadChanged = read =>
+                {
+                    if (read < nextReport)
+                        return;
+                    nextReport = read + ProgressStep;
+                    _progress.Report(new TransferProgress(hash, read, state.BlobsDone, state.BlobsTotal, size));
+                };
             try
             {
-                await PipelinedReceiveAsync(decoder, writer, response, state, hash, size, cancellationToken).ConfigureAwait(false);
+                // Batches of whole groups read ahead, verified across cores, written as large runs; progress made
+                // durable by the writer while it runs and at the end (also after a failure or cancellation).
+                await writer.WriteAllAsync(decoder, cancellationToken).ConfigureAwait(false);
             }
             catch (BaoVerificationException e)
             {
@@ -150,101 +221,13 @@ public sealed class BlobGetter
             }
             finally
             {
-                // Keep whatever verified before a failure or cancellation: that is what a resume skips.
-                await writer.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                response.BytesReadChanged = null;
             }
+            complete = writer.IsComplete;
         }
         state.BlobsDone++;
         _progress?.Report(new TransferProgress(hash, response.BytesRead, state.BlobsDone, state.BlobsTotal, size));
-    }
-
-    /// <summary>
-    /// Reads and verifies (this task) while the store writes (a pool task): verified items are copied into pooled
-    /// batches handed over through a small bounded channel, so hashing overlaps with disk writes and fsyncs. Every
-    /// item verified before a failure is still written; nothing of the failing item is.
-    /// </summary>
-    private async Task PipelinedReceiveAsync(ResponseDecoder decoder, IBlobWriter writer, CountingReadStream response, TransferState state, Hash hash, ulong size, CancellationToken cancellationToken)
-    {
-        var channel = Channel.CreateBounded<ItemBatch>(new BoundedChannelOptions(3) { SingleReader = true, SingleWriter = true });
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var consumer = Task.Run(async () =>
-        {
-            Exception? failure = null;
-            await foreach (var batch in channel.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
-            {
-                try
-                {
-                    if (failure is null)
-                        foreach (var (chunk, offset, length) in batch.Items)
-                            await writer.WriteAsync(new EncodedItem(chunk, batch.Buffer.AsMemory(offset, length)), CancellationToken.None).ConfigureAwait(false);
-                }
-                catch (Exception e)
-                {
-                    // Stop the reader, keep draining so it never blocks on a full channel, report at the end.
-                    failure = e;
-                    stop.Cancel();
-                }
-                finally
-                {
-                    batch.Return();
-                }
-            }
-            if (failure is not null)
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
-        }, CancellationToken.None);
-        var nextReport = response.BytesRead;
-        var current = new ItemBatch();
-        try
-        {
-            while (await decoder.NextAsync(stop.Token).ConfigureAwait(false) is { } item)
-            {
-                if (!current.TryAdd(item))
-                {
-                    await channel.Writer.WriteAsync(current, stop.Token).ConfigureAwait(false);
-                    current = new ItemBatch();
-                    current.TryAdd(item);
-                }
-                if (_progress is not null && response.BytesRead >= nextReport)
-                {
-                    nextReport = response.BytesRead + ProgressStep;
-                    _progress.Report(new TransferProgress(hash, response.BytesRead, state.BlobsDone, state.BlobsTotal, size));
-                }
-            }
-        }
-        finally
-        {
-            // Whatever verified goes to the store, also when reading failed or was cancelled.
-            if (current.Items.Count > 0)
-                await channel.Writer.WriteAsync(current, CancellationToken.None).ConfigureAwait(false);
-            else
-                current.Return();
-            channel.Writer.Complete();
-            await consumer.ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>Verified items copied into one pooled buffer.</summary>
-    private sealed class ItemBatch
-    {
-        private const int Capacity = 512 * 1024;
-
-        public byte[] Buffer { get; } = ArrayPool<byte>.Shared.Rent(Capacity);
-
-        public List<(BaoChunk Chunk, int Offset, int Length)> Items { get; } = [];
-
-        private int _length;
-
-        public bool TryAdd(EncodedItem item)
-        {
-            if (_length + item.Bytes.Length > Buffer.Length)
-                return Items.Count == 0 ? throw new InvalidOperationException($"an item of {item.Bytes.Length} bytes exceeds a batch") : false;
-            item.Bytes.Span.CopyTo(Buffer.AsSpan(_length));
-            Items.Add((item.Chunk, _length, item.Bytes.Length));
-            _length += item.Bytes.Length;
-            return true;
-        }
-
-        public void Return() => ArrayPool<byte>.Shared.Return(Buffer);
+        return complete;
     }
 
     private sealed class TransferState(NodeId peer)

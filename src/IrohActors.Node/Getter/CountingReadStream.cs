@@ -5,6 +5,9 @@ internal sealed class CountingReadStream(Stream inner) : Stream
 {
     public long BytesRead { get; private set; }
 
+    /// <summary>Called with the running total after every read that returned bytes (progress reporting).</summary>
+    public Action<long>? BytesReadChanged { get; set; }
+
     public override bool CanRead => true;
 
     public override bool CanSeek => false;
@@ -19,6 +22,8 @@ internal sealed class CountingReadStream(Stream inner) : Stream
     {
         var n = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
         BytesRead += n;
+        if (n > 0)
+            BytesReadChanged?.Invoke(BytesRead);
         return n;
     }
 
@@ -29,6 +34,8 @@ internal sealed class CountingReadStream(Stream inner) : Stream
     {
         var n = inner.Read(buffer, offset, count);
         BytesRead += n;
+        if (n > 0)
+            BytesReadChanged?.Invoke(BytesRead);
         return n;
     }
 

@@ -145,6 +145,37 @@ public sealed class IrohNode : IAsyncDisposable
         return await CollectionReader.OpenAsync(blob, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Downloads what the ticket names and writes it under <paramref name="targetDirectory"/> (a raw blob as a file
+    /// named by its hash): a collection's children are written straight into the target as they verify (no second
+    /// copy; the store keeps their outboards and references the files in place), files the store could not place
+    /// (duplicates, blobs it already held, an in-memory store) are exported after. Never overwrites; run again after an
+    /// interruption to resume.
+    /// </summary>
+    /// <exception cref="CollectionExportException">A name is unsafe or its path exists.</exception>
+    /// <exception cref="IOException">The raw blob's target file exists.</exception>
+    public async Task<(GetResult Download, ExportSummary Export)> ReceiveAsync(BlobTicket ticket, string targetDirectory, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ticket);
+        var target = Path.GetFullPath(targetDirectory);
+        if (ticket.Format == BlobFormat.Raw)
+        {
+            var blobPath = Path.Combine(target, ticket.Hash.ToHex());
+            if (Path.Exists(blobPath))
+                throw new IOException($"{blobPath} exists; refusing to overwrite it");
+            var got = await DownloadAsync(ticket, progress, cancellationToken).ConfigureAwait(false);
+            Directory.CreateDirectory(target);
+            return (got, await ExportAsync(ticket.Hash, ticket.Format, blobPath, cancellationToken).ConfigureAwait(false));
+        }
+        var connection = await ConnectAsync(ticket.Node, cancellationToken).ConfigureAwait(false);
+        await Store.SetTagAsync(ContentImporter.TagName(ticket.Hash), ticket.Hash, ticket.Format, cancellationToken).ConfigureAwait(false);
+        var placement = new DirectoryPlacement(target);
+        var result = await new BlobGetter(Store, progress).GetCollectionAsync(connection, ticket.Hash, placement, cancellationToken).ConfigureAwait(false);
+        var collection = await CollectionReader.OpenAsync(await StoreBlobReader.OpenAsync(Store, ticket.Hash, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        var summary = await CollectionExporter.ExportAsync(collection, target, OpenContentAsync, placement.AlreadyThere, cancellationToken).ConfigureAwait(false);
+        return (result, summary);
+    }
+
     /// <summary>Writes a complete blob to <paramref name="path"/>, or a complete collection's files under <paramref name="path"/> (safe export: no overwriting, hostile names refused).</summary>
     public async Task<ExportSummary> ExportAsync(Hash hash, BlobFormat format, string path, CancellationToken cancellationToken = default)
     {

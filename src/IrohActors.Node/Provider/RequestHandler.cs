@@ -40,8 +40,8 @@ internal sealed class RequestHandler
         {
             var error = request switch
             {
-                GetRequest get => await ServeGetAsync(stream, get, sent, cancellationToken).ConfigureAwait(false),
-                GetManyRequest many => await ServeGetManyAsync(stream, many, sent, cancellationToken).ConfigureAwait(false),
+                GetRequest get => await SendBatchedAsync(stream, sent, (output, ct) => ServeGetAsync(output, get, ct), cancellationToken).ConfigureAwait(false),
+                GetManyRequest many => await SendBatchedAsync(stream, sent, (output, ct) => ServeGetManyAsync(output, many, ct), cancellationToken).ConfigureAwait(false),
                 ObserveRequest observe => await ServeObserveAsync(stream, observe, sent, cancellationToken).ConfigureAwait(false),
                 _ => (ErrorCode.BadRequest, $"unsupported request {request.Type}"),
             };
@@ -95,12 +95,12 @@ internal sealed class RequestHandler
         }
     }
 
-    private async Task<(ErrorCode Code, string Message)?> ServeGetAsync(MuxStream stream, GetRequest get, SentCounter sent, CancellationToken cancellationToken)
+    private async Task<(ErrorCode Code, string Message)?> ServeGetAsync(ResponseBatches output, GetRequest get, CancellationToken cancellationToken)
     {
         var rootRanges = get.Ranges[0];
         if (!rootRanges.IsEmpty)
         {
-            var error = await ServeBlobAsync(stream, get.Hash, rootRanges, sent, cancellationToken).ConfigureAwait(false);
+            var error = await ServeBlobAsync(output, get.Hash, rootRanges, cancellationToken).ConfigureAwait(false);
             if (error is not null || get.Ranges.IsSingleBlob)
                 return error;
         }
@@ -128,21 +128,21 @@ internal sealed class RequestHandler
             var ranges = get.Ranges[offset++];
             if (ranges.IsEmpty)
                 continue;
-            var error = await ServeBlobAsync(stream, link.Hash, ranges, sent, cancellationToken).ConfigureAwait(false);
+            var error = await ServeBlobAsync(output, link.Hash, ranges, cancellationToken).ConfigureAwait(false);
             if (error is not null)
                 return error;
         }
         return null;
     }
 
-    private async Task<(ErrorCode Code, string Message)?> ServeGetManyAsync(MuxStream stream, GetManyRequest many, SentCounter sent, CancellationToken cancellationToken)
+    private async Task<(ErrorCode Code, string Message)?> ServeGetManyAsync(ResponseBatches output, GetManyRequest many, CancellationToken cancellationToken)
     {
         for (var i = 0; i < many.Hashes.Count; i++)
         {
             var ranges = many.Ranges[(ulong)i];
             if (ranges.IsEmpty)
                 continue;
-            var error = await ServeBlobAsync(stream, many.Hashes[i], ranges, sent, cancellationToken).ConfigureAwait(false);
+            var error = await ServeBlobAsync(output, many.Hashes[i], ranges, cancellationToken).ConfigureAwait(false);
             if (error is not null)
                 return error;
         }
@@ -181,8 +181,8 @@ internal sealed class RequestHandler
         return null;
     }
 
-    /// <summary>Sends one blob (size header, then its verified stream); returns an error to send instead when nothing of it can be served.</summary>
-    private async Task<(ErrorCode Code, string Message)?> ServeBlobAsync(MuxStream stream, Hash hash, ChunkRanges ranges, SentCounter sent, CancellationToken cancellationToken)
+    /// <summary>Appends one blob (size header, then its verified stream); returns an error to send instead when nothing of it can be served.</summary>
+    private async Task<(ErrorCode Code, string Message)?> ServeBlobAsync(ResponseBatches output, Hash hash, ChunkRanges ranges, CancellationToken cancellationToken)
     {
         BlobReader reader;
         try
@@ -199,54 +199,44 @@ internal sealed class RequestHandler
         }
         using (reader)
         {
-            var header = ResponseFraming.BlobHeader(reader.Tree.Size);
-            await stream.WriteAsync(header, cancellationToken).ConfigureAwait(false);
-            sent.Add(hash, header.Length);
-            await PipelinedSendAsync(stream, reader, hash, sent, cancellationToken).ConfigureAwait(false);
+            output.Current = hash;
+            await output.AppendAsync(ResponseFraming.BlobHeader(reader.Tree.Size), cancellationToken).ConfigureAwait(false);
+            while (reader.TryNext(out var item))
+                await output.AppendAsync(item.Bytes, cancellationToken).ConfigureAwait(false);
         }
         return null;
     }
 
     /// <summary>
-    /// Verifies (reader, on a pool thread) and sends (this task) at the same time: verified items are packed into
-    /// pooled batches of up to <see cref="BatchBytes"/> handed over through a small bounded channel, so hashing
-    /// overlaps with encryption and the mux sees few, large writes. A verification failure surfaces after the
-    /// batches before it were sent, never with any of the failing item's bytes.
+    /// Produces the response (reading and verifying, on a pool thread) while this task sends it: every item of
+    /// every blob of the request is packed into pooled batches of up to <see cref="BatchBytes"/>, handed over through a
+    /// small bounded channel, so hashing overlaps with encryption, the mux sees few large writes whatever the blob
+    /// sizes (a collection of small files travels in 256 KiB writes too), and there is one hand-off per batch, not per
+    /// blob. A verification failure surfaces after the batches before it were sent, never with any of the failing
+    /// item's bytes. The producer's error frame (not found, …), if any, is returned to be sent after the batches.
     /// </summary>
-    private static async Task PipelinedSendAsync(MuxStream stream, BlobReader reader, Hash hash, SentCounter sent, CancellationToken cancellationToken)
+    private static async Task<(ErrorCode Code, string Message)?> SendBatchedAsync(MuxStream stream, SentCounter sent, Func<ResponseBatches, CancellationToken, Task<(ErrorCode Code, string Message)?>> produce, CancellationToken cancellationToken)
     {
-        var channel = Channel.CreateBounded<(byte[] Buffer, int Length)>(new BoundedChannelOptions(3) { SingleReader = true, SingleWriter = true });
+        var channel = Channel.CreateBounded<(byte[] Buffer, int Length, Hash Hash)>(new BoundedChannelOptions(3) { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var producer = Task.Run(async () =>
         {
-            var buffer = ArrayPool<byte>.Shared.Rent(BatchBytes);
-            var length = 0;
+            var output = new ResponseBatches(channel.Writer);
             try
             {
-                while (reader.TryNext(out var item))
-                {
-                    if (length + item.Bytes.Length > buffer.Length)
-                    {
-                        await channel.Writer.WriteAsync((buffer, length), stop.Token).ConfigureAwait(false);
-                        buffer = ArrayPool<byte>.Shared.Rent(Math.Max(BatchBytes, item.Bytes.Length));
-                        length = 0;
-                    }
-                    item.Bytes.Span.CopyTo(buffer.AsSpan(length));
-                    length += item.Bytes.Length;
-                }
-                await channel.Writer.WriteAsync((buffer, length), stop.Token).ConfigureAwait(false);
-                buffer = null;
+                var error = await produce(output, stop.Token).ConfigureAwait(false);
+                await output.FlushAsync(stop.Token).ConfigureAwait(false);
+                return error;
             }
             finally
             {
-                if (buffer is not null)
-                    ArrayPool<byte>.Shared.Return(buffer);
+                output.Dispose();
             }
         }, CancellationToken.None);
         _ = producer.ContinueWith(t => channel.Writer.TryComplete(t.Exception?.InnerException), TaskScheduler.Default);
         try
         {
-            await foreach (var (buffer, length) in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            await foreach (var (buffer, length, hash) in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
                 try
                 {
@@ -258,6 +248,7 @@ internal sealed class RequestHandler
                     ArrayPool<byte>.Shared.Return(buffer);
                 }
             }
+            return await producer.ConfigureAwait(false);
         }
         finally
         {
@@ -270,8 +261,73 @@ internal sealed class RequestHandler
             {
                 // We stopped it because sending failed; that failure is what propagates.
             }
+            catch (Exception) when (!producer.IsCompletedSuccessfully)
+            {
+                // Its failure reached the channel and was thrown by the loop above (or a send failure came first).
+            }
             while (channel.Reader.TryRead(out var left))
                 ArrayPool<byte>.Shared.Return(left.Buffer);
+        }
+    }
+
+    /// <summary>The producer's side of <see cref="SendBatchedAsync"/>: packs response bytes into pooled batches.</summary>
+    private sealed class ResponseBatches(ChannelWriter<(byte[] Buffer, int Length, Hash Hash)> writer) : IDisposable
+    {
+        private byte[]? _buffer = ArrayPool<byte>.Shared.Rent(BatchBytes);
+        private int _length;
+
+        /// <summary>The blob being appended (for progress events).</summary>
+        public Hash Current { get; set; }
+
+        public ValueTask AppendAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+        {
+            var buffer = _buffer ?? throw new ObjectDisposedException(nameof(ResponseBatches));
+            if (_length + bytes.Length <= buffer.Length)
+            {
+                bytes.Span.CopyTo(buffer.AsSpan(_length));
+                _length += bytes.Length;
+                return ValueTask.CompletedTask;
+            }
+            return AppendSlowAsync(bytes, cancellationToken);
+        }
+
+        private async ValueTask AppendSlowAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+        {
+            await FlushAsync(cancellationToken).ConfigureAwait(false);
+            if (bytes.Length > _buffer!.Length)
+            {
+                ArrayPool<byte>.Shared.Return(_buffer);
+                _buffer = ArrayPool<byte>.Shared.Rent(bytes.Length);
+            }
+            bytes.Span.CopyTo(_buffer);
+            _length = bytes.Length;
+        }
+
+        /// <summary>Hands the current batch (if not empty) to the sender.</summary>
+        public async ValueTask FlushAsync(CancellationToken cancellationToken)
+        {
+            if (_buffer is null || _length == 0)
+                return;
+            var full = _buffer;
+            _buffer = null;
+            try
+            {
+                await writer.WriteAsync((full, _length, Current), cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                ArrayPool<byte>.Shared.Return(full);
+                throw;
+            }
+            _buffer = ArrayPool<byte>.Shared.Rent(BatchBytes);
+            _length = 0;
+        }
+
+        public void Dispose()
+        {
+            if (_buffer is not null)
+                ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = null;
         }
     }
 

@@ -135,6 +135,9 @@ internal interface IStorageBackend : IDisposable
     /// <summary>Opens (creating or, with <paramref name="reset"/>, emptying) the partial blob's storage.</summary>
     IPartialStorage OpenPartial(Hash hash, BaoTree tree, bool reset);
 
+    /// <summary>As <see cref="OpenPartial(Hash, BaoTree, bool)"/>; a new partial blob's data goes next to <paramref name="placeDataAt"/> (see <see cref="BlobPlacement"/>). Backends that cannot place ignore it.</summary>
+    IPartialStorage OpenPartial(Hash hash, BaoTree tree, bool reset, string? placeDataAt) => OpenPartial(hash, tree, reset);
+
     /// <summary>Records durable ranges of a partial blob (ignored unless the blob is still partial).</summary>
     void RecordRanges(Hash hash, bool sizeProved, ChunkRanges ranges);
 

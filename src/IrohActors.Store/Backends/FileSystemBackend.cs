@@ -383,7 +383,7 @@ internal sealed partial class FileSystemBackend : IStorageBackend
                     var path = DataPath(entry.Hash);
                     return new BlobData(tree, outboard, default, File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete), path, outboardHandle);
                 default:
-                    var ext = entry.ExternalPath!;
+                    var ext = entry.State == BlobState.Partial ? BlobPlacement.TemporaryPath(entry.ExternalPath!) : entry.ExternalPath!;
                     return new BlobData(tree, outboard, default, File.OpenHandle(ext, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete), ext, outboardHandle);
             }
         }
@@ -394,31 +394,42 @@ internal sealed partial class FileSystemBackend : IStorageBackend
         }
     }
 
-    public IPartialStorage OpenPartial(Hash hash, BaoTree tree, bool reset)
+    public IPartialStorage OpenPartial(Hash hash, BaoTree tree, bool reset) => OpenPartial(hash, tree, reset, null);
+
+    public IPartialStorage OpenPartial(Hash hash, BaoTree tree, bool reset, string? placeDataAt)
     {
         var entry = Get(hash);
         var fresh = reset || entry is null || entry.State != BlobState.Partial;
+        // A placed blob keeps its final path in the row while partial; its bytes are under the temporary name.
+        var placed = fresh ? placeDataAt : entry!.Data == DataLocation.External ? entry.ExternalPath : null;
         if (fresh)
         {
+            if (entry is { State: BlobState.Partial, Data: DataLocation.External })
+                File.Delete(BlobPlacement.TemporaryPath(entry.ExternalPath!));
             lock (_lock)
             {
                 using var tx = Begin();
-                Upsert(new Entry(hash, BlobState.Partial, tree.Size, false, ChunkRanges.Empty, DataLocation.Owned,
-                    tree.OutboardSize == 0 ? OutboardLocation.NotNeeded : OutboardLocation.Owned));
+                Upsert(new Entry(hash, BlobState.Partial, tree.Size, false, ChunkRanges.Empty, placed is null ? DataLocation.Owned : DataLocation.External,
+                    tree.OutboardSize == 0 ? OutboardLocation.NotNeeded : OutboardLocation.Owned, placed));
                 SetInline("inline_data", hash, null);
                 SetInline("inline_outboard", hash, null);
                 Commit(tx);
             }
         }
-        var data = File.OpenHandle(DataPath(hash), fresh ? FileMode.Create : FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+        var dataPath = placed is null ? DataPath(hash) : BlobPlacement.TemporaryPath(placed);
+        var data = File.OpenHandle(dataPath, fresh ? FileMode.Create : FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
         var outboard = File.OpenHandle(OutboardPath(hash), fresh ? FileMode.Create : FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
         if (RandomAccess.GetLength(data) != (long)tree.Size)
             RandomAccess.SetLength(data, (long)tree.Size);
         if (RandomAccess.GetLength(outboard) != (long)tree.OutboardSize)
             RandomAccess.SetLength(outboard, (long)tree.OutboardSize);
         if (fresh)
+        {
             SyncDirectory(DataDir);
-        return new FilePartial(data, outboard, PreOrderOutboard.FromFile(tree, hash, outboard, 0, OutboardPath(hash)));
+            if (placed is not null)
+                SyncDirectory(Path.GetDirectoryName(dataPath)!);
+        }
+        return new FilePartial(data, outboard, PreOrderOutboard.FromFile(tree, hash, outboard, 0, OutboardPath(hash)), DirectWriter.TryOpen(dataPath, data));
     }
 
     public void RecordRanges(Hash hash, bool sizeProved, ChunkRanges ranges)
@@ -436,6 +447,11 @@ internal sealed partial class FileSystemBackend : IStorageBackend
         var entry = Get(hash);
         if (entry is null || entry.State != BlobState.Partial)
             return;
+        if (entry.Data == DataLocation.External)
+        {
+            PromotePlaced(entry, tree);
+            return;
+        }
         var inlineData = tree.Size <= (ulong)_maxInlineData ? File.ReadAllBytes(DataPath(hash)) : null;
         var outboardBytes = tree.OutboardSize > 0 && tree.OutboardSize <= (ulong)_maxInlineOutboard ? File.ReadAllBytes(OutboardPath(hash)) : null;
         var complete = entry with
@@ -460,6 +476,43 @@ internal sealed partial class FileSystemBackend : IStorageBackend
             File.Delete(OutboardPath(hash));
     }
 
+    /// <summary>
+    /// A placed blob completes by moving its (already fsynced) temporary file to the final path — never over an
+    /// existing entry — and syncing that directory before the row says complete and references the file in place.
+    /// A crash before the commit leaves the file in place and the row partial with every range: the next open
+    /// finishes the promotion (the temporary file is gone, the final one holds the same bytes).
+    /// </summary>
+    private void PromotePlaced(Entry entry, BaoTree tree)
+    {
+        var final = entry.ExternalPath!;
+        var temp = BlobPlacement.TemporaryPath(final);
+        if (File.Exists(temp))
+        {
+            File.Move(temp, final, overwrite: false);
+            SyncDirectory(Path.GetDirectoryName(final)!);
+        }
+        var info = new FileInfo(final);
+        var outboardBytes = tree.OutboardSize > 0 && tree.OutboardSize <= (ulong)_maxInlineOutboard ? File.ReadAllBytes(OutboardPath(entry.Hash)) : null;
+        var complete = entry with
+        {
+            State = BlobState.Complete,
+            SizeProved = true,
+            Ranges = MemoryBackend.FullRanges(tree.Size),
+            Outboard = tree.OutboardSize == 0 ? OutboardLocation.NotNeeded : outboardBytes is null ? OutboardLocation.Owned : OutboardLocation.Inline,
+            ExternalLength = info.Length,
+            ExternalMtime = info.LastWriteTimeUtc.Ticks,
+        };
+        lock (_lock)
+        {
+            using var tx = Begin();
+            Upsert(complete);
+            SetInline("inline_outboard", entry.Hash, outboardBytes);
+            Commit(tx);
+        }
+        if (complete.Outboard != OutboardLocation.Owned)
+            File.Delete(OutboardPath(entry.Hash));
+    }
+
     public void MarkCorrupt(Hash hash)
     {
         lock (_lock)
@@ -480,6 +533,9 @@ internal sealed partial class FileSystemBackend : IStorageBackend
 
     public void Delete(Hash hash)
     {
+        // A placed partial blob's temporary file is ours; a complete in-place file is the user's and stays.
+        if (Get(hash) is { State: BlobState.Partial, Data: DataLocation.External, ExternalPath: { } placed })
+            File.Delete(BlobPlacement.TemporaryPath(placed));
         lock (_lock)
         {
             using var tx = Begin();
@@ -713,20 +769,29 @@ internal sealed partial class FileSystemBackend : IStorageBackend
         return ChunkRanges.FromBoundaries(b);
     }
 
-    private sealed class FilePartial(Microsoft.Win32.SafeHandles.SafeFileHandle data, Microsoft.Win32.SafeHandles.SafeFileHandle outboardHandle, PreOrderOutboard outboard) : IPartialStorage
+    private sealed class FilePartial(Microsoft.Win32.SafeHandles.SafeFileHandle data, Microsoft.Win32.SafeHandles.SafeFileHandle outboardHandle, PreOrderOutboard outboard, DirectWriter? direct) : IPartialStorage
     {
-        public void WriteLeaf(ulong offset, ReadOnlySpan<byte> bytes) => RandomAccess.Write(data, bytes, (long)offset);
+        public void WriteLeaf(ulong offset, ReadOnlySpan<byte> bytes)
+        {
+            // Large runs (the getter's verified batches) bypass the page cache; fsync of the inode covers both handles.
+            if (direct is not null && bytes.Length >= DirectWriter.MinimumBytes)
+                direct.Write((long)offset, bytes);
+            else
+                RandomAccess.Write(data, bytes, (long)offset);
+        }
 
         public void WritePair(TreeNode node, in HashPair pair) => outboard.Save(node, pair);
 
         public void Sync()
         {
+            direct?.Drain();
             RandomAccess.FlushToDisk(data);
             RandomAccess.FlushToDisk(outboardHandle);
         }
 
         public void Dispose()
         {
+            direct?.Dispose();
             data.Dispose();
             outboardHandle.Dispose();
         }

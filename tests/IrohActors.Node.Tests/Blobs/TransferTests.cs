@@ -147,15 +147,16 @@ public class TransferTests
         var provider = await nodes.StartAsync();
         var getterStore = BlobStores.InMemory(new StoreOptions { WriterFlushBytes = 256 * 1024 });
         var getter = await nodes.StartAsync(store: getterStore);
-        var data = TestNodes.RandomBytes(12 * 1024 * 1024, 3);
+        var data = TestNodes.RandomBytes(32 * 1024 * 1024, 3);
         using var imported = await provider.Store.ImportBytesAsync(data);
         var ticket = provider.CreateTicket(imported.Hash, BlobFormat.Raw);
 
-        // Cancel as soon as a few MiB arrived.
+        // Cancel once about half arrived: the getter reads, verifies and writes in batches of a few MiB, so the
+        // first batches are in the store by then and the rest is not.
         using var cancel = new CancellationTokenSource();
         var progress = new SyncProgress(p =>
         {
-            if (p.BytesReceived > 3 * 1024 * 1024)
+            if (p.BytesReceived > 16 * 1024 * 1024)
                 cancel.Cancel();
         });
         var connection = await getter.ConnectAsync(ticket.Node);

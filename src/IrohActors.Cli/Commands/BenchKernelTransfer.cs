@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using IrohActors.Node.NodeHost;
+
+namespace IrohActors.Cli.Commands;
+
+/// <summary>
+/// <c>bench transfer --kernel</c>, part (b): the Linux kernel tree from the start of <c>send</c> (the in-place import
+/// included) to the end of <c>receive</c> into an empty directory, both nodes in this process over TLS on 127.0.0.1,
+/// next to <c>tar -cf - | nc</c> → <c>nc -l | tar -xf -</c> in the same run. Every round writes into new folders,
+/// deleted only at the end (a many-file write right after a big delete runs several times slower on this ext4).
+/// </summary>
+internal static class BenchKernelTransfer
+{
+    public static async Task<int> RunAsync(string root, int rounds, CancellationToken ct)
+    {
+        // Extracted once per temp dir and kept for later runs; the rounds' outputs live under root (deleted after).
+        if (KernelTreeSource.Extract(Path.Combine(Path.GetDirectoryName(root)!, "iroh-kernel-work"), Console.Out) is not { } tree)
+            return 0;
+        var files = Directory.EnumerateFiles(tree, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint }).Count();
+        Console.WriteLine($"{files} files under {tree}; page cache warm (extracted or read just before; dropping caches is not possible here); {rounds} round(s), medians");
+        var nc = File.Exists("/usr/bin/nc") || File.Exists("/bin/nc");
+        if (!nc)
+            Console.WriteLine("nc not found (apt-get install netcat-openbsd): anchor skipped");
+        var ours = new List<(double Wall, double Cpu)>();
+        var anchor = new List<(double Wall, double Cpu)>();
+        using var self = Process.GetCurrentProcess();
+        for (var round = 0; round < rounds; round++)
+        {
+            if (nc)
+            {
+                anchor.Add(TarOverNc(root, tree, Path.Combine(root, $"nc-out-{round}")));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"round {round + 1}: tar | nc → nc | tar {anchor[^1].Wall:F2} s (cpu {anchor[^1].Cpu:F2} s)"));
+            }
+            self.Refresh();
+            var cpu = self.TotalProcessorTime;
+            var clock = Stopwatch.StartNew();
+            var (sendSeconds, received) = await SendReceiveAsync(root, tree, round, ct);
+            var wall = clock.Elapsed.TotalSeconds;
+            self.Refresh();
+            ours.Add((wall, (self.TotalProcessorTime - cpu).TotalSeconds));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"round {round + 1}: send + receive {wall:F2} s (cpu {ours[^1].Cpu:F2} s; send's import {sendSeconds:F2} s of it); {received} files in the target"));
+        }
+        var node = Median(ours.Select(o => o.Wall));
+        var nodeCpu = Median(ours.Select(o => o.Cpu));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"node send (import in place) → receive (TLS, verified): {node:F2} s, cpu {nodeCpu:F2} s (both sides)"));
+        if (anchor.Count > 0)
+        {
+            var tar = Median(anchor.Select(a => a.Wall));
+            var tarCpu = Median(anchor.Select(a => a.Cpu));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"tar -cf - | nc → nc -l | tar -xf -:                {tar:F2} s, cpu {tarCpu:F2} s   ratio node/tar = {node / tar:F2}× (cpu {nodeCpu / tarCpu:F2}×)"));
+            Console.WriteLine("goal (issue 7 §8 b): ≤ 1.25× tar over nc");
+        }
+        return 0;
+    }
+
+    /// <summary>Shares <paramref name="tree"/> from a new provider node and receives it with a new getter node into an empty directory.</summary>
+    private static async Task<(double SendSeconds, long Files)> SendReceiveAsync(string root, string tree, int round, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        await using var provider = await IrohNode.StartAsync(new IrohNodeOptions { DataDirectory = Path.Combine(root, $"send-data-{round}"), ListenAddress = new IPEndPoint(IPAddress.Loopback, 0) }, ct);
+        var (ticket, _) = await provider.ShareAsync(tree, cancellationToken: ct);
+        var send = clock.Elapsed.TotalSeconds;
+        await using var getter = await IrohNode.StartAsync(new IrohNodeOptions { DataDirectory = Path.Combine(root, $"recv-data-{round}"), ListenAddress = null }, ct);
+        var target = Path.Combine(root, $"recv-out-{round}");
+        var (_, export) = await getter.ReceiveAsync(ticket, target, null, ct);
+        return (send, export.Files);
+    }
+
+    /// <summary>nc -l | tar -xf - (started first), then tar -cf - | nc; wall time from the sender's start to the receiver's end, CPU of both pipelines.</summary>
+    private static (double Wall, double Cpu) TarOverNc(string root, string tree, string output)
+    {
+        Directory.CreateDirectory(output);
+        int port;
+        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+        var receiverTimes = Path.Combine(root, "nc-recv.time");
+        using var receiver = Process.Start(new ProcessStartInfo("/usr/bin/time")
+        {
+            ArgumentList = { "-f", "%U %S", "-o", receiverTimes, "bash", "-c", $"nc -l 127.0.0.1 {port} | tar -xf - -C '{output}'" },
+        })!;
+        // Let the listener bind before the clock starts (a probe connection would use up its one connection).
+        Thread.Sleep(500);
+        var clock = Stopwatch.StartNew();
+        var (_, senderCpu) = BenchTransferCommand.TimeWithCpu(root, $"tar -cf - -C '{tree}' . | nc -N 127.0.0.1 {port}");
+        receiver.WaitForExit();
+        var wall = clock.Elapsed.TotalSeconds;
+        if (receiver.ExitCode != 0)
+            throw new InvalidOperationException($"nc -l | tar -xf - exited with {receiver.ExitCode}");
+        var parts = File.ReadAllText(receiverTimes).Split((char[])[' ', '\n'], StringSplitOptions.RemoveEmptyEntries);
+        var receiverCpu = double.Parse(parts[^2], CultureInfo.InvariantCulture) + double.Parse(parts[^1], CultureInfo.InvariantCulture);
+        return (wall, senderCpu + receiverCpu);
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted[sorted.Count / 2];
+    }
+}

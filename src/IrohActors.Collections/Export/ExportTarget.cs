@@ -1,0 +1,48 @@
+using IrohActors.Collections.Export;
+
+namespace IrohActors.Collections;
+
+/// <summary>
+/// The safe-export checks of <see cref="CollectionExporter"/> for writers that put files in place themselves (a
+/// download that writes each child straight into the target directory): <see cref="PlanAsync"/> checks every name
+/// and every existing path before anything is written, <see cref="PrepareFile"/> repeats the per-component checks,
+/// creates the missing directories and returns the path a link's file must end up at.
+/// </summary>
+public sealed class ExportTarget
+{
+    private readonly ExportPlan _plan;
+
+    private ExportTarget(string root, ExportPlan plan)
+    {
+        Root = root;
+        _plan = plan;
+    }
+
+    /// <summary>The target directory (full path).</summary>
+    public string Root { get; }
+
+    /// <summary>Checks every link of <paramref name="collection"/> against <paramref name="targetDirectory"/> (no overwriting).</summary>
+    /// <param name="collection">The collection to place.</param>
+    /// <param name="targetDirectory">The directory the files go under.</param>
+    /// <param name="alreadyThere">True when the file at the path (second argument) already holds the link's content; such files are not refused as existing.</param>
+    /// <param name="cancellationToken">Stops the checks.</param>
+    /// <exception cref="CollectionExportException">A name is unsafe or a path conflicts; the message names the link.</exception>
+    public static async Task<ExportTarget> PlanAsync(CollectionReader collection, string targetDirectory, Func<Link, string, bool>? alreadyThere = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(collection);
+        ArgumentNullException.ThrowIfNull(targetDirectory);
+        var root = Path.GetFullPath(targetDirectory);
+        var plan = new ExportPlan(root, overwrite: false);
+        await foreach (var link in collection.EnumerateAsync(cancellationToken).ConfigureAwait(false))
+            plan.Check(link, alreadyThere);
+        return new ExportTarget(root, plan);
+    }
+
+    /// <summary>Creates the missing directories of <paramref name="link"/> (checking each component again) and returns its file's full path.</summary>
+    /// <exception cref="CollectionExportException">A component turned into a link or file since the plan.</exception>
+    public string PrepareFile(Link link)
+    {
+        Directory.CreateDirectory(Root);
+        return _plan.PrepareDirectories(link.Name.Span);
+    }
+}

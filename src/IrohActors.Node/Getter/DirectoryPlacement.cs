@@ -1,0 +1,90 @@
+using IrohActors.Blake3;
+using IrohActors.Collections;
+
+namespace IrohActors.Node.Getter;
+
+/// <summary>
+/// Where a collection download puts its children's data: each child's data file is written straight to its final
+/// path under <see cref="Root"/> (under a temporary name in the same directory, renamed when complete, never over an
+/// existing file), while the store keeps outboard and ranges and references the file in place. Every name and
+/// existing path is checked with the collections' safe-export rules once the collection root is known and before any
+/// child is written (<see cref="ExportTarget"/>), so nothing is created outside the target directory.
+/// </summary>
+public sealed class DirectoryPlacement
+{
+    private readonly HashSet<string> _placed = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _foundThere = new(StringComparer.Ordinal);
+    private ExportTarget? _target;
+
+    /// <summary>Places children under <paramref name="targetDirectory"/>.</summary>
+    public DirectoryPlacement(string targetDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(targetDirectory);
+        Root = Path.GetFullPath(targetDirectory);
+    }
+
+    /// <summary>The target directory (full path).</summary>
+    public string Root { get; }
+
+    /// <summary>Files placed by this download (full paths).</summary>
+    public IReadOnlyCollection<string> Placed
+    {
+        get
+        {
+            lock (_placed)
+                return [.. _placed];
+        }
+    }
+
+    /// <summary>
+    /// True when the regular file at <paramref name="path"/> holds <paramref name="link"/>'s content: this download
+    /// placed it, or (after an interruption) an earlier run did — then its bytes are hashed to be sure.
+    /// </summary>
+    public bool AlreadyThere(Link link, string path)
+    {
+        lock (_placed)
+            if (_placed.Contains(path) || _foundThere.Contains(path))
+                return true;
+        try
+        {
+            bool there;
+            using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan))
+                there = Hasher.New().Update(file).Finalize() == link.Hash;
+            if (there)
+                lock (_placed)
+                    _foundThere.Add(path);
+            return there;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Checks every link of the collection against the target (called once its root is complete, before any child).</summary>
+    /// <exception cref="CollectionExportException">A name is unsafe or a path exists; nothing has been written.</exception>
+    internal async Task PrepareAsync(CollectionReader collection, CancellationToken cancellationToken) =>
+        _target = await ExportTarget.PlanAsync(collection, Root, AlreadyThere, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>The final path of <paramref name="link"/>'s file (its directories created and checked), or null when it is already there.</summary>
+    internal string? PathFor(Link link)
+    {
+        var target = _target ?? throw new InvalidOperationException("the placement was not prepared with the collection");
+        var path = target.PrepareFile(link);
+        lock (_placed)
+            return _foundThere.Contains(path) || _placed.Contains(path) ? null : path;
+    }
+
+    /// <summary>Records that the blob is complete at <paramref name="path"/>; unless <paramref name="known"/>, only if the file is there (a store that cannot place leaves it absent).</summary>
+    internal void MarkPlaced(string path, bool known = false)
+    {
+        if (!known && !File.Exists(path))
+            return;
+        lock (_placed)
+            _placed.Add(path);
+    }
+}
