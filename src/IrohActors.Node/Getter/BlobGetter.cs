@@ -134,16 +134,7 @@ public sealed class BlobGetter
             var response = new CountingReadStream(new BufferedStream(stream, ReadBufferBytes));
             var state = new TransferState(peer) { BlobsTotal = total };
             await receive(response, state).ConfigureAwait(false);
-            // After the last item the provider ends the stream; anything else is an error frame or garbage.
-            switch (await ResponseFraming.ReadTagAsync(response, peer, cancellationToken).ConfigureAwait(false))
-            {
-                case null:
-                    break;
-                case ResponseTag.Error:
-                    throw await ResponseFraming.ReadErrorAsync(response, peer, cancellationToken).ConfigureAwait(false);
-                case var tag:
-                    throw new ResponseFormatException(peer, $"unexpected {tag} item after the last requested blob");
-            }
+            await ResponseFraming.ExpectEndAsync(response, peer, cancellationToken).ConfigureAwait(false);
             return new GetResult(request.Hash, !request.Ranges.IsSingleBlob, request.Ranges, response.BytesRead, state.BlobsDone, clock.Elapsed);
         }
     }
@@ -152,18 +143,7 @@ public sealed class BlobGetter
     private async Task<bool> ReceiveBlobAsync(CountingReadStream response, TransferState state, Hash hash, ChunkRanges ranges, string? placeAt, CancellationToken cancellationToken, PlacedFileBatch? small = null)
     {
         var peer = state.Peer;
-        switch (await ResponseFraming.ReadTagAsync(response, peer, cancellationToken).ConfigureAwait(false))
-        {
-            case null:
-                throw new ResponseFormatException(peer, $"the response ended before blob {hash.ToHex()}");
-            case ResponseTag.Error:
-                throw await ResponseFraming.ReadErrorAsync(response, peer, cancellationToken).ConfigureAwait(false);
-            case ResponseTag.Blob:
-                break;
-            case var tag:
-                throw new ResponseFormatException(peer, $"expected blob {hash.ToHex()}, got a {tag} item");
-        }
-        var size = await ResponseFraming.ReadSizeAsync(response, peer, cancellationToken).ConfigureAwait(false);
+        var size = await ResponseFraming.ReadBlobHeaderAsync(response, peer, hash, cancellationToken).ConfigureAwait(false);
         var tree = new BaoTree(size, _store.BlockSize);
         if (placeAt is not null && small is not null && size <= PlacedFileBatch.MaxBytes && ranges.IsAll
             && (await _store.StatusAsync(hash, cancellationToken).ConfigureAwait(false)).State == BlobState.Absent)

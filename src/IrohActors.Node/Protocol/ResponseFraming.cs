@@ -57,6 +57,42 @@ internal static class ResponseFraming
         };
     }
 
+    /// <summary>
+    /// Reads the header of the blob item a request asked for next and returns its size: an error frame in its place
+    /// is thrown as the provider's error, an early end or another item as a format error naming <paramref name="hash"/>.
+    /// </summary>
+    public static async ValueTask<ulong> ReadBlobHeaderAsync(Stream stream, NodeId peer, Blake3.Hash hash, CancellationToken cancellationToken)
+    {
+        switch (await ReadTagAsync(stream, peer, cancellationToken).ConfigureAwait(false))
+        {
+            case ResponseTag.Blob:
+                return await ReadSizeAsync(stream, peer, cancellationToken).ConfigureAwait(false);
+            case ResponseTag.Error:
+                throw await ReadErrorAsync(stream, peer, cancellationToken).ConfigureAwait(false);
+            case null:
+                throw new ResponseFormatException(peer, $"the response ended before blob {hash.ToHex()}");
+            case var tag:
+                throw new ResponseFormatException(peer, $"expected blob {hash.ToHex()}, got a {tag} item");
+        }
+    }
+
+    /// <summary>
+    /// After the last requested item the provider ends the stream; an error frame there is thrown as the provider's
+    /// error, anything else as a format error.
+    /// </summary>
+    public static async ValueTask ExpectEndAsync(Stream stream, NodeId peer, CancellationToken cancellationToken)
+    {
+        switch (await ReadTagAsync(stream, peer, cancellationToken).ConfigureAwait(false))
+        {
+            case null:
+                return;
+            case ResponseTag.Error:
+                throw await ReadErrorAsync(stream, peer, cancellationToken).ConfigureAwait(false);
+            case var tag:
+                throw new ResponseFormatException(peer, $"unexpected {tag} item after the last requested blob");
+        }
+    }
+
     /// <summary>Reads the 8-byte size that follows a blob tag.</summary>
     public static async ValueTask<ulong> ReadSizeAsync(Stream stream, NodeId peer, CancellationToken cancellationToken)
     {

@@ -156,18 +156,7 @@ public sealed class RemoteBlobReader : IBlobReader
             long received = 0;
             try
             {
-                switch (await ResponseFraming.ReadTagAsync(response, peer, cancellationToken).ConfigureAwait(false))
-                {
-                    case ResponseTag.Blob:
-                        break;
-                    case ResponseTag.Error:
-                        throw await ResponseFraming.ReadErrorAsync(response, peer, cancellationToken).ConfigureAwait(false);
-                    case null:
-                        throw new ResponseFormatException(peer, $"the response ended before blob {Hash.ToHex()}");
-                    case var tag:
-                        throw new ResponseFormatException(peer, $"expected blob {Hash.ToHex()}, got a {tag} item");
-                }
-                var size = await ResponseFraming.ReadSizeAsync(response, peer, cancellationToken).ConfigureAwait(false);
+                var size = await ResponseFraming.ReadBlobHeaderAsync(response, peer, Hash, cancellationToken).ConfigureAwait(false);
                 received += 9;
                 if (_size >= 0 && size != (ulong)_size)
                     throw new ResponseFormatException(peer, $"blob {Hash.ToHex()} is said to have {size} bytes, its proven size is {_size}");
@@ -207,15 +196,7 @@ public sealed class RemoteBlobReader : IBlobReader
                     }
                 }
                 // One blob was asked for: the provider ends the stream after it, or says why it stopped.
-                switch (await ResponseFraming.ReadTagAsync(response, peer, cancellationToken).ConfigureAwait(false))
-                {
-                    case null:
-                        break;
-                    case ResponseTag.Error:
-                        throw await ResponseFraming.ReadErrorAsync(response, peer, cancellationToken).ConfigureAwait(false);
-                    case var tag:
-                        throw new ResponseFormatException(peer, $"unexpected {tag} item after blob {Hash.ToHex()}");
-                }
+                await ResponseFraming.ExpectEndAsync(response, peer, cancellationToken).ConfigureAwait(false);
                 if (proving is not null)
                 {
                     _size = (long)size;

@@ -51,7 +51,7 @@ internal static class RangeFetcher
             await using (stream.ConfigureAwait(false))
             {
                 await stream.CompleteWritesAsync(idle.Token).ConfigureAwait(false);
-                var size = await ReadBlobHeaderAsync(stream, peer, hash, idle.Token).ConfigureAwait(false);
+                var size = await ResponseFraming.ReadBlobHeaderAsync(stream, peer, hash, idle.Token).ConfigureAwait(false);
                 var tree = new BaoTree(size, store.BlockSize);
                 IBlobWriter writer;
                 try
@@ -109,7 +109,7 @@ internal static class RangeFetcher
             {
                 await stream.CompleteWritesAsync(idle.Token).ConfigureAwait(false);
                 var response = new ProgressReadStream(new BufferedStream(stream, ReadBufferBytes), progress);
-                var size = await ReadBlobHeaderAsync(response, peer, hash, idle.Token).ConfigureAwait(false);
+                var size = await ResponseFraming.ReadBlobHeaderAsync(response, peer, hash, idle.Token).ConfigureAwait(false);
                 if (size != tree.Size)
                     throw new ResponseFormatException(peer, $"blob {hash.ToHex()}: claims {size} bytes, its proved size is {tree.Size}");
                 using var decoder = new ResponseDecoder(hash, tree, ranges, response, $"peer {peer}");
@@ -135,7 +135,7 @@ internal static class RangeFetcher
                 {
                     throw new TransferVerificationException(peer, hash, e);
                 }
-                await ExpectEndAsync(response, peer, idle.Token).ConfigureAwait(false);
+                await ResponseFraming.ExpectEndAsync(response, peer, idle.Token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -191,7 +191,7 @@ internal static class RangeFetcher
                 {
                     if (ranges.IsEmpty)
                         continue;
-                    var size = await ReadBlobHeaderAsync(response, peer, hash, idle.Token).ConfigureAwait(false);
+                    var size = await ResponseFraming.ReadBlobHeaderAsync(response, peer, hash, idle.Token).ConfigureAwait(false);
                     var tree = new BaoTree(size, store.BlockSize);
                     IBlobWriter writer;
                     try
@@ -226,40 +226,12 @@ internal static class RangeFetcher
                     }
                     progress.Verified(index + 1);
                 }
-                await ExpectEndAsync(response, peer, idle.Token).ConfigureAwait(false);
+                await ResponseFraming.ExpectEndAsync(response, peer, idle.Token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             throw new RequestStalledException(peer, root, $"nothing verified arrived for {stallTimeout.TotalSeconds:0.#} s (children {progress.VerifiedEnd}.. of the request from {first} pending)");
-        }
-    }
-
-    private static async Task<ulong> ReadBlobHeaderAsync(Stream response, NodeId peer, Hash hash, CancellationToken cancellationToken)
-    {
-        switch (await ResponseFraming.ReadTagAsync(response, peer, cancellationToken).ConfigureAwait(false))
-        {
-            case null:
-                throw new ResponseFormatException(peer, $"the response ended before blob {hash.ToHex()}");
-            case ResponseTag.Error:
-                throw await ResponseFraming.ReadErrorAsync(response, peer, cancellationToken).ConfigureAwait(false);
-            case ResponseTag.Blob:
-                return await ResponseFraming.ReadSizeAsync(response, peer, cancellationToken).ConfigureAwait(false);
-            case var tag:
-                throw new ResponseFormatException(peer, $"expected blob {hash.ToHex()}, got a {tag} item");
-        }
-    }
-
-    private static async Task ExpectEndAsync(Stream response, NodeId peer, CancellationToken cancellationToken)
-    {
-        switch (await ResponseFraming.ReadTagAsync(response, peer, cancellationToken).ConfigureAwait(false))
-        {
-            case null:
-                return;
-            case ResponseTag.Error:
-                throw await ResponseFraming.ReadErrorAsync(response, peer, cancellationToken).ConfigureAwait(false);
-            case var tag:
-                throw new ResponseFormatException(peer, $"unexpected {tag} item after the last requested blob");
         }
     }
 }
