@@ -124,8 +124,10 @@ public sealed class ResponseDecoder : IDisposable
                 var length = chunk.Kind == BaoChunkKind.Parent ? 64 : chunk.Size;
                 if (chunk.Kind == BaoChunkKind.Leaf && !pipeline.Current.HasRoomFor(length))
                 {
+                    // The reader helps verify the previous batch (it is done reading this one), writes it, and
+                    // hands this one to the helpers while it reads the next.
                     if (pipeline.TakePrevious() is { } previous)
-                        written = await WriteAsync(previous.Batch, await previous.Verified.ConfigureAwait(false), target, outboard, written, cancellationToken).ConfigureAwait(false);
+                        written = await WriteAsync(previous.Batch, previous.Wait(), target, outboard, written, cancellationToken).ConfigureAwait(false);
                     pipeline.StartVerifying();
                 }
                 try
@@ -152,7 +154,7 @@ public sealed class ResponseDecoder : IDisposable
             pipeline.Current.ClearLeavesFrom(0);
             if (pipeline.TakePrevious() is { } previous)
             {
-                ((IAsyncResult)previous.Verified).AsyncWaitHandle.WaitOne();
+                previous.WaitQuietly();
                 previous.Batch.ClearLeavesFrom(0);
             }
             throw;
@@ -165,8 +167,8 @@ public sealed class ResponseDecoder : IDisposable
     private async Task DrainAsync(BatchPipeline pipeline, Stream? target, IOutboardWriter? outboard, long written, CancellationToken cancellationToken)
     {
         if (pipeline.TakePrevious() is { } previous)
-            written = await WriteAsync(previous.Batch, await previous.Verified.ConfigureAwait(false), target, outboard, written, cancellationToken).ConfigureAwait(false);
-        await WriteAsync(pipeline.Current, pipeline.Current.Verify(), target, outboard, written, cancellationToken).ConfigureAwait(false);
+            written = await WriteAsync(previous.Batch, previous.Wait(), target, outboard, written, cancellationToken).ConfigureAwait(false);
+        await WriteAsync(pipeline.Current, pipeline.Current.BeginVerify().Wait(), target, outboard, written, cancellationToken).ConfigureAwait(false);
     }
 
     // The root parent is verified at once; other parents and the leaves join the batch and are verified with it.
@@ -174,16 +176,20 @@ public sealed class ResponseDecoder : IDisposable
     {
         if (chunk.Kind == BaoChunkKind.Parent && chunk.IsRoot)
         {
-            batch.AddVerifiedParent(chunk, VerifyParent(chunk, batch.ParentBytes));
+            VerifyParent(chunk, batch.ParentBytes);
+            batch.AddVerifiedParent(chunk);
         }
         else if (chunk.Kind == BaoChunkKind.Parent)
         {
             // Verified with its batch, before anything at or after it is written; its children's expected
             // CVs are only ever compared within batches that are written after it.
             var expected = _expected[--_depth];
-            var pair = HashPair.Read(batch.ParentBytes);
-            PushChildren(chunk, pair);
-            batch.AddParent(chunk, pair, expected);
+            var bytes = batch.ParentBytes;
+            if (chunk.Right)
+                _expected[_depth++] = Hash.FromBytes(bytes.Slice(32, 32));
+            if (chunk.Left)
+                _expected[_depth++] = Hash.FromBytes(bytes[..32]);
+            batch.AddParent(chunk, expected);
         }
         else
             batch.AddLeaf(chunk, _expected[--_depth]);
@@ -192,24 +198,16 @@ public sealed class ResponseDecoder : IDisposable
     private async ValueTask<long> WriteAsync(LeafBatch batch, int failed, Stream? target, IOutboardWriter? outboard, long written, CancellationToken cancellationToken)
     {
         var end = failed < 0 ? batch.Count : failed;
-        for (var i = 0; i < end; i++)
-        {
-            var (chunk, pair, _) = batch[i];
-            if (chunk.Kind == BaoChunkKind.Parent)
-                outboard?.Save(chunk.Node, pair);
-        }
+        if (outboard is not null)
+            batch.SaveParents(end, outboard);
         if (target is not null && !batch.InPlace)
         {
             // Leaves adjacent in the blob are adjacent in the batch (parents are kept aside): one write per run.
+            var leaves = failed < 0 ? batch.Leaves : batch.LeavesBefore(end);
             var i = 0;
-            while (i < end)
+            while (i < leaves)
             {
-                if (batch[i].Chunk.Kind == BaoChunkKind.Parent)
-                {
-                    i++;
-                    continue;
-                }
-                i = batch.LeafRun(i, end, out var offset, out var bytes);
+                i = batch.LeafRun(i, leaves, out var offset, out var bytes);
                 written = Position(target, offset, written);
                 await target.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
                 written += bytes.Length;
@@ -217,7 +215,7 @@ public sealed class ResponseDecoder : IDisposable
         }
         if (failed >= 0)
         {
-            var failure = new BaoVerificationException(BaoFailure.Mismatch, batch[failed].Chunk, Where);
+            var failure = new BaoVerificationException(BaoFailure.Mismatch, batch.ChunkAt(failed), Where);
             batch.ClearLeavesFrom(failed);
             batch.Clear();
             throw failure;
