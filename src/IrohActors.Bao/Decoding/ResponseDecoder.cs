@@ -83,11 +83,11 @@ public sealed class ResponseDecoder : IDisposable
     /// item is written first.
     /// </summary>
     public Task DecodeIntoAsync(Stream? target, IOutboardWriter? outboard = null, CancellationToken cancellationToken = default) =>
-        DecodeAsync(target, null, outboard, cancellationToken);
+        DecodeAsync(target, null, outboard, false, cancellationToken);
 
     /// <summary>Synchronous <see cref="DecodeIntoAsync"/>.</summary>
     public void DecodeInto(Stream? target, IOutboardWriter? outboard = null) =>
-        DecodeIntoAsync(target, outboard).GetAwaiter().GetResult();
+        DecodeAsync(target, null, outboard, true, default).GetAwaiter().GetResult();
 
     /// <summary>
     /// Decodes everything into memory: each leaf is read straight to its offset in <paramref name="target"/>
@@ -104,15 +104,21 @@ public sealed class ResponseDecoder : IDisposable
     {
         if ((ulong)target.Length < Tree.Size)
             throw new ArgumentException($"target holds {target.Length} bytes, the blob {Tree.Size}", nameof(target));
-        return DecodeAsync(null, target, outboard, cancellationToken);
+        return DecodeAsync(null, target, outboard, false, cancellationToken);
     }
 
     /// <summary>Synchronous <see cref="DecodeIntoMemoryAsync"/>.</summary>
     /// <exception cref="ArgumentException"><paramref name="target"/> is shorter than the blob.</exception>
-    public void DecodeIntoMemory(Memory<byte> target, IOutboardWriter? outboard = null) =>
-        DecodeIntoMemoryAsync(target, outboard).GetAwaiter().GetResult();
+    public void DecodeIntoMemory(Memory<byte> target, IOutboardWriter? outboard = null)
+    {
+        if ((ulong)target.Length < Tree.Size)
+            throw new ArgumentException($"target holds {target.Length} bytes, the blob {Tree.Size}", nameof(target));
+        DecodeAsync(null, target, outboard, true, default).GetAwaiter().GetResult();
+    }
 
-    private async Task DecodeAsync(Stream? target, Memory<byte>? inPlace, IOutboardWriter? outboard, CancellationToken cancellationToken)
+    // synchronous: every read is a plain Read (the async method then completes synchronously, with no
+    // state machine per item); writes to a stream target stay WriteAsync (few, large).
+    private async Task DecodeAsync(Stream? target, Memory<byte>? inPlace, IOutboardWriter? outboard, bool synchronous, CancellationToken cancellationToken)
     {
         using var pipeline = new BatchPipeline(BatchCapacity, Tree.BlockSize, inPlace);
         long written = 0;
@@ -134,7 +140,10 @@ public sealed class ResponseDecoder : IDisposable
                 {
                     var destination = pipeline.Current.Reserve(chunk);
                     readingLeaf = chunk.Kind == BaoChunkKind.Leaf ? destination : default;
-                    await _source.ReadAsync(chunk, destination, cancellationToken).ConfigureAwait(false);
+                    if (synchronous)
+                        _source.Read(chunk, destination.Span);
+                    else
+                        await _source.ReadAsync(chunk, destination, cancellationToken).ConfigureAwait(false);
                     Admit(pipeline.Current, chunk);
                     readingLeaf = default;
                 }
