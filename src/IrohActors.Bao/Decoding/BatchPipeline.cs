@@ -12,13 +12,13 @@ internal sealed class BatchPipeline(int capacity, BlockSize blockSize, Memory<by
 
     private readonly LeafBatch[] _batches = [new LeafBatch(capacity, blockSize, inPlace), new LeafBatch(capacity, blockSize, inPlace)];
     private int _current;
-    private VerifyRound? _previous;
+    private Verification? _previous;
 
     /// <summary>The batch being filled.</summary>
     public LeafBatch Current => _batches[_current];
 
-    /// <summary>Hands out the full batch under verification, if any; <see cref="VerifyRound.Wait"/> finishes it.</summary>
-    public VerifyRound? TakePrevious()
+    /// <summary>Hands out the full batch under verification, if any; <see cref="Verification.Wait"/> finishes it.</summary>
+    public Verification? TakePrevious()
     {
         var previous = _previous;
         _previous = null;
@@ -29,15 +29,12 @@ internal sealed class BatchPipeline(int capacity, BlockSize blockSize, Memory<by
     public void StartVerifying()
     {
         var full = _batches[_current];
-        var round = full.BeginVerify();
-        if (full.LeafBytes >= ParallelThreshold)
-        {
-            for (var i = 0; i < Math.Max(1, Environment.ProcessorCount - 1); i++)
-                ThreadPool.UnsafeQueueUserWorkItem(static r => r.Help(), round, preferLocal: false);
-        }
-        _previous = round;
+        _previous = Verification.Start(full, HelpersFor(full));
         _current ^= 1;
     }
+
+    /// <summary>Helper threads worth starting for <paramref name="batch"/>: none for a small one.</summary>
+    public static int HelpersFor(LeafBatch batch) => batch.LeafBytes >= ParallelThreshold ? WorkRound.DefaultHelpers : 0;
 
     public void Dispose()
     {
@@ -46,4 +43,31 @@ internal sealed class BatchPipeline(int capacity, BlockSize blockSize, Memory<by
         _batches[0].Dispose();
         _batches[1].Dispose();
     }
+}
+
+/// <summary>A batch being verified: its units on helper threads, finished by whoever calls <see cref="Wait"/>.</summary>
+internal sealed class Verification
+{
+    private readonly WorkRound _round;
+
+    private Verification(LeafBatch batch, int helpers)
+    {
+        Batch = batch;
+        _round = WorkRound.Start(batch.BeginVerify(), batch.VerifyUnit, helpers);
+    }
+
+    public LeafBatch Batch { get; }
+
+    /// <summary>Verifies the batch on the helpers (none: only <see cref="Wait"/>'s caller).</summary>
+    public static Verification Start(LeafBatch batch, int helpers) => new(batch, helpers);
+
+    /// <summary>Helps, waits until all is verified; returns the first failing item (stream order), or -1.</summary>
+    public int Wait()
+    {
+        _round.Wait();
+        return Batch.FirstFailure();
+    }
+
+    /// <summary>Finishes the verification whatever its outcome (cleanup after a failure: the buffers are reused next).</summary>
+    public void WaitQuietly() => _round.WaitQuietly();
 }

@@ -10,7 +10,7 @@ namespace IrohActors.Bao;
 /// buffer (or to their offsets in the caller's memory), wait there with their expected hash and are verified
 /// together — runs of whole groups many at a time
 /// (<see cref="Subtree.HashSubtrees(ulong, ReadOnlySpan{byte}, int, Span{Hash})"/>). Verification is split into
-/// units of a few hundred KiB that any number of threads claim until none is left (<see cref="VerifyRound"/>), so
+/// units of a few hundred KiB that any number of threads claim until none is left (<see cref="WorkRound"/>), so
 /// every core stays busy however the threads are scheduled; nothing of a batch is written before it verified.
 /// </summary>
 internal sealed class LeafBatch : IDisposable
@@ -135,9 +135,9 @@ internal sealed class LeafBatch : IDisposable
 
     /// <summary>
     /// Splits the verification into units (all parents; then runs of leaves of about <see cref="UnitBytes"/>) that
-    /// threads claim through the returned round. Nothing may be added to the batch until the round completed.
+    /// threads claim (<see cref="WorkRound"/>); returns how many. Nothing may be added to the batch until all are verified.
     /// </summary>
-    public VerifyRound BeginVerify()
+    public int BeginVerify()
     {
         var units = 0;
         if (_parents > 0)
@@ -154,7 +154,7 @@ internal sealed class LeafBatch : IDisposable
         }
         AddUnit(ref units, _leaves);
         // The last entry is the end of the last leaf unit (or the only entry, for parents alone).
-        return new VerifyRound(this, units - 1);
+        return units - 1;
     }
 
     private void AddUnit(ref int units, int start)
@@ -324,58 +324,4 @@ internal sealed class LeafBatch : IDisposable
         && _leafChunks[candidate].Size == _groupBytes
         && !_leafChunks[candidate].IsRoot
         && _leafChunks[candidate].StartChunk.Value == _leafChunks[first].StartChunk.Value + ((ulong)index << _chunkLog);
-}
-
-/// <summary>
-/// One verification of a <see cref="LeafBatch"/>: its units are claimed one at a time by any thread that calls
-/// <see cref="Help"/> (background helpers, and the reader once it has filled the next batch), so no core idles
-/// while a unit is left; <see cref="Wait"/> returns when all are done.
-/// </summary>
-internal sealed class VerifyRound(LeafBatch batch, int units)
-{
-    private readonly int _units = units;
-    private readonly ManualResetEventSlim _done = new(units == 0);
-    private int _next = -1;
-    private int _remaining = units;
-    private Exception? _error;
-
-    public LeafBatch Batch => batch;
-
-    /// <summary>Verifies units until none is left to claim.</summary>
-    public void Help()
-    {
-        while (true)
-        {
-            var unit = Interlocked.Increment(ref _next);
-            if (unit >= _units)
-                return;
-            try
-            {
-                batch.VerifyUnit(unit);
-            }
-            catch (Exception e)
-            {
-                Interlocked.CompareExchange(ref _error, e, null);
-            }
-            if (Interlocked.Decrement(ref _remaining) == 0)
-                _done.Set();
-        }
-    }
-
-    /// <summary>Helps, then waits until every unit is verified; returns the first failing item (stream order), or -1.</summary>
-    public int Wait()
-    {
-        Help();
-        _done.Wait();
-        if (_error is { } error)
-            throw new InvalidOperationException("verifying a decode batch failed", error);
-        return batch.FirstFailure();
-    }
-
-    /// <summary>Finishes the round whatever its outcome, so that its buffers can be reused or returned (cleanup after a failure).</summary>
-    public void WaitQuietly()
-    {
-        Help();
-        _done.Wait();
-    }
 }

@@ -177,7 +177,7 @@ public sealed class ResponseDecoder : IDisposable
     {
         if (pipeline.TakePrevious() is { } previous)
             written = await WriteAsync(previous.Batch, previous.Wait(), target, outboard, written, cancellationToken).ConfigureAwait(false);
-        await WriteAsync(pipeline.Current, pipeline.Current.BeginVerify().Wait(), target, outboard, written, cancellationToken).ConfigureAwait(false);
+        await WriteAsync(pipeline.Current, Verification.Start(pipeline.Current, BatchPipeline.HelpersFor(pipeline.Current)).Wait(), target, outboard, written, cancellationToken).ConfigureAwait(false);
     }
 
     // The root parent is verified at once; other parents and the leaves join the batch and are verified with it.
