@@ -47,7 +47,7 @@ internal static class BenchBaoCommand
         var rootHash = Hasher.Hash(data, 0);
         output.WriteLine($"bench bao: {Gb(size)} GB in memory, {Environment.ProcessorCount} cores, best of {repeat}; hash-all = Hasher on all threads, hash-1 = one thread");
         output.WriteLine();
-        output.WriteLine("   k  group  outboard  ob %data  1-chunk B  1MiB B   1MiB %ovh | hash-all hash-1  outboard  encode  decode GB/s | ob/all  enc/1  dec/1 dec/all | cpu: ob   enc   dec");
+        output.WriteLine("   k  group  outboard  ob %data  1-chunk B  1MiB B   1MiB %ovh | hash-all hash-1  outboard  encode  decode GB/s | ob/all  enc/1 enc/all dec/1 dec/all | cpu: ob   enc   dec");
         var breakdowns = new List<string>();
         foreach (var k in Enumerable.Range(Math.Clamp(minLog, 0, 16), Math.Max(0, Math.Min(maxLog, 16) - Math.Clamp(minLog, 0, 16) + 1)))
         {
@@ -80,23 +80,23 @@ internal static class BenchBaoCommand
                     decoder.DecodeIntoMemory(target);
                 });
                 (hashAll, hashOne, ob, enc, dec) = (Math.Max(hashAll, all), Math.Max(hashOne, one), Math.Max(ob, o), Math.Max(enc, e), Math.Max(dec, d));
-                ratios.Add([o / all, e / one, d / one, d / all]);
+                ratios.Add([o / all, e / one, e / all, d / one, d / all]);
             }
             // Ratios per run (each operation next to its anchor in time), then the median across runs.
-            var median = Enumerable.Range(0, 4).Select(i => ratios.Select(x => x[i]).Order().ElementAt(ratios.Count / 2)).ToArray();
+            var median = Enumerable.Range(0, 5).Select(i => ratios.Select(x => x[i]).Order().ElementAt(ratios.Count / 2)).ToArray();
             if (!target.AsSpan().SequenceEqual(data))
                 throw new InvalidOperationException($"chunk log {k}: decoded data differs");
             if (breakdown)
                 breakdowns.Add(Breakdown(k, tree, data, encoded, encodedLength, target, rootHash, repeat));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{k,4} {bs.Bytes / 1024,4}K {Human(tree.OutboardSize),9} {100.0 * tree.OutboardSize / size,8:0.000}% {oneChunk,9} {oneMib,8} {100.0 * (oneMib - 1048576) / 1048576,8:0.00}% | {hashAll,8:0.00} {hashOne,6:0.00} {ob,9:0.00} {enc,7:0.00} {dec,7:0.00}      | {median[0],6:0.00} {median[1],6:0.00} {median[2],6:0.00} {median[3],6:0.00} |     {cpu[0] / cpu[1],4:0.00}  {cpu[0] / cpu[2],4:0.00}  {cpu[0] / cpu[3],4:0.00}"));
+                $"{k,4} {bs.Bytes / 1024,4}K {Human(tree.OutboardSize),9} {100.0 * tree.OutboardSize / size,8:0.000}% {oneChunk,9} {oneMib,8} {100.0 * (oneMib - 1048576) / 1048576,8:0.00}% | {hashAll,8:0.00} {hashOne,6:0.00} {ob,9:0.00} {enc,7:0.00} {dec,7:0.00}      | {median[0],6:0.00} {median[1],6:0.00} {median[2],7:0.00} {median[3],5:0.00} {median[4],6:0.00} |     {cpu[0] / cpu[1],4:0.00}  {cpu[0] / cpu[2],4:0.00}  {cpu[0] / cpu[3],4:0.00}"));
         }
         foreach (var line in breakdowns)
             output.WriteLine(line);
         output.WriteLine();
         output.WriteLine("GB/s: best run; ratios: median over runs of the ratio within each run (operation and anchor measured back to back).");
         output.WriteLine("1-chunk B / 1MiB B: bytes on the wire (pairs + data, no size header) for one chunk / 1024 chunks in mid-blob.");
-        output.WriteLine("ob/all: outboard creation vs hashing on all threads (both parallel); enc/1: encode (one thread) vs one-thread hashing;");
+        output.WriteLine("ob/all: outboard creation vs hashing on all threads (all three parallel); enc/1, enc/all: encode vs one-thread / all-thread hashing;");
         output.WriteLine("cpu: CPU time (all threads) of one-thread hashing divided by that of the operation: 1.00 = the same work as plain hashing.");
         output.WriteLine("dec/1, dec/all: verified decode into a buffer (leaves verified in parallel batches) vs one-thread / all-thread hashing.");
     }
