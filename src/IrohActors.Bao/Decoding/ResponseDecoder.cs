@@ -37,6 +37,20 @@ public sealed class ResponseDecoder : IDisposable
     {
     }
 
+    /// <summary>
+    /// Decodes from a pipe (no size header: the caller read it); items are consumed from the pipe as they are read,
+    /// so afterwards the reader is positioned just after the blob.
+    /// </summary>
+    /// <param name="root">The trusted root hash.</param>
+    /// <param name="tree">The size (as claimed by the sender) and chunk-group size.</param>
+    /// <param name="ranges">The ranges requested; they are truncated against the size.</param>
+    /// <param name="input">The encoded stream as a pipe.</param>
+    /// <param name="where">Where the stream comes from (a peer, a file), for error messages.</param>
+    public ResponseDecoder(Hash root, BaoTree tree, ChunkRanges ranges, System.IO.Pipelines.PipeReader input, string? where = null)
+        : this(root, tree, ranges, new PipeEncodedSource(input, where), where)
+    {
+    }
+
     /// <summary>The trusted root hash.</summary>
     public Hash Root { get; }
 
