@@ -41,6 +41,7 @@ internal sealed class LeafBatch : IDisposable
     private int[] _leafOffsets = new int[256];
     private Hash[] _leafExpected = new Hash[256];
     private bool[] _leafOk = new bool[256];
+    private ReadOnlyMemory<byte>[] _leafSources = new ReadOnlyMemory<byte>[256];
     private int _leaves;
 
     private int[] _unitStarts = new int[64];
@@ -109,7 +110,14 @@ internal sealed class LeafBatch : IDisposable
         _parents++;
     }
 
-    public void AddLeaf(BaoChunk chunk, Hash expected)
+    /// <summary>A leaf just read into <see cref="Reserve"/>'s slot, verified with the batch against <paramref name="expected"/>.</summary>
+    public void AddLeaf(BaoChunk chunk, Hash expected) => AddLeaf(chunk, expected, default);
+
+    /// <summary>
+    /// A leaf whose bytes are still in <paramref name="source"/> (in place only): the verifying thread copies them to
+    /// the leaf's offset right before hashing them there. Empty <paramref name="source"/>: already in place.
+    /// </summary>
+    public void AddLeaf(BaoChunk chunk, Hash expected, ReadOnlyMemory<byte> source)
     {
         if (_leaves == _leafChunks.Length)
         {
@@ -117,7 +125,9 @@ internal sealed class LeafBatch : IDisposable
             Array.Resize(ref _leafOffsets, _leaves * 2);
             Array.Resize(ref _leafExpected, _leaves * 2);
             Array.Resize(ref _leafOk, _leaves * 2);
+            Array.Resize(ref _leafSources, _leaves * 2);
         }
+        _leafSources[_leaves] = source;
         _leafChunks[_leaves] = chunk;
         _leafOffsets[_leaves] = LeafOffset(chunk);
         _leafExpected[_leaves] = expected;
@@ -249,6 +259,7 @@ internal sealed class LeafBatch : IDisposable
 
     public void Clear()
     {
+        Array.Clear(_leafSources, 0, _leaves);
         _count = 0;
         _parents = 0;
         _leaves = 0;
@@ -280,6 +291,9 @@ internal sealed class LeafBatch : IDisposable
     {
         Span<Hash> cvs = stackalloc Hash[64];
         var storage = _storage.Span;
+        for (var j = from; j < to; j++)
+            if (!_leafSources[j].IsEmpty)
+                _leafSources[j].Span.CopyTo(storage.Slice(_leafOffsets[j], _leafChunks[j].Size));
         var i = from;
         while (i < to)
         {

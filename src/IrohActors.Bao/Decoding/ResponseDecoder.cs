@@ -51,6 +51,24 @@ public sealed class ResponseDecoder : IDisposable
     {
     }
 
+    /// <summary>
+    /// Decodes an encoded stream held in memory (no size header). <see cref="DecodeIntoMemory"/> then moves every
+    /// leaf byte once, on the verifying threads, right before hashing it; <see cref="Consumed"/> tells where the
+    /// blob's encoding ended.
+    /// </summary>
+    /// <param name="root">The trusted root hash.</param>
+    /// <param name="tree">The size (as claimed by the sender) and chunk-group size.</param>
+    /// <param name="ranges">The ranges requested; they are truncated against the size.</param>
+    /// <param name="encoded">The encoded stream (it may continue past this blob).</param>
+    /// <param name="where">Where the stream comes from, for error messages.</param>
+    public ResponseDecoder(Hash root, BaoTree tree, ChunkRanges ranges, ReadOnlyMemory<byte> encoded, string? where = null)
+        : this(root, tree, ranges, new MemoryEncodedSource(encoded, where), where)
+    {
+    }
+
+    /// <summary>Bytes of an in-memory encoding read so far (null when decoding from a stream or pipe).</summary>
+    public int? Consumed => (_source as MemoryEncodedSource)?.Position;
+
     /// <summary>The trusted root hash.</summary>
     public Hash Root { get; }
 
@@ -152,6 +170,13 @@ public sealed class ResponseDecoder : IDisposable
                 }
                 try
                 {
+                    if (chunk.Kind == BaoChunkKind.Leaf && inPlace.HasValue && _source is MemoryEncodedSource memory)
+                    {
+                        // Not copied here: the verifying thread copies it to the target just before hashing it.
+                        var at = memory.Skip(chunk, chunk.Size);
+                        pipeline.Current.AddLeaf(chunk, _expected[--_depth], memory.Bytes.Slice(at, chunk.Size));
+                        continue;
+                    }
                     var destination = pipeline.Current.Reserve(chunk);
                     readingLeaf = chunk.Kind == BaoChunkKind.Leaf ? destination : default;
                     if (synchronous)

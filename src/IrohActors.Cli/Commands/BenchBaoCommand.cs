@@ -47,7 +47,7 @@ internal static class BenchBaoCommand
         var rootHash = Hasher.Hash(data, 0);
         output.WriteLine($"bench bao: {Gb(size)} GB in memory, {Environment.ProcessorCount} cores, best of {repeat}; hash-all = Hasher on all threads, hash-1 = one thread");
         output.WriteLine();
-        output.WriteLine("   k  group  outboard  ob %data  1-chunk B  1MiB B   1MiB %ovh | hash-all hash-1  outboard  encode  decode GB/s | ob/all  enc/1 enc/all dec/1 dec/all | cpu: ob   enc   dec");
+        output.WriteLine("   k  group  outboard  ob %data  1-chunk B  1MiB B   1MiB %ovh | hash-all hash-1  outboard  encode  decode dec-mem GB/s | ob/all  enc/1 enc/all dec/1 dec/all dmem/all | cpu: ob   enc   dec  dmem");
         var breakdowns = new List<string>();
         foreach (var k in Enumerable.Range(Math.Clamp(minLog, 0, 16), Math.Max(0, Math.Min(maxLog, 16) - Math.Clamp(minLog, 0, 16) + 1)))
         {
@@ -56,9 +56,9 @@ internal static class BenchBaoCommand
             var oneChunk = ResponseWalk.EncodedLength(tree, ChunkRanges.Chunk(tree.Chunks.Value / 2 + 3));
             var mibStart = tree.Chunks.Value / 3 + 5;
             var oneMib = ResponseWalk.EncodedLength(tree, ChunkRanges.Range(mibStart, mibStart + 1024));
-            double hashAll = 0, hashOne = 0, ob = 0, enc = 0, dec = 0;
+            double hashAll = 0, hashOne = 0, ob = 0, enc = 0, dec = 0, decMem = 0;
             var ratios = new List<double[]>();
-            var cpu = new[] { double.MaxValue, double.MaxValue, double.MaxValue, double.MaxValue };
+            var cpu = new[] { double.MaxValue, double.MaxValue, double.MaxValue, double.MaxValue, double.MaxValue };
             PreOrderOutboard? outboard = null;
             var encodedLength = 0L;
             for (var r = 0; r < repeat; r++)
@@ -79,17 +79,27 @@ internal static class BenchBaoCommand
                     using var decoder = new ResponseDecoder(rootHash, tree, ChunkRanges.All, new MemoryStream(encoded, 0, (int)encodedLength, false));
                     decoder.DecodeIntoMemory(target);
                 });
-                (hashAll, hashOne, ob, enc, dec) = (Math.Max(hashAll, all), Math.Max(hashOne, one), Math.Max(ob, o), Math.Max(enc, e), Math.Max(dec, d));
-                ratios.Add([o / all, e / one, e / all, d / one, d / all]);
+                if (r == 0 && !target.AsSpan().SequenceEqual(data))
+                    throw new InvalidOperationException($"chunk log {k}: data decoded from the stream differs");
+                if (r == 0)
+                    Array.Fill(target, (byte)1);
+                var m = Measure(size, cpu, 4, () =>
+                {
+                    // The same encoding from memory: the verifying threads move each leaf to the target.
+                    using var decoder = new ResponseDecoder(rootHash, tree, ChunkRanges.All, encoded.AsMemory(0, (int)encodedLength));
+                    decoder.DecodeIntoMemory(target);
+                });
+                (hashAll, hashOne, ob, enc, dec, decMem) = (Math.Max(hashAll, all), Math.Max(hashOne, one), Math.Max(ob, o), Math.Max(enc, e), Math.Max(dec, d), Math.Max(decMem, m));
+                ratios.Add([o / all, e / one, e / all, d / one, d / all, m / all]);
             }
             // Ratios per run (each operation next to its anchor in time), then the median across runs.
-            var median = Enumerable.Range(0, 5).Select(i => ratios.Select(x => x[i]).Order().ElementAt(ratios.Count / 2)).ToArray();
+            var median = Enumerable.Range(0, 6).Select(i => ratios.Select(x => x[i]).Order().ElementAt(ratios.Count / 2)).ToArray();
             if (!target.AsSpan().SequenceEqual(data))
                 throw new InvalidOperationException($"chunk log {k}: decoded data differs");
             if (breakdown)
                 breakdowns.Add(Breakdown(k, tree, data, encoded, encodedLength, target, rootHash, repeat));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{k,4} {bs.Bytes / 1024,4}K {Human(tree.OutboardSize),9} {100.0 * tree.OutboardSize / size,8:0.000}% {oneChunk,9} {oneMib,8} {100.0 * (oneMib - 1048576) / 1048576,8:0.00}% | {hashAll,8:0.00} {hashOne,6:0.00} {ob,9:0.00} {enc,7:0.00} {dec,7:0.00}      | {median[0],6:0.00} {median[1],6:0.00} {median[2],7:0.00} {median[3],5:0.00} {median[4],6:0.00} |     {cpu[0] / cpu[1],4:0.00}  {cpu[0] / cpu[2],4:0.00}  {cpu[0] / cpu[3],4:0.00}"));
+                $"{k,4} {bs.Bytes / 1024,4}K {Human(tree.OutboardSize),9} {100.0 * tree.OutboardSize / size,8:0.000}% {oneChunk,9} {oneMib,8} {100.0 * (oneMib - 1048576) / 1048576,8:0.00}% | {hashAll,8:0.00} {hashOne,6:0.00} {ob,9:0.00} {enc,7:0.00} {dec,7:0.00} {decMem,7:0.00}      | {median[0],6:0.00} {median[1],6:0.00} {median[2],7:0.00} {median[3],5:0.00} {median[4],6:0.00} {median[5],8:0.00} |     {cpu[0] / cpu[1],4:0.00}  {cpu[0] / cpu[2],4:0.00}  {cpu[0] / cpu[3],4:0.00}  {cpu[0] / cpu[4],4:0.00}"));
         }
         foreach (var line in breakdowns)
             output.WriteLine(line);
@@ -98,7 +108,8 @@ internal static class BenchBaoCommand
         output.WriteLine("1-chunk B / 1MiB B: bytes on the wire (pairs + data, no size header) for one chunk / 1024 chunks in mid-blob.");
         output.WriteLine("ob/all: outboard creation vs hashing on all threads (all three parallel); enc/1, enc/all: encode vs one-thread / all-thread hashing;");
         output.WriteLine("cpu: CPU time (all threads) of one-thread hashing divided by that of the operation: 1.00 = the same work as plain hashing.");
-        output.WriteLine("dec/1, dec/all: verified decode into a buffer (leaves verified in parallel batches) vs one-thread / all-thread hashing.");
+        output.WriteLine("dec/1, dec/all: verified decode from a stream into a buffer (leaves verified in parallel batches) vs one-thread / all-thread hashing;");
+        output.WriteLine("dmem/all: the same decode from the encoding in memory (each leaf moved to the target by the thread that verifies it) vs all-thread hashing.");
     }
 
     // Where the decode's CPU time goes, in ms of CPU per GiB (least of the runs): the walk alone, the walk
