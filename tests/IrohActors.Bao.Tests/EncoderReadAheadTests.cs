@@ -97,4 +97,21 @@ public class EncoderReadAheadTests
             Assert.Equal(reference, output.ToArray());
         }
     }
+
+    [Theory]
+    [InlineData(0, 9_437_184)]
+    [InlineData(0, 9_500_017)]
+    [InlineData(1, 13_000_001)]
+    [InlineData(2, 8_388_608)]
+    [InlineData(5, 9_000_000)]
+    public void Outboards_over_several_batches_equal_the_reference(int k, int size)
+    {
+        // Several 4 MiB batches: whole aligned batches have their inner parents computed level by level.
+        var data = TestData.Random(size, k + 100);
+        var pre = PreOrderOutboard.Create(data, BlockSize.FromChunkLog(k));
+        Assert.Equal(ReferenceEncoder.PreOrderOutboard(data, k), pre.Data);
+        Assert.Equal(TestData.Blake3(data), pre.Root);
+        var post = PostOrderOutboard.Create(data, BlockSize.FromChunkLog(k));
+        Assert.Equal(ReferenceEncoder.PostOrderOutboard(data, k), post.Data);
+    }
 }

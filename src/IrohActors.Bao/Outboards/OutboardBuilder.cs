@@ -82,6 +82,35 @@ internal static class OutboardBuilder
     // both are complete (the merge covering everything is the root).
     private static int Fold(Hash[] cvs, int count, ulong first, Pending[] stack, int depth, ulong blocks, int k, PairSink save)
     {
+        if (count >= 4 && System.Numerics.BitOperations.IsPow2(count) && first % (ulong)count == 0)
+        {
+            // A whole aligned subtree: its inner parents level by level, many per SIMD call (consecutive CVs are
+            // exactly the 64-byte parent blocks), down to two halves; those merge on the stack as usual (one of
+            // those merges may be the root, which needs the root flag).
+            var level = 0;
+            var n = count;
+            var parents = ArrayPool<Hash>.Shared.Rent(count / 2);
+            while (n > 2)
+            {
+                var pairs = System.Runtime.InteropServices.MemoryMarshal.AsBytes(cvs.AsSpan(0, n));
+                for (var i = 0; i < n / 2; i++)
+                {
+                    var start = first + ((ulong)(2 * i) << level);
+                    save(TreeNode.FromStartAndLevel(new ChunkNum(start), level).SubtractBlockSize(k), new HashPair(cvs[2 * i], cvs[2 * i + 1]));
+                }
+                Subtree.ParentCvs(pairs, parents.AsSpan(0, n / 2));
+                parents.AsSpan(0, n / 2).CopyTo(cvs);
+                n /= 2;
+                level++;
+            }
+            ArrayPool<Hash>.Shared.Return(parents);
+            var half = (ulong)count / 2;
+            stack[depth++] = new Pending(cvs[0], first, half);
+            stack[depth++] = new Pending(cvs[1], first + half, half);
+            while (depth >= 2 && stack[depth - 1].Count == stack[depth - 2].Count)
+                depth = Merge(stack, depth, blocks, k, save);
+            return depth;
+        }
         for (var i = 0; i < count; i++)
         {
             stack[depth++] = new Pending(cvs[i], first + (ulong)i, 1);
