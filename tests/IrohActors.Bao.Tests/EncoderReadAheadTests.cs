@@ -114,4 +114,37 @@ public class EncoderReadAheadTests
         var post = PostOrderOutboard.Create(data, BlockSize.FromChunkLog(k));
         Assert.Equal(ReferenceEncoder.PostOrderOutboard(data, k), post.Data);
     }
+
+    [Theory]
+    [InlineData(4, 4_000_000)]
+    [InlineData(0, 9_999_999)]
+    [InlineData(2, 5_000)]
+    public void A_truncated_file_fails_missing_at_the_group_where_it_ends_after_every_earlier_leaf(int k, int truncateAt)
+    {
+        var data = TestData.Random(13_000_001, 43);
+        var outboard = PreOrderOutboard.Create(data, BlockSize.FromChunkLog(k));
+        var path = Path.Combine(Path.GetTempPath(), $"baodecode-truncated-{Environment.ProcessId}-{k}.bin");
+        File.WriteAllBytes(path, data[..truncateAt]);
+        try
+        {
+            using var handle = File.OpenHandle(path);
+            using var encoder = new RangeEncoder(handle, outboard, ChunkRanges.All, path);
+            var delivered = new MemoryStream();
+            var ex = Assert.Throws<BaoVerificationException>(() =>
+            {
+                while (encoder.TryNext(out var item))
+                    if (item.Chunk.Kind == BaoChunkKind.Leaf)
+                        delivered.Write(item.Bytes.Span);
+            });
+            Assert.Equal(BaoFailure.Missing, ex.Failure);
+            var groupBytes = 1024 << k;
+            var lastWhole = truncateAt / groupBytes * groupBytes;
+            Assert.Equal((ulong)(lastWhole / 1024), ex.Chunk.Value);
+            Assert.Equal(data[..lastWhole], delivered.ToArray());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }

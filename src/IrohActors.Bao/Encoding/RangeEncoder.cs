@@ -84,11 +84,10 @@ public sealed class RangeEncoder : IDisposable
             return true;
         }
         ReadOnlyMemory<byte> data;
-        if (_window is not null && !chunk.IsRoot && chunk.Size == (int)Tree.BlockSize.Bytes)
+        if (_window is not null && !chunk.IsRoot && chunk.Size == (int)Tree.BlockSize.Bytes
+            && chunk.StartChunk.Value >= _noWindowBefore && (_window.Contains(chunk.StartChunk.Value) || TryFillWindow(chunk)))
         {
-            // Small whole groups: hashed many at a time, a window ahead; the bytes handed out are the ones hashed.
-            if (!_window.Contains(chunk.StartChunk.Value))
-                FillWindow(chunk);
+            // Whole groups: hashed many at a time, a window ahead; the bytes handed out are the ones hashed.
             data = _window.Leaf(chunk.StartChunk.Value, out var cv);
             if (cv != expected)
                 throw new BaoVerificationException(BaoFailure.Mismatch, chunk, Where);
@@ -130,7 +129,9 @@ public sealed class RangeEncoder : IDisposable
 
     // Brings the whole groups from the chunk's on that the ranges cover (up to a window) into the window: the
     // window read ahead when it is that one, else read and hashed now; then starts reading the one after.
-    private void FillWindow(BaoChunk chunk)
+    // False when the data ends inside the window: those groups are then read one by one, so every leaf before
+    // the end still goes out and the failure names the group where the data ends.
+    private bool TryFillWindow(BaoChunk chunk)
     {
         var start = chunk.StartChunk.Value;
         var groups = WindowGroups(start);
@@ -149,9 +150,10 @@ public sealed class RangeEncoder : IDisposable
                 _window!.Fill(_data, start, groups);
             }
         }
-        catch (EndOfStreamException e)
+        catch (EndOfStreamException)
         {
-            throw new BaoVerificationException(BaoFailure.Missing, chunk, Where, e);
+            _noWindowBefore = start + ((ulong)groups << Tree.BlockSize.ChunkLog);
+            return false;
         }
         var next = start + ((ulong)groups << Tree.BlockSize.ChunkLog);
         if (_ahead is not null && next < Tree.Size / ChunkNum.ChunkLen && _walk.Ranges.Covers(next, next + Tree.BlockSize.Chunks))
@@ -162,7 +164,11 @@ public sealed class RangeEncoder : IDisposable
             _aheadGroups = nextGroups;
             _aheadFill = Task.Run(() => ahead.Fill(_data, next, nextGroups));
         }
+        return true;
     }
+
+    // Groups before this chunk are read one by one (a window there found the data ending early).
+    private ulong _noWindowBefore;
 
     private ulong _aheadStart;
     private int _aheadGroups;
