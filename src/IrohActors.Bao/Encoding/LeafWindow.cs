@@ -90,3 +90,57 @@ internal sealed class LeafWindow : IDisposable
         _groups = 0;
     }
 }
+
+/// <summary>
+/// A window fill queued on the thread pool that whoever needs it first runs: when no pool thread has taken it
+/// yet, the thread that waits for it does it itself, so a busy pool never leaves the encoder blocked on a
+/// queued work item.
+/// </summary>
+internal sealed class WindowFill
+{
+    private readonly Action _fill;
+    private readonly ManualResetEventSlim _done = new(false);
+    private int _claimed;
+    private Exception? _error;
+
+    public WindowFill(Action fill)
+    {
+        _fill = fill;
+        ThreadPool.UnsafeQueueUserWorkItem(static f => f.TryRun(), this, preferLocal: false);
+    }
+
+    /// <summary>Runs the fill here unless another thread took it, waits for it, and rethrows its exception.</summary>
+    public void Wait()
+    {
+        TryRun();
+        _done.Wait();
+        if (_error is { } error)
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
+    }
+
+    /// <summary>Drops the fill if it has not started, else waits for it to end; its outcome is ignored.</summary>
+    public void Cancel()
+    {
+        if (Interlocked.Exchange(ref _claimed, 1) == 0)
+            _done.Set();
+        _done.Wait();
+    }
+
+    private void TryRun()
+    {
+        if (Interlocked.Exchange(ref _claimed, 1) != 0)
+            return;
+        try
+        {
+            _fill();
+        }
+        catch (Exception e)
+        {
+            _error = e;
+        }
+        finally
+        {
+            _done.Set();
+        }
+    }
+}

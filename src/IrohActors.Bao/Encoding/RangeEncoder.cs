@@ -24,7 +24,7 @@ public sealed class RangeEncoder : IDisposable
     // The window after the current one, read and hashed in the background while the caller writes (sources
     // that can be read from two threads only); null when none is on its way.
     private LeafWindow? _ahead;
-    private Task? _aheadFill;
+    private WindowFill? _aheadFill;
 
     internal RangeEncoder(DataSource data, IOutboard outboard, ChunkRanges ranges)
     {
@@ -141,7 +141,7 @@ public sealed class RangeEncoder : IDisposable
             {
                 var fill = _aheadFill;
                 _aheadFill = null;
-                fill.GetAwaiter().GetResult();
+                fill.Wait();
                 (_window, _ahead) = (_ahead, _window);
             }
             else
@@ -162,7 +162,7 @@ public sealed class RangeEncoder : IDisposable
             var nextGroups = WindowGroups(next);
             _aheadStart = next;
             _aheadGroups = nextGroups;
-            _aheadFill = Task.Run(() => ahead.Fill(_data, next, nextGroups));
+            _aheadFill = new WindowFill(() => ahead.Fill(_data, next, nextGroups));
         }
         return true;
     }
@@ -186,20 +186,14 @@ public sealed class RangeEncoder : IDisposable
         return groups;
     }
 
-    // Waits for a read-ahead nobody will use (its buffer is reused next); its errors do not matter.
+    // Drops or waits out a read-ahead nobody will use (its buffer is reused next); its errors do not matter:
+    // a window the walk does not take is not this item's.
     private void FinishAhead()
     {
         if (_aheadFill is not { } fill)
             return;
         _aheadFill = null;
-        try
-        {
-            fill.GetAwaiter().GetResult();
-        }
-        catch (Exception)
-        {
-            // A window the walk does not take: a read error there is not this item's.
-        }
+        fill.Cancel();
     }
 
     private HashPair LoadPair(BaoChunk chunk)
