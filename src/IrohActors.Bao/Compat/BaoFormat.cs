@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using IrohActors.Blake3;
+using Microsoft.Win32.SafeHandles;
 
 namespace IrohActors.Bao;
 
@@ -20,6 +21,29 @@ public static class BaoFormat
         WriteHeader(output, (ulong)data.Length);
         using var encoder = new RangeEncoder(data, outboard, ChunkRanges.All);
         encoder.WriteTo(output);
+        return outboard.Root;
+    }
+
+    /// <summary>
+    /// Writes the combined encoding of an open file to <paramref name="output"/> and returns the root hash, in two
+    /// passes over the file (the outboard, then the encoding), so the data is never held in memory: only the pairs.
+    /// </summary>
+    /// <exception cref="BaoVerificationException">The file changed between the two passes (named chunk).</exception>
+    public static Hash Encode(SafeFileHandle data, Stream output, BlockSize blockSize = default, string? path = null)
+    {
+        var outboard = PreOrderOutboard.CreateFromFile(data, blockSize, path);
+        WriteHeader(output, outboard.Tree.Size);
+        using var encoder = new RangeEncoder(data, outboard, ChunkRanges.All, path) { Where = path ?? "data file" };
+        encoder.WriteTo(output);
+        return outboard.Root;
+    }
+
+    /// <summary>Writes the bao outboard of an open file (8-byte size, then the pre-order pairs) to <paramref name="output"/>; returns the root hash.</summary>
+    public static Hash WriteOutboard(SafeFileHandle data, Stream output, BlockSize blockSize = default, string? path = null)
+    {
+        var outboard = PreOrderOutboard.CreateFromFile(data, blockSize, path);
+        WriteHeader(output, outboard.Tree.Size);
+        output.Write(outboard.Data!);
         return outboard.Root;
     }
 

@@ -37,6 +37,38 @@ public sealed class ResponseDecoder : IDisposable
     {
     }
 
+    /// <summary>
+    /// Decodes from a pipe (no size header: the caller read it); items are consumed from the pipe as they are read,
+    /// so afterwards the reader is positioned just after the blob.
+    /// </summary>
+    /// <param name="root">The trusted root hash.</param>
+    /// <param name="tree">The size (as claimed by the sender) and chunk-group size.</param>
+    /// <param name="ranges">The ranges requested; they are truncated against the size.</param>
+    /// <param name="input">The encoded stream as a pipe.</param>
+    /// <param name="where">Where the stream comes from (a peer, a file), for error messages.</param>
+    public ResponseDecoder(Hash root, BaoTree tree, ChunkRanges ranges, System.IO.Pipelines.PipeReader input, string? where = null)
+        : this(root, tree, ranges, new PipeEncodedSource(input, where), where)
+    {
+    }
+
+    /// <summary>
+    /// Decodes an encoded stream held in memory (no size header). <see cref="DecodeIntoMemory"/> then moves every
+    /// leaf byte once, on the verifying threads, right before hashing it; <see cref="Consumed"/> tells where the
+    /// blob's encoding ended.
+    /// </summary>
+    /// <param name="root">The trusted root hash.</param>
+    /// <param name="tree">The size (as claimed by the sender) and chunk-group size.</param>
+    /// <param name="ranges">The ranges requested; they are truncated against the size.</param>
+    /// <param name="encoded">The encoded stream (it may continue past this blob).</param>
+    /// <param name="where">Where the stream comes from, for error messages.</param>
+    public ResponseDecoder(Hash root, BaoTree tree, ChunkRanges ranges, ReadOnlyMemory<byte> encoded, string? where = null)
+        : this(root, tree, ranges, new MemoryEncodedSource(encoded, where), where)
+    {
+    }
+
+    /// <summary>Bytes of an in-memory encoding read so far (null when decoding from a stream or pipe).</summary>
+    public int? Consumed => (_source as MemoryEncodedSource)?.Position;
+
     /// <summary>The trusted root hash.</summary>
     public Hash Root { get; }
 
@@ -83,11 +115,11 @@ public sealed class ResponseDecoder : IDisposable
     /// item is written first.
     /// </summary>
     public Task DecodeIntoAsync(Stream? target, IOutboardWriter? outboard = null, CancellationToken cancellationToken = default) =>
-        DecodeAsync(target, null, outboard, cancellationToken);
+        DecodeAsync(target, null, outboard, false, cancellationToken);
 
     /// <summary>Synchronous <see cref="DecodeIntoAsync"/>.</summary>
     public void DecodeInto(Stream? target, IOutboardWriter? outboard = null) =>
-        DecodeIntoAsync(target, outboard).GetAwaiter().GetResult();
+        DecodeAsync(target, null, outboard, true, default).GetAwaiter().GetResult();
 
     /// <summary>
     /// Decodes everything into memory: each leaf is read straight to its offset in <paramref name="target"/>
@@ -104,15 +136,21 @@ public sealed class ResponseDecoder : IDisposable
     {
         if ((ulong)target.Length < Tree.Size)
             throw new ArgumentException($"target holds {target.Length} bytes, the blob {Tree.Size}", nameof(target));
-        return DecodeAsync(null, target, outboard, cancellationToken);
+        return DecodeAsync(null, target, outboard, false, cancellationToken);
     }
 
     /// <summary>Synchronous <see cref="DecodeIntoMemoryAsync"/>.</summary>
     /// <exception cref="ArgumentException"><paramref name="target"/> is shorter than the blob.</exception>
-    public void DecodeIntoMemory(Memory<byte> target, IOutboardWriter? outboard = null) =>
-        DecodeIntoMemoryAsync(target, outboard).GetAwaiter().GetResult();
+    public void DecodeIntoMemory(Memory<byte> target, IOutboardWriter? outboard = null)
+    {
+        if ((ulong)target.Length < Tree.Size)
+            throw new ArgumentException($"target holds {target.Length} bytes, the blob {Tree.Size}", nameof(target));
+        DecodeAsync(null, target, outboard, true, default).GetAwaiter().GetResult();
+    }
 
-    private async Task DecodeAsync(Stream? target, Memory<byte>? inPlace, IOutboardWriter? outboard, CancellationToken cancellationToken)
+    // synchronous: every read is a plain Read (the async method then completes synchronously, with no
+    // state machine per item); writes to a stream target stay WriteAsync (few, large).
+    private async Task DecodeAsync(Stream? target, Memory<byte>? inPlace, IOutboardWriter? outboard, bool synchronous, CancellationToken cancellationToken)
     {
         using var pipeline = new BatchPipeline(BatchCapacity, Tree.BlockSize, inPlace);
         long written = 0;
@@ -124,15 +162,27 @@ public sealed class ResponseDecoder : IDisposable
                 var length = chunk.Kind == BaoChunkKind.Parent ? 64 : chunk.Size;
                 if (chunk.Kind == BaoChunkKind.Leaf && !pipeline.Current.HasRoomFor(length))
                 {
+                    // The reader helps verify the previous batch (it is done reading this one), writes it, and
+                    // hands this one to the helpers while it reads the next.
                     if (pipeline.TakePrevious() is { } previous)
-                        written = await WriteAsync(previous.Batch, await previous.Verified.ConfigureAwait(false), target, outboard, written, cancellationToken).ConfigureAwait(false);
+                        written = await WriteAsync(previous.Batch, previous.Wait(), target, outboard, written, cancellationToken).ConfigureAwait(false);
                     pipeline.StartVerifying();
                 }
                 try
                 {
+                    if (chunk.Kind == BaoChunkKind.Leaf && inPlace.HasValue && _source is MemoryEncodedSource memory)
+                    {
+                        // Not copied here: the verifying thread copies it to the target just before hashing it.
+                        var at = memory.Skip(chunk, chunk.Size);
+                        pipeline.Current.AddLeaf(chunk, _expected[--_depth], memory.Bytes.Slice(at, chunk.Size));
+                        continue;
+                    }
                     var destination = pipeline.Current.Reserve(chunk);
                     readingLeaf = chunk.Kind == BaoChunkKind.Leaf ? destination : default;
-                    await _source.ReadAsync(chunk, destination, cancellationToken).ConfigureAwait(false);
+                    if (synchronous)
+                        _source.Read(chunk, destination.Span);
+                    else
+                        await _source.ReadAsync(chunk, destination, cancellationToken).ConfigureAwait(false);
                     Admit(pipeline.Current, chunk);
                     readingLeaf = default;
                 }
@@ -152,7 +202,7 @@ public sealed class ResponseDecoder : IDisposable
             pipeline.Current.ClearLeavesFrom(0);
             if (pipeline.TakePrevious() is { } previous)
             {
-                ((IAsyncResult)previous.Verified).AsyncWaitHandle.WaitOne();
+                previous.WaitQuietly();
                 previous.Batch.ClearLeavesFrom(0);
             }
             throw;
@@ -165,8 +215,8 @@ public sealed class ResponseDecoder : IDisposable
     private async Task DrainAsync(BatchPipeline pipeline, Stream? target, IOutboardWriter? outboard, long written, CancellationToken cancellationToken)
     {
         if (pipeline.TakePrevious() is { } previous)
-            written = await WriteAsync(previous.Batch, await previous.Verified.ConfigureAwait(false), target, outboard, written, cancellationToken).ConfigureAwait(false);
-        await WriteAsync(pipeline.Current, pipeline.Current.Verify(), target, outboard, written, cancellationToken).ConfigureAwait(false);
+            written = await WriteAsync(previous.Batch, previous.Wait(), target, outboard, written, cancellationToken).ConfigureAwait(false);
+        await WriteAsync(pipeline.Current, Verification.Start(pipeline.Current, BatchPipeline.HelpersFor(pipeline.Current)).Wait(), target, outboard, written, cancellationToken).ConfigureAwait(false);
     }
 
     // The root parent is verified at once; other parents and the leaves join the batch and are verified with it.
@@ -174,16 +224,20 @@ public sealed class ResponseDecoder : IDisposable
     {
         if (chunk.Kind == BaoChunkKind.Parent && chunk.IsRoot)
         {
-            batch.AddVerifiedParent(chunk, VerifyParent(chunk, batch.ParentBytes));
+            VerifyParent(chunk, batch.ParentBytes);
+            batch.AddVerifiedParent(chunk);
         }
         else if (chunk.Kind == BaoChunkKind.Parent)
         {
             // Verified with its batch, before anything at or after it is written; its children's expected
             // CVs are only ever compared within batches that are written after it.
             var expected = _expected[--_depth];
-            var pair = HashPair.Read(batch.ParentBytes);
-            PushChildren(chunk, pair);
-            batch.AddParent(chunk, pair, expected);
+            var bytes = batch.ParentBytes;
+            if (chunk.Right)
+                _expected[_depth++] = Hash.FromBytes(bytes.Slice(32, 32));
+            if (chunk.Left)
+                _expected[_depth++] = Hash.FromBytes(bytes[..32]);
+            batch.AddParent(chunk, expected);
         }
         else
             batch.AddLeaf(chunk, _expected[--_depth]);
@@ -192,24 +246,16 @@ public sealed class ResponseDecoder : IDisposable
     private async ValueTask<long> WriteAsync(LeafBatch batch, int failed, Stream? target, IOutboardWriter? outboard, long written, CancellationToken cancellationToken)
     {
         var end = failed < 0 ? batch.Count : failed;
-        for (var i = 0; i < end; i++)
-        {
-            var (chunk, pair, _) = batch[i];
-            if (chunk.Kind == BaoChunkKind.Parent)
-                outboard?.Save(chunk.Node, pair);
-        }
+        if (outboard is not null)
+            batch.SaveParents(end, outboard);
         if (target is not null && !batch.InPlace)
         {
             // Leaves adjacent in the blob are adjacent in the batch (parents are kept aside): one write per run.
+            var leaves = failed < 0 ? batch.Leaves : batch.LeavesBefore(end);
             var i = 0;
-            while (i < end)
+            while (i < leaves)
             {
-                if (batch[i].Chunk.Kind == BaoChunkKind.Parent)
-                {
-                    i++;
-                    continue;
-                }
-                i = batch.LeafRun(i, end, out var offset, out var bytes);
+                i = batch.LeafRun(i, leaves, out var offset, out var bytes);
                 written = Position(target, offset, written);
                 await target.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
                 written += bytes.Length;
@@ -217,7 +263,7 @@ public sealed class ResponseDecoder : IDisposable
         }
         if (failed >= 0)
         {
-            var failure = new BaoVerificationException(BaoFailure.Mismatch, batch[failed].Chunk, Where);
+            var failure = new BaoVerificationException(BaoFailure.Mismatch, batch.ChunkAt(failed), Where);
             batch.ClearLeavesFrom(failed);
             batch.Clear();
             throw failure;

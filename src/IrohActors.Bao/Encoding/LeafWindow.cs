@@ -4,20 +4,23 @@ using IrohActors.Blake3;
 namespace IrohActors.Bao;
 
 /// <summary>
-/// An encoder's read-ahead of consecutive whole chunk groups (small groups only), hashed together with
-/// <see cref="Subtree.HashSubtrees(ulong, ReadOnlySpan{byte}, int, Span{Hash})"/> so the SIMD lanes are
-/// full; each leaf is then handed out from the same bytes that were hashed.
+/// An encoder's read-ahead of consecutive whole chunk groups, hashed together (many small groups per SIMD call
+/// with <see cref="Subtree.HashSubtrees(ulong, ReadOnlySpan{byte}, int, Span{Hash})"/>, and in units of a few
+/// hundred KiB on all cores for big windows); each leaf is then handed out from the same bytes that were hashed.
 /// </summary>
 internal sealed class LeafWindow : IDisposable
 {
-    /// <summary>From this group size on (16 KiB) one group fills every lane by itself: no window.</summary>
-    public const int MaxChunkLog = 3;
+    /// <summary>Up to this group size (1 MiB) whole groups go through windows; bigger groups are hashed one by one.</summary>
+    public const int MaxChunkLog = 10;
 
-    private const int WindowBytes = 256 << 10;
+    /// <summary>The most bytes one window holds.</summary>
+    public const int WindowBytes = 4 << 20;
+
+    private const int UnitBytes = 256 << 10;
     private readonly int _chunkLog;
     private readonly int _groupBytes;
     private readonly Hash[] _cvs;
-    private byte[] _buffer;
+    private byte[] _buffer = [];
     private ReadOnlyMemory<byte> _bytes;
     private ulong _startChunk;
     private int _groups;
@@ -26,25 +29,46 @@ internal sealed class LeafWindow : IDisposable
     {
         _chunkLog = blockSize.ChunkLog;
         _groupBytes = (int)blockSize.Bytes;
-        MaxGroups = WindowBytes / _groupBytes;
+        MaxGroups = Math.Max(1, WindowBytes / _groupBytes);
         _cvs = new Hash[MaxGroups];
-        _buffer = ArrayPool<byte>.Shared.Rent(WindowBytes);
     }
 
     /// <summary>The most groups one window holds.</summary>
     public int MaxGroups { get; }
 
+    /// <summary>The first chunk of the window (when it holds groups).</summary>
+    public ulong StartChunk => _startChunk;
+
+    /// <summary>Groups in the window.</summary>
+    public int Groups => _groups;
+
     /// <summary>True when the group starting at <paramref name="startChunk"/> is in the window.</summary>
     public bool Contains(ulong startChunk) =>
         _groups > 0 && startChunk >= _startChunk && (startChunk - _startChunk) >> _chunkLog < (ulong)_groups;
 
-    /// <summary>Reads <paramref name="groups"/> whole groups from chunk <paramref name="startChunk"/> and hashes them.</summary>
+    /// <summary>Reads <paramref name="groups"/> whole groups from chunk <paramref name="startChunk"/> and hashes them (on all cores when there is enough).</summary>
     /// <exception cref="EndOfStreamException">The source ended early.</exception>
     public void Fill(DataSource source, ulong startChunk, int groups)
     {
         _groups = 0;
-        _bytes = source.Read(startChunk * ChunkNum.ChunkLen, groups * _groupBytes, _buffer);
-        Subtree.HashSubtrees(startChunk, _bytes.Span, _chunkLog, _cvs.AsSpan(0, groups));
+        var length = groups * _groupBytes;
+        if (source is not MemoryDataSource && _buffer.Length < length)
+        {
+            if (_buffer.Length > 0)
+                ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = [];
+            _buffer = ArrayPool<byte>.Shared.Rent(length);
+        }
+        _bytes = source.Read(startChunk * ChunkNum.ChunkLen, length, _buffer);
+        var bytes = _bytes;
+        var groupsPerUnit = Math.Max(1, UnitBytes / _groupBytes);
+        var units = (groups + groupsPerUnit - 1) / groupsPerUnit;
+        WorkRound.Run(units, u =>
+        {
+            var from = u * groupsPerUnit;
+            var n = Math.Min(groupsPerUnit, groups - from);
+            Subtree.HashSubtrees(startChunk + ((ulong)from << _chunkLog), bytes.Span.Slice(from * _groupBytes, n * _groupBytes), _chunkLog, _cvs.AsSpan(from, n));
+        });
         _startChunk = startChunk;
         _groups = groups;
     }
@@ -62,6 +86,61 @@ internal sealed class LeafWindow : IDisposable
         if (_buffer.Length > 0)
             ArrayPool<byte>.Shared.Return(_buffer);
         _buffer = [];
+        _bytes = default;
         _groups = 0;
+    }
+}
+
+/// <summary>
+/// A window fill queued on the thread pool that whoever needs it first runs: when no pool thread has taken it
+/// yet, the thread that waits for it does it itself, so a busy pool never leaves the encoder blocked on a
+/// queued work item.
+/// </summary>
+internal sealed class WindowFill
+{
+    private readonly Action _fill;
+    private readonly ManualResetEventSlim _done = new(false);
+    private int _claimed;
+    private Exception? _error;
+
+    public WindowFill(Action fill)
+    {
+        _fill = fill;
+        ThreadPool.UnsafeQueueUserWorkItem(static f => f.TryRun(), this, preferLocal: false);
+    }
+
+    /// <summary>Runs the fill here unless another thread took it, waits for it, and rethrows its exception.</summary>
+    public void Wait()
+    {
+        TryRun();
+        _done.Wait();
+        if (_error is { } error)
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
+    }
+
+    /// <summary>Drops the fill if it has not started, else waits for it to end; its outcome is ignored.</summary>
+    public void Cancel()
+    {
+        if (Interlocked.Exchange(ref _claimed, 1) == 0)
+            _done.Set();
+        _done.Wait();
+    }
+
+    private void TryRun()
+    {
+        if (Interlocked.Exchange(ref _claimed, 1) != 0)
+            return;
+        try
+        {
+            _fill();
+        }
+        catch (Exception e)
+        {
+            _error = e;
+        }
+        finally
+        {
+            _done.Set();
+        }
     }
 }

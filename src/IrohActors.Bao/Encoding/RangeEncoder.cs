@@ -20,7 +20,11 @@ public sealed class RangeEncoder : IDisposable
     private ulong _groupIndex = ulong.MaxValue;
     private int _groupLength;
     private int _depth;
-    private readonly LeafWindow? _window;
+    private LeafWindow? _window;
+    // The window after the current one, read and hashed in the background while the caller writes (sources
+    // that can be read from two threads only); null when none is on its way.
+    private LeafWindow? _ahead;
+    private WindowFill? _aheadFill;
 
     internal RangeEncoder(DataSource data, IOutboard outboard, ChunkRanges ranges)
     {
@@ -32,7 +36,11 @@ public sealed class RangeEncoder : IDisposable
         _group = ArrayPool<byte>.Shared.Rent((int)outboard.Tree.BlockSize.Bytes);
         _expected[_depth++] = outboard.Root;
         if (outboard.Tree.BlockSize.ChunkLog <= LeafWindow.MaxChunkLog && data.ReadsAcrossGroups)
+        {
             _window = new LeafWindow(outboard.Tree.BlockSize);
+            if (data.ReadsConcurrently)
+                _ahead = new LeafWindow(outboard.Tree.BlockSize);
+        }
     }
 
     /// <summary>Encodes from memory.</summary>
@@ -76,11 +84,10 @@ public sealed class RangeEncoder : IDisposable
             return true;
         }
         ReadOnlyMemory<byte> data;
-        if (_window is not null && !chunk.IsRoot && chunk.Size == (int)Tree.BlockSize.Bytes)
+        if (_window is not null && !chunk.IsRoot && chunk.Size == (int)Tree.BlockSize.Bytes
+            && chunk.StartChunk.Value >= _noWindowBefore && (_window.Contains(chunk.StartChunk.Value) || TryFillWindow(chunk)))
         {
-            // Small whole groups: hashed many at a time, a window ahead; the bytes handed out are the ones hashed.
-            if (!_window.Contains(chunk.StartChunk.Value))
-                FillWindow(chunk);
+            // Whole groups: hashed many at a time, a window ahead; the bytes handed out are the ones hashed.
             data = _window.Leaf(chunk.StartChunk.Value, out var cv);
             if (cv != expected)
                 throw new BaoVerificationException(BaoFailure.Mismatch, chunk, Where);
@@ -115,26 +122,78 @@ public sealed class RangeEncoder : IDisposable
         if (_group.Length > 0)
             ArrayPool<byte>.Shared.Return(_group);
         _group = [];
+        FinishAhead();
         _window?.Dispose();
+        _ahead?.Dispose();
     }
 
-    // Reads and hashes the whole groups from the chunk's on that the ranges cover, up to the window size.
-    private void FillWindow(BaoChunk chunk)
+    // Brings the whole groups from the chunk's on that the ranges cover (up to a window) into the window: the
+    // window read ahead when it is that one, else read and hashed now; then starts reading the one after.
+    // False when the data ends inside the window: those groups are then read one by one, so every leaf before
+    // the end still goes out and the failure names the group where the data ends.
+    private bool TryFillWindow(BaoChunk chunk)
     {
         var start = chunk.StartChunk.Value;
+        var groups = WindowGroups(start);
+        try
+        {
+            if (_aheadFill is not null && AheadMatches(start, groups))
+            {
+                var fill = _aheadFill;
+                _aheadFill = null;
+                fill.Wait();
+                (_window, _ahead) = (_ahead, _window);
+            }
+            else
+            {
+                FinishAhead();
+                _window!.Fill(_data, start, groups);
+            }
+        }
+        catch (EndOfStreamException)
+        {
+            _noWindowBefore = start + ((ulong)groups << Tree.BlockSize.ChunkLog);
+            return false;
+        }
+        var next = start + ((ulong)groups << Tree.BlockSize.ChunkLog);
+        if (_ahead is not null && next < Tree.Size / ChunkNum.ChunkLen && _walk.Ranges.Covers(next, next + Tree.BlockSize.Chunks))
+        {
+            var ahead = _ahead;
+            var nextGroups = WindowGroups(next);
+            _aheadStart = next;
+            _aheadGroups = nextGroups;
+            _aheadFill = new WindowFill(() => ahead.Fill(_data, next, nextGroups));
+        }
+        return true;
+    }
+
+    // Groups before this chunk are read one by one (a window there found the data ending early).
+    private ulong _noWindowBefore;
+
+    private ulong _aheadStart;
+    private int _aheadGroups;
+
+    private bool AheadMatches(ulong start, int groups) => _aheadStart == start && _aheadGroups == groups;
+
+    // How many whole groups from chunk start on a window takes: all of them covered by the ranges, up to its size.
+    private int WindowGroups(ulong start)
+    {
         var groupChunks = Tree.BlockSize.Chunks;
         var wholeChunks = Tree.Size / ChunkNum.ChunkLen;
         var groups = (int)Math.Min((ulong)_window!.MaxGroups, (wholeChunks - start) / groupChunks);
         while (groups > 1 && !_walk.Ranges.Covers(start, start + (ulong)groups * groupChunks))
             groups /= 2;
-        try
-        {
-            _window.Fill(_data, start, groups);
-        }
-        catch (EndOfStreamException e)
-        {
-            throw new BaoVerificationException(BaoFailure.Missing, chunk, Where, e);
-        }
+        return groups;
+    }
+
+    // Drops or waits out a read-ahead nobody will use (its buffer is reused next); its errors do not matter:
+    // a window the walk does not take is not this item's.
+    private void FinishAhead()
+    {
+        if (_aheadFill is not { } fill)
+            return;
+        _aheadFill = null;
+        fill.Cancel();
     }
 
     private HashPair LoadPair(BaoChunk chunk)

@@ -15,11 +15,16 @@ internal abstract class DataSource
 
     /// <summary>True when one <see cref="Read"/> may span several chunk groups (false: at most one group per read).</summary>
     public virtual bool ReadsAcrossGroups => true;
+
+    /// <summary>True when reads from several threads at once are safe (memory, files read at offsets).</summary>
+    public virtual bool ReadsConcurrently => false;
 }
 
 internal sealed class MemoryDataSource(ReadOnlyMemory<byte> data) : DataSource
 {
     public override ulong Length => (ulong)data.Length;
+
+    public override bool ReadsConcurrently => true;
 
     public override ReadOnlyMemory<byte> Read(ulong offset, int length, Memory<byte> scratch)
     {
@@ -32,6 +37,8 @@ internal sealed class MemoryDataSource(ReadOnlyMemory<byte> data) : DataSource
 internal sealed class FileDataSource(SafeFileHandle handle, ulong length, string path) : DataSource
 {
     public override ulong Length => length;
+
+    public override bool ReadsConcurrently => true;
 
     public override ReadOnlyMemory<byte> Read(ulong offset, int count, Memory<byte> scratch)
     {

@@ -26,38 +26,45 @@ internal static class OutboardBuilder
         var blocks = tree.Blocks;
         var groupsPerBatch = Math.Max(1, BatchBytes / groupBytes);
         // Two buffers: while one batch is hashed, the next is read (files and streams; memory needs no copy).
+        // Two CV arrays: the CVs of one batch are folded while the next batch is hashed on the other cores.
         var buffers = new[] { ArrayPool<byte>.Shared.Rent(groupsPerBatch * groupBytes), ArrayPool<byte>.Shared.Rent(groupsPerBatch * groupBytes) };
-        var cvs = new Hash[groupsPerBatch];
+        var cvs = new[] { new Hash[groupsPerBatch], new Hash[groupsPerBatch] };
         var stack = new Pending[64];
         var depth = 0;
         var next = Task.FromResult(ReadOnlyMemory<byte>.Empty);
+        WorkRound? hashing = null;
         try
         {
             next = ReadBatchAsync(source, tree, 0, groupsPerBatch, buffers[0]);
             var turn = 0;
+            var folded = 0UL;
+            var pendingCount = 0;
             for (ulong g0 = 0; g0 < blocks; g0 += (ulong)groupsPerBatch)
             {
                 var n = (int)Math.Min((ulong)groupsPerBatch, blocks - g0);
                 var batch = next.GetAwaiter().GetResult();
+                var batchCvs = cvs[turn];
                 turn ^= 1;
                 var following = g0 + (ulong)groupsPerBatch;
+                // The other buffer is free: the batch hashed in it finished in the previous iteration.
                 next = following < blocks ? ReadBatchAsync(source, tree, following, groupsPerBatch, buffers[turn]) : Task.FromResult(ReadOnlyMemory<byte>.Empty);
-                HashGroups(batch, g0 << k, groupBytes, n, cvs);
-                for (var i = 0; i < n; i++)
-                {
-                    stack[depth++] = new Pending(cvs[i], g0 + (ulong)i, 1);
-                    // Merge equal-sized neighbours as soon as both are complete; the merge covering everything is the root.
-                    while (depth >= 2 && stack[depth - 1].Count == stack[depth - 2].Count)
-                        depth = Merge(stack, depth, blocks, k, save);
-                }
+                hashing = StartHashing(batch, g0 << k, groupBytes, n, batchCvs);
+                // While the helpers hash this batch, fold the previous one's CVs, then help.
+                depth = Fold(cvs[turn], pendingCount, folded, stack, depth, blocks, k, save);
+                folded = g0;
+                pendingCount = n;
+                hashing.Wait();
+                hashing = null;
             }
+            depth = Fold(cvs[turn ^ 1], pendingCount, folded, stack, depth, blocks, k, save);
             while (depth >= 2)
                 depth = Merge(stack, depth, blocks, k, save);
             return stack[0].Cv;
         }
         finally
         {
-            // A read still in flight (after a failure) must finish before its buffer goes back to the pool.
+            // Hashing or a read still in flight (after a failure) must finish before its buffer goes back to the pool.
+            hashing?.WaitQuietly();
             try
             {
                 next.GetAwaiter().GetResult();
@@ -69,6 +76,48 @@ internal static class OutboardBuilder
             ArrayPool<byte>.Shared.Return(buffers[0]);
             ArrayPool<byte>.Shared.Return(buffers[1]);
         }
+    }
+
+    // Pushes the CVs of groups first..first+count on the merge stack, merging equal-sized neighbours as soon as
+    // both are complete (the merge covering everything is the root).
+    private static int Fold(Hash[] cvs, int count, ulong first, Pending[] stack, int depth, ulong blocks, int k, PairSink save)
+    {
+        if (count >= 4 && System.Numerics.BitOperations.IsPow2(count) && first % (ulong)count == 0)
+        {
+            // A whole aligned subtree: its inner parents level by level, many per SIMD call (consecutive CVs are
+            // exactly the 64-byte parent blocks), down to two halves; those merge on the stack as usual (one of
+            // those merges may be the root, which needs the root flag).
+            var level = 0;
+            var n = count;
+            var parents = ArrayPool<Hash>.Shared.Rent(count / 2);
+            while (n > 2)
+            {
+                var pairs = System.Runtime.InteropServices.MemoryMarshal.AsBytes(cvs.AsSpan(0, n));
+                for (var i = 0; i < n / 2; i++)
+                {
+                    var start = first + ((ulong)(2 * i) << level);
+                    save(TreeNode.FromStartAndLevel(new ChunkNum(start), level).SubtractBlockSize(k), new HashPair(cvs[2 * i], cvs[2 * i + 1]));
+                }
+                Subtree.ParentCvs(pairs, parents.AsSpan(0, n / 2));
+                parents.AsSpan(0, n / 2).CopyTo(cvs);
+                n /= 2;
+                level++;
+            }
+            ArrayPool<Hash>.Shared.Return(parents);
+            var half = (ulong)count / 2;
+            stack[depth++] = new Pending(cvs[0], first, half);
+            stack[depth++] = new Pending(cvs[1], first + half, half);
+            while (depth >= 2 && stack[depth - 1].Count == stack[depth - 2].Count)
+                depth = Merge(stack, depth, blocks, k, save);
+            return depth;
+        }
+        for (var i = 0; i < count; i++)
+        {
+            stack[depth++] = new Pending(cvs[i], first + (ulong)i, 1);
+            while (depth >= 2 && stack[depth - 1].Count == stack[depth - 2].Count)
+                depth = Merge(stack, depth, blocks, k, save);
+        }
+        return depth;
     }
 
     private static Task<ReadOnlyMemory<byte>> ReadBatchAsync(DataSource source, BaoTree tree, ulong firstGroup, int groupsPerBatch, byte[] buffer)
@@ -90,22 +139,24 @@ internal static class OutboardBuilder
                 yield return item.Node;
     }
 
-    /// <summary>Hashes <paramref name="count"/> consecutive groups of <paramref name="batch"/> (the last may be short).</summary>
-    internal static void HashGroups(ReadOnlyMemory<byte> batch, ulong firstChunk, int groupBytes, int count, Hash[] cvs)
+    /// <summary>Hashes <paramref name="count"/> consecutive groups of <paramref name="batch"/> (the last may be short) on all cores.</summary>
+    internal static void HashGroups(ReadOnlyMemory<byte> batch, ulong firstChunk, int groupBytes, int count, Hash[] cvs) =>
+        StartHashing(batch, firstChunk, groupBytes, count, cvs).Wait();
+
+    /// <summary>Bytes of groups per unit of work: a few hundred KiB, whole groups.</summary>
+    private const int UnitBytes = 256 << 10;
+
+    // Starts hashing the groups on helper threads, in units of whole groups; the caller's Wait helps.
+    private static WorkRound StartHashing(ReadOnlyMemory<byte> batch, ulong firstChunk, int groupBytes, int count, Hash[] cvs)
     {
         var chunksPerGroup = (ulong)(groupBytes / ChunkNum.ChunkLen);
-        var workers = Math.Min(Environment.ProcessorCount, count * groupBytes / (256 << 10));
-        if (workers <= 1)
+        var groupsPerUnit = Math.Max(1, UnitBytes / groupBytes);
+        var units = (count + groupsPerUnit - 1) / groupsPerUnit;
+        return WorkRound.Start(units, u =>
         {
-            HashRange(batch.Span, firstChunk, chunksPerGroup, groupBytes, 0, count, cvs);
-            return;
-        }
-        Parallel.For(0, workers, w =>
-        {
-            var from = count * w / workers;
-            var to = count * (w + 1) / workers;
-            HashRange(batch.Span, firstChunk, chunksPerGroup, groupBytes, from, to, cvs);
-        });
+            var from = u * groupsPerUnit;
+            HashRange(batch.Span, firstChunk, chunksPerGroup, groupBytes, from, Math.Min(count, from + groupsPerUnit), cvs);
+        }, units > 1 ? WorkRound.DefaultHelpers : 0);
     }
 
     private static void HashRange(ReadOnlySpan<byte> batch, ulong firstChunk, ulong chunksPerGroup, int groupBytes, int from, int to, Hash[] cvs)

@@ -51,6 +51,13 @@ public sealed class PreOrderOutboard : SlottedOutboard
         return Build(new FileDataSource(handle, (ulong)RandomAccess.GetLength(handle), path), blockSize);
     }
 
+    /// <summary>Computes the outboard of an open file (all of it, read at offsets, in one pass).</summary>
+    /// <param name="data">The file; read with <see cref="RandomAccess"/>, its position is not used.</param>
+    /// <param name="blockSize">The chunk-group size.</param>
+    /// <param name="path">The file's name, for error messages.</param>
+    public static PreOrderOutboard CreateFromFile(SafeFileHandle data, BlockSize blockSize, string? path = null) =>
+        Build(new FileDataSource(data, (ulong)RandomAccess.GetLength(data), path ?? "data file"), blockSize);
+
     /// <summary>Copies every stored pair of <paramref name="source"/> (e.g. a post-order outboard) into pre-order.</summary>
     public static PreOrderOutboard CopyFrom(IOutboard source)
     {

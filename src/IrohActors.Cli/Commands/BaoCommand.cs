@@ -2,6 +2,7 @@ using System.CommandLine;
 using IrohActors.Bao;
 using IrohActors.Blake3;
 using IrohActors.Collections;
+using Microsoft.Win32.SafeHandles;
 
 namespace IrohActors.Cli.Commands;
 
@@ -74,13 +75,15 @@ internal static class BaoCommand
         c.SetAction(pr => Run(pr, "encode", () =>
         {
             var blockSize = BlockSize.FromChunkLog(pr.GetValue(chunkLog));
-            var data = ReadAllInput(pr.GetValue(input)!);
+            // The pre-order encoding needs the size and all pairs first: two passes over a file (stdin goes to a
+            // temporary file first); only the pairs are held in memory.
+            using var data = InputFile.Open(pr.GetValue(input)!);
             if (pr.GetValue(outboard) is { } outboardPath)
             {
-                WriteOutput(outboardPath, s => s.Write(BaoFormat.Outboard(data, out _, blockSize)));
+                WriteOutput(outboardPath, s => BaoFormat.WriteOutboard(data.Handle, s, blockSize, data.Name));
                 return 0;
             }
-            WriteOutput(pr.GetValue(output)!, s => BaoFormat.Encode(data, s, blockSize));
+            WriteOutput(pr.GetValue(output)!, s => BaoFormat.Encode(data.Handle, s, blockSize, data.Name));
             return 0;
         }));
         return c;
@@ -193,10 +196,8 @@ internal static class BaoCommand
         c.SetAction(pr => Run(pr, "outboard", () =>
         {
             var blockSize = BlockSize.FromChunkLog(pr.GetValue(chunkLog));
-            var inputPath = pr.GetValue(input)!;
-            var pre = inputPath == "-"
-                ? PreOrderOutboard.Create(ReadAllInput(inputPath), blockSize)
-                : PreOrderOutboard.CreateFromFile(inputPath, blockSize);
+            using var data = InputFile.Open(pr.GetValue(input)!);
+            var pre = PreOrderOutboard.CreateFromFile(data.Handle, blockSize, data.Name);
             var bytes = pr.GetValue(postOrder) ? pre.ToPostOrder().ToBytesWithSuffix() : pre.Data!;
             WriteOutput(pr.GetValue(output)!, s => s.Write(bytes));
             pr.InvocationConfiguration.Error.WriteLine(pre.Root.ToHex());
@@ -220,24 +221,9 @@ internal static class BaoCommand
     private static Stream OpenInput(string path) =>
         path == "-" ? Console.OpenStandardInput() : new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
 
-    private static Stream OpenSeekable(string path)
-    {
-        if (path != "-")
-            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-        var buffer = new MemoryStream();
-        Console.OpenStandardInput().CopyTo(buffer);
-        buffer.Position = 0;
-        return buffer;
-    }
-
-    private static byte[] ReadAllInput(string path)
-    {
-        if (path != "-")
-            return File.ReadAllBytes(path);
-        var buffer = new MemoryStream();
-        Console.OpenStandardInput().CopyTo(buffer);
-        return buffer.ToArray();
-    }
+    // A slice reads only the parts it needs, at offsets: from a file directly, from stdin via a temporary file.
+    private static Stream OpenSeekable(string path) =>
+        path != "-" ? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16) : InputFile.SpillStandardInput();
 
     private static void WriteOutput(string path, Action<Stream> write)
     {
@@ -245,6 +231,12 @@ internal static class BaoCommand
         {
             using var stdout = new BufferedStream(Console.OpenStandardOutput(), 1 << 16);
             write(stdout);
+            return;
+        }
+        if (IsDevice(path))
+        {
+            using var device = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1 << 16);
+            write(device);
             return;
         }
         var temp = path + ".partial";
@@ -263,6 +255,12 @@ internal static class BaoCommand
             await decode(stdout);
             return;
         }
+        if (IsDevice(path))
+        {
+            await using var device = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1 << 16);
+            await decode(device);
+            return;
+        }
         var temp = path + ".partial";
         try
         {
@@ -274,6 +272,14 @@ internal static class BaoCommand
         {
             File.Delete(temp);
         }
+    }
+
+    // /dev/stdout, /dev/null, /proc/self/fd/N: written in place (a temporary sibling moved over them would
+    // replace the device node itself).
+    private static bool IsDevice(string path)
+    {
+        var full = Path.GetFullPath(path);
+        return full.StartsWith("/dev/", StringComparison.Ordinal) || full.StartsWith("/proc/", StringComparison.Ordinal);
     }
 
     private static int Run(ParseResult pr, string name, Func<int> body)
@@ -319,4 +325,58 @@ internal static class BaoCommand
     }
 
     private sealed class UsageException(string message) : Exception(message);
+
+    /// <summary>
+    /// An input as a file read at offsets: a named file as it is (never loaded into memory), stdin copied to a
+    /// temporary file first (its size is unknown until it ends, and the pre-order encoding needs it up front),
+    /// deleted when disposed.
+    /// </summary>
+    private sealed class InputFile : IDisposable
+    {
+        private readonly IDisposable _owner;
+
+        private InputFile(SafeFileHandle handle, IDisposable owner, string name)
+        {
+            Handle = handle;
+            _owner = owner;
+            Name = name;
+        }
+
+        public SafeFileHandle Handle { get; }
+
+        public string Name { get; }
+
+        public static InputFile Open(string path)
+        {
+            if (path == "-")
+            {
+                var spilled = SpillStandardInput();
+                return new InputFile(spilled.SafeFileHandle, spilled, "stdin");
+            }
+            var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
+            return new InputFile(handle, handle, path);
+        }
+
+        /// <summary>Copies stdin to a temporary file (deleted on close) and returns it at position 0.</summary>
+        public static FileStream SpillStandardInput()
+        {
+            var temp = new FileStream(Path.Combine(Path.GetTempPath(), $"iroh-actors-bao-stdin-{Guid.NewGuid():N}"), FileMode.CreateNew,
+                FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
+            try
+            {
+                using (var stdin = Console.OpenStandardInput())
+                    stdin.CopyTo(temp, 1 << 20);
+                temp.Flush();
+                temp.Position = 0;
+                return temp;
+            }
+            catch
+            {
+                temp.Dispose();
+                throw;
+            }
+        }
+
+        public void Dispose() => _owner.Dispose();
+    }
 }

@@ -16,22 +16,26 @@ internal static class BenchBaoCommand
     public static Command Create()
     {
         var size = new Option<string>("--size") { Description = "blob size (e.g. 1GiB, 256MiB)", DefaultValueFactory = _ => "1GiB" };
+        var minLog = new Option<int>("--min-chunk-log") { Description = "smallest chunk log to measure", DefaultValueFactory = _ => 0 };
         var maxLog = new Option<int>("--max-chunk-log") { Description = "largest chunk log to measure", DefaultValueFactory = _ => 8 };
         var reps = new Option<int>("--repeat") { Description = "runs per measurement (the best is kept)", DefaultValueFactory = _ => 3 };
         var c = new Command("bao", "Chunk-group study: outboard size, wire overhead and outboard/encode/decode speed vs plain hashing for chunk logs 0…8.");
         c.Options.Add(size);
+        c.Options.Add(minLog);
         c.Options.Add(maxLog);
         c.Options.Add(reps);
+        var breakdown = new Option<bool>("--breakdown") { Description = "also print where the decode's CPU time goes (walk, copy, hashing, idle cores)" };
+        c.Options.Add(breakdown);
         c.SetAction(pr =>
         {
             var bytes = ParseSize(pr.GetValue(size)!);
-            Run(bytes, pr.GetValue(maxLog), Math.Max(1, pr.GetValue(reps)), pr.InvocationConfiguration.Output);
+            Run(bytes, pr.GetValue(minLog), pr.GetValue(maxLog), Math.Max(1, pr.GetValue(reps)), pr.GetValue(breakdown), pr.InvocationConfiguration.Output);
             return 0;
         });
         return c;
     }
 
-    private static void Run(long size, int maxLog, int repeat, TextWriter output)
+    private static void Run(long size, int minLog, int maxLog, int repeat, bool breakdown, TextWriter output)
     {
         var data = GC.AllocateUninitializedArray<byte>(checked((int)size));
         new Random(42).NextBytes(data);
@@ -43,17 +47,18 @@ internal static class BenchBaoCommand
         var rootHash = Hasher.Hash(data, 0);
         output.WriteLine($"bench bao: {Gb(size)} GB in memory, {Environment.ProcessorCount} cores, best of {repeat}; hash-all = Hasher on all threads, hash-1 = one thread");
         output.WriteLine();
-        output.WriteLine("   k  group  outboard  ob %data  1-chunk B  1MiB B   1MiB %ovh | hash-all hash-1  outboard  encode  decode GB/s | ob/all  enc/1  dec/1 dec/all | cpu: ob   enc   dec");
-        foreach (var k in Enumerable.Range(0, maxLog + 1))
+        output.WriteLine("   k  group  outboard  ob %data  1-chunk B  1MiB B   1MiB %ovh | hash-all hash-1  outboard  encode  decode dec-mem GB/s | ob/all  enc/1 enc/all dec/1 dec/all dmem/all | cpu: ob   enc   dec  dmem");
+        var breakdowns = new List<string>();
+        foreach (var k in Enumerable.Range(Math.Clamp(minLog, 0, 16), Math.Max(0, Math.Min(maxLog, 16) - Math.Clamp(minLog, 0, 16) + 1)))
         {
             var bs = BlockSize.FromChunkLog(k);
             var tree = new BaoTree((ulong)size, bs);
             var oneChunk = ResponseWalk.EncodedLength(tree, ChunkRanges.Chunk(tree.Chunks.Value / 2 + 3));
             var mibStart = tree.Chunks.Value / 3 + 5;
             var oneMib = ResponseWalk.EncodedLength(tree, ChunkRanges.Range(mibStart, mibStart + 1024));
-            double hashAll = 0, hashOne = 0, ob = 0, enc = 0, dec = 0;
+            double hashAll = 0, hashOne = 0, ob = 0, enc = 0, dec = 0, decMem = 0;
             var ratios = new List<double[]>();
-            var cpu = new[] { double.MaxValue, double.MaxValue, double.MaxValue, double.MaxValue };
+            var cpu = new[] { double.MaxValue, double.MaxValue, double.MaxValue, double.MaxValue, double.MaxValue };
             PreOrderOutboard? outboard = null;
             var encodedLength = 0L;
             for (var r = 0; r < repeat; r++)
@@ -74,22 +79,89 @@ internal static class BenchBaoCommand
                     using var decoder = new ResponseDecoder(rootHash, tree, ChunkRanges.All, new MemoryStream(encoded, 0, (int)encodedLength, false));
                     decoder.DecodeIntoMemory(target);
                 });
-                (hashAll, hashOne, ob, enc, dec) = (Math.Max(hashAll, all), Math.Max(hashOne, one), Math.Max(ob, o), Math.Max(enc, e), Math.Max(dec, d));
-                ratios.Add([o / all, e / one, d / one, d / all]);
+                if (r == 0 && !target.AsSpan().SequenceEqual(data))
+                    throw new InvalidOperationException($"chunk log {k}: data decoded from the stream differs");
+                if (r == 0)
+                    Array.Fill(target, (byte)1);
+                var m = Measure(size, cpu, 4, () =>
+                {
+                    // The same encoding from memory: the verifying threads move each leaf to the target.
+                    using var decoder = new ResponseDecoder(rootHash, tree, ChunkRanges.All, encoded.AsMemory(0, (int)encodedLength));
+                    decoder.DecodeIntoMemory(target);
+                });
+                (hashAll, hashOne, ob, enc, dec, decMem) = (Math.Max(hashAll, all), Math.Max(hashOne, one), Math.Max(ob, o), Math.Max(enc, e), Math.Max(dec, d), Math.Max(decMem, m));
+                ratios.Add([o / all, e / one, e / all, d / one, d / all, m / all]);
             }
             // Ratios per run (each operation next to its anchor in time), then the median across runs.
-            var median = Enumerable.Range(0, 4).Select(i => ratios.Select(x => x[i]).Order().ElementAt(ratios.Count / 2)).ToArray();
+            var median = Enumerable.Range(0, 6).Select(i => ratios.Select(x => x[i]).Order().ElementAt(ratios.Count / 2)).ToArray();
             if (!target.AsSpan().SequenceEqual(data))
                 throw new InvalidOperationException($"chunk log {k}: decoded data differs");
+            if (breakdown)
+                breakdowns.Add(Breakdown(k, tree, data, encoded, encodedLength, target, rootHash, repeat));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{k,4} {bs.Bytes / 1024,4}K {Human(tree.OutboardSize),9} {100.0 * tree.OutboardSize / size,8:0.000}% {oneChunk,9} {oneMib,8} {100.0 * (oneMib - 1048576) / 1048576,8:0.00}% | {hashAll,8:0.00} {hashOne,6:0.00} {ob,9:0.00} {enc,7:0.00} {dec,7:0.00}      | {median[0],6:0.00} {median[1],6:0.00} {median[2],6:0.00} {median[3],6:0.00} |     {cpu[0] / cpu[1],4:0.00}  {cpu[0] / cpu[2],4:0.00}  {cpu[0] / cpu[3],4:0.00}"));
+                $"{k,4} {bs.Bytes / 1024,4}K {Human(tree.OutboardSize),9} {100.0 * tree.OutboardSize / size,8:0.000}% {oneChunk,9} {oneMib,8} {100.0 * (oneMib - 1048576) / 1048576,8:0.00}% | {hashAll,8:0.00} {hashOne,6:0.00} {ob,9:0.00} {enc,7:0.00} {dec,7:0.00} {decMem,7:0.00}      | {median[0],6:0.00} {median[1],6:0.00} {median[2],7:0.00} {median[3],5:0.00} {median[4],6:0.00} {median[5],8:0.00} |     {cpu[0] / cpu[1],4:0.00}  {cpu[0] / cpu[2],4:0.00}  {cpu[0] / cpu[3],4:0.00}  {cpu[0] / cpu[4],4:0.00}"));
         }
+        foreach (var line in breakdowns)
+            output.WriteLine(line);
         output.WriteLine();
         output.WriteLine("GB/s: best run; ratios: median over runs of the ratio within each run (operation and anchor measured back to back).");
         output.WriteLine("1-chunk B / 1MiB B: bytes on the wire (pairs + data, no size header) for one chunk / 1024 chunks in mid-blob.");
-        output.WriteLine("ob/all: outboard creation vs hashing on all threads (both parallel); enc/1: encode (one thread) vs one-thread hashing;");
+        output.WriteLine("ob/all: outboard creation vs hashing on all threads (all three parallel); enc/1, enc/all: encode vs one-thread / all-thread hashing;");
         output.WriteLine("cpu: CPU time (all threads) of one-thread hashing divided by that of the operation: 1.00 = the same work as plain hashing.");
-        output.WriteLine("dec/1, dec/all: verified decode into a buffer (leaves verified in parallel batches) vs one-thread / all-thread hashing.");
+        output.WriteLine("dec/1, dec/all: verified decode from a stream into a buffer (leaves verified in parallel batches) vs one-thread / all-thread hashing;");
+        output.WriteLine("dmem/all: the same decode from the encoding in memory (each leaf moved to the target by the thread that verifies it) vs all-thread hashing.");
+    }
+
+    // Where the decode's CPU time goes, in ms of CPU per GiB (least of the runs): the walk alone, the walk
+    // with every item read from the stream (leaves straight into the target: the decode's one copy), one-thread
+    // hashing, the whole decode, and the core time the decode left unused (wall time × cores − CPU time).
+    private static string Breakdown(int k, BaoTree tree, byte[] data, byte[] encoded, long encodedLength, byte[] target, Hash root, int repeat)
+    {
+        var cpu = new[] { double.MaxValue, double.MaxValue, double.MaxValue, double.MaxValue, double.MaxValue };
+        var idle = double.MaxValue;
+        for (var r = 0; r < repeat; r++)
+        {
+            Measure(data.Length, () =>
+            {
+                var walk = new ResponseWalk(tree, ChunkRanges.All);
+                while (walk.TryNext(out _))
+                {
+                }
+            }, cpu, 0);
+            Measure(data.Length, () =>
+            {
+                var walk = new ResponseWalk(tree, ChunkRanges.All);
+                var stream = new MemoryStream(encoded, 0, (int)encodedLength, false);
+                Span<byte> pair = stackalloc byte[64];
+                while (walk.TryNext(out var item))
+                    stream.ReadExactly(item.Kind == BaoChunkKind.Parent ? pair : target.AsSpan((int)item.Offset, item.Size));
+            }, cpu, 1);
+            Measure(data.Length, () => Check(Hasher.Hash(data, 1), root), cpu, 2);
+            Measure(data.Length, () =>
+            {
+                // The groups' CVs alone, 1 MiB runs of whole groups per call (as the decoder verifies them), one thread.
+                var groupBytes = (int)tree.BlockSize.Bytes;
+                var perRun = Math.Max(1, (1 << 20) / groupBytes);
+                var cvs = new Hash[perRun];
+                var whole = data.Length / groupBytes;
+                for (var g = 0; g < whole; g += perRun)
+                {
+                    var n = Math.Min(perRun, whole - g);
+                    Subtree.HashSubtrees((ulong)g << k, data.AsSpan(g * groupBytes, n * groupBytes), k, cvs.AsSpan(0, n));
+                }
+            }, cpu, 4);
+            var before = cpu[3];
+            var wall = Stopwatch.StartNew();
+            var used = Process.GetCurrentProcess().TotalProcessorTime;
+            using (var decoder = new ResponseDecoder(root, tree, ChunkRanges.All, new MemoryStream(encoded, 0, (int)encodedLength, false)))
+                decoder.DecodeIntoMemory(target);
+            var spent = (Process.GetCurrentProcess().TotalProcessorTime - used).TotalSeconds;
+            cpu[3] = Math.Min(before, spent);
+            idle = Math.Min(idle, wall.Elapsed.TotalSeconds * Environment.ProcessorCount - spent);
+        }
+        var perGiB = (1L << 30) * 1000.0 / data.Length;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"decode CPU ms/GiB k={k}: walk {cpu[0] * perGiB:0} | walk+read (copy) {cpu[1] * perGiB:0} | hash-1 {cpu[2] * perGiB:0} | group CVs {cpu[4] * perGiB:0} | decode {cpu[3] * perGiB:0} (= hash + {(cpu[3] - cpu[2]) * perGiB:0}) | idle core time {idle * perGiB:0}");
     }
 
     private static void Check(Hash got, Hash want)
