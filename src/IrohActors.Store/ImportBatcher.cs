@@ -16,7 +16,7 @@ namespace IrohActors.Store;
 internal sealed class ImportBatcher : IAsyncDisposable
 {
     private readonly Channel<PendingImport> _queue = Channel.CreateUnbounded<PendingImport>();
-    private readonly Action<List<PendingImport>> _commit;
+    private readonly Func<List<PendingImport>, Task> _commit;
     private readonly int _maxItems;
     private readonly long _maxBytes;
     private readonly TimeSpan _delay;
@@ -25,7 +25,7 @@ internal sealed class ImportBatcher : IAsyncDisposable
     private long _batches;
 
     /// <summary>Starts the commit loop; <paramref name="commit"/> completes (or fails) every import of a batch.</summary>
-    public ImportBatcher(StoreOptions options, Action<List<PendingImport>> commit)
+    public ImportBatcher(StoreOptions options, Func<List<PendingImport>, Task> commit)
     {
         _commit = commit;
         _maxItems = Math.Max(1, options.CommitBatchItems);
@@ -84,7 +84,7 @@ internal sealed class ImportBatcher : IAsyncDisposable
             try
             {
                 Interlocked.Increment(ref _batches);
-                _commit(batch);
+                await _commit(batch).ConfigureAwait(false);
             }
             catch (Exception e)
             {

@@ -113,10 +113,21 @@ public abstract class TagsAndGcTests : IAsyncLifetime
                 Interlocked.Increment(ref gcRuns);
             }
         });
+        var runsBefore = Volatile.Read(ref gcRuns);
+        var gcDuringWork = false;
         var workers = Enumerable.Range(0, 3).Select(w => Task.Run(async () =>
         {
             for (var i = 0; i < 60; i++)
             {
+                if (i == 30)
+                {
+                    // Halfway, wait until a whole GC ran while the workers were busy, so the race really happens
+                    // (a fast machine could otherwise finish all imports before the first GC completes).
+                    var deadline = DateTime.UtcNow.AddMinutes(1);
+                    while (Volatile.Read(ref gcRuns) <= runsBefore + 1 && DateTime.UtcNow < deadline)
+                        await Task.Delay(1);
+                    gcDuringWork = Volatile.Read(ref gcRuns) > runsBefore + 1;
+                }
                 var seed = w * 1000 + i;
                 var data = TestData.Bytes(1 + seed % 40_000, seed);
                 if (i % 3 == 2)
@@ -152,7 +163,7 @@ public abstract class TagsAndGcTests : IAsyncLifetime
                 lost.Add($"tag {tag.Name} -> {tag.Hash} lost");
         Assert.Empty(lost);
         Assert.Equal(180, (await Store.ListTagsAsync()).Count);
-        Assert.True(gcRuns > 0);
+        Assert.True(gcDuringWork, "no GC completed while the workers were importing and writing");
     }
 
     private async Task<Hash> Import(int seed, byte[]? bytes = null)
