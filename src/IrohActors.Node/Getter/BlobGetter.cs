@@ -131,7 +131,8 @@ public sealed class BlobGetter
         {
             await stream.CompleteWritesAsync(cancellationToken).ConfigureAwait(false);
             // Large reads from the mux (the decoder asks for 64-byte parents and 16 KiB leaves one at a time).
-            var response = new CountingReadStream(new BufferedStream(stream, ReadBufferBytes));
+            using var buffered = new PooledReadStream(stream, ReadBufferBytes);
+            var response = new CountingReadStream(buffered);
             var state = new TransferState(peer) { BlobsTotal = total };
             await receive(response, state).ConfigureAwait(false);
             await ResponseFraming.ExpectEndAsync(response, peer, cancellationToken).ConfigureAwait(false);

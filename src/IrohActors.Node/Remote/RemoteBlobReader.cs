@@ -152,7 +152,7 @@ public sealed class RemoteBlobReader : IBlobReader
         await using (stream.ConfigureAwait(false))
         {
             await stream.CompleteWritesAsync(cancellationToken).ConfigureAwait(false);
-            var response = new BufferedStream(stream, ResponseBufferBytes);
+            using var response = new PooledReadStream(stream, ResponseBufferBytes);
             long received = 0;
             try
             {

@@ -108,7 +108,8 @@ internal static class RangeFetcher
             await using (stream.ConfigureAwait(false))
             {
                 await stream.CompleteWritesAsync(idle.Token).ConfigureAwait(false);
-                var response = new ProgressReadStream(new BufferedStream(stream, ReadBufferBytes), progress);
+                using var buffered = new PooledReadStream(stream, ReadBufferBytes);
+                var response = new ProgressReadStream(buffered, progress);
                 var size = await ResponseFraming.ReadBlobHeaderAsync(response, peer, hash, idle.Token).ConfigureAwait(false);
                 if (size != tree.Size)
                     throw new ResponseFormatException(peer, $"blob {hash.ToHex()}: claims {size} bytes, its proved size is {tree.Size}");
@@ -186,7 +187,8 @@ internal static class RangeFetcher
             await using (stream.ConfigureAwait(false))
             {
                 await stream.CompleteWritesAsync(idle.Token).ConfigureAwait(false);
-                var response = new ProgressReadStream(new BufferedStream(stream, ReadBufferBytes), progress);
+                using var buffered = new PooledReadStream(stream, ReadBufferBytes);
+                var response = new ProgressReadStream(buffered, progress);
                 foreach (var (index, hash, ranges) in children)
                 {
                     if (ranges.IsEmpty)
