@@ -78,9 +78,12 @@ internal static class BenchTransferCommand
             {
                 self.Refresh();
                 var cpu = self.TotalProcessorTime;
+                var start = Stopwatch.GetTimestamp();
                 var clock = Stopwatch.StartNew();
                 await getter.DownloadAsync(ticket, null, ct);
                 ours.Add(clock.Elapsed.TotalSeconds);
+                if (Environment.GetEnvironmentVariable("IROH_BENCH_WINDOW") is not null)
+                    Console.WriteLine($"transfer window (CLOCK_MONOTONIC, for perf -k monotonic): {start / (double)Stopwatch.Frequency:F6}-{Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency:F6}");
                 self.Refresh();
                 oursCpu.Add((self.TotalProcessorTime - cpu).TotalSeconds);
                 var status = await getter.Store.StatusAsync(ticket.Hash, ct);

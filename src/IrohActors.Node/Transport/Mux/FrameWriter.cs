@@ -22,6 +22,7 @@ internal sealed class FrameWriter
     private const int MinDataSlice = 16 * 1024;
 
     private readonly Stream _transport;
+    private readonly CoalescingTransport? _coalescer;
     private readonly Action<Exception> _onFailure;
     private readonly object _gate = new();
     private byte[] _fill;
@@ -35,9 +36,10 @@ internal sealed class FrameWriter
     private long _bytesSent;
     private readonly Task _sendLoop;
 
-    public FrameWriter(Stream transport, Action<Exception> onFailure)
+    public FrameWriter(Stream transport, CoalescingTransport? coalescer, Action<Exception> onFailure)
     {
         _transport = transport;
+        _coalescer = coalescer;
         _onFailure = onFailure;
         _fill = ArrayPool<byte>.Shared.Rent(BatchSize + ControlTail);
         _spare = ArrayPool<byte>.Shared.Rent(BatchSize + ControlTail);
@@ -198,7 +200,21 @@ internal sealed class FrameWriter
                     await wait.ConfigureAwait(false);
                     continue;
                 }
-                await _transport.WriteAsync(batch.AsMemory(0, length)).ConfigureAwait(false);
+                if (_coalescer is null)
+                    await _transport.WriteAsync(batch.AsMemory(0, length)).ConfigureAwait(false);
+                else
+                {
+                    // SslStream writes one record per 16 KiB: gathered into a few large socket writes.
+                    _coalescer.BeginBatch();
+                    try
+                    {
+                        await _transport.WriteAsync(batch.AsMemory(0, length)).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        await _coalescer.EndBatchAsync().ConfigureAwait(false);
+                    }
+                }
                 Interlocked.Add(ref _bytesSent, length);
                 lock (_gate)
                     _spare = batch;
