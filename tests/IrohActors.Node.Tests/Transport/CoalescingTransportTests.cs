@@ -84,4 +84,47 @@ public class CoalescingTransportTests
         Assert.Equal(small.Concat(large).ToArray(), inner.ToArray());
         Assert.Equal([10, CoalescingTransport.BufferBytes + 1], inner.Writes);
     }
+
+    /// <summary>Hands out its bytes at most <c>step</c> at a time and counts the reads.</summary>
+    private sealed class TricklingStream(byte[] bytes, int step) : MemoryStream(bytes)
+    {
+        public int Reads { get; private set; }
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            Reads++;
+            return base.ReadAsync(buffer[..Math.Min(buffer.Length, step)], cancellationToken);
+        }
+    }
+
+    [Fact]
+    public async Task SmallReadsAreServedFromOneLargeReadInOrder()
+    {
+        var bytes = Bytes(9, 1_000_000);
+        var inner = new TricklingStream(bytes, 200_000);
+        var transport = new CoalescingTransport(inner);
+        var received = new MemoryStream();
+        var buffer = new byte[16 * 1024 + 5];
+        int n;
+        while ((n = await transport.ReadAsync(buffer)) > 0)
+            received.Write(buffer, 0, n);
+        Assert.Equal(bytes, received.ToArray());
+        Assert.Equal(6, inner.Reads); // five of 200,000 bytes, then the end, for 62 reads of the caller
+    }
+
+    [Fact]
+    public async Task AReadAsLargeAsHalfTheBufferBypassesTheReadAhead()
+    {
+        var bytes = Bytes(10, 300_000);
+        var inner = new TricklingStream(bytes, int.MaxValue);
+        var transport = new CoalescingTransport(inner);
+        var buffer = new byte[CoalescingTransport.BufferBytes / 2];
+        Assert.Equal(buffer.Length, await transport.ReadAsync(buffer));
+        Assert.Equal(bytes.AsSpan(0, buffer.Length).ToArray(), buffer);
+        Assert.Equal(buffer.Length, await transport.ReadAsync(buffer));
+        Assert.Equal(bytes.Length - 2 * buffer.Length, await transport.ReadAsync(buffer));
+        Assert.Equal(bytes.AsSpan(2 * buffer.Length).ToArray(), buffer.AsSpan(0, bytes.Length - 2 * buffer.Length).ToArray());
+        Assert.Equal(0, await transport.ReadAsync(buffer));
+        Assert.Equal(4, inner.Reads); // each read went to the inner stream: nothing was held back in a read-ahead
+    }
 }
