@@ -9,7 +9,7 @@ namespace IrohActors.Node.Transport;
 /// Between <see cref="BeginBatch"/> and <see cref="EndBatchAsync"/> records are appended to a pooled buffer and
 /// sent <see cref="BufferBytes"/> at a time; outside a batch (handshake, close_notify, anything SslStream writes on
 /// its own) writes go straight through. Every byte keeps its order: a pass-through write first sends what is buffered.
-/// Reads are gathered the same way: SslStream asks for a record at a time (about 12 KiB per <c>recv</c> measured), so
+/// Reads are gathered the same way: SslStream asks for about a record at a time (about twenty <c>recv</c> calls per 256 KiB sent), so
 /// small reads are served from a <see cref="BufferBytes"/> read-ahead filled by one <c>recv</c> of whatever has arrived
 /// (one copy of 256 KiB is cheaper than twenty system calls). One reader at a time, as SslStream reads.
 /// </summary>
