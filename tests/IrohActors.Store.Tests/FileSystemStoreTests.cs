@@ -60,6 +60,23 @@ public sealed class FileSystemStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_blob_received_in_pieces_has_the_reference_outboard_on_disk()
+    {
+        // The partial writer gathers consecutive pairs into one write and flushes before data, on a gap and at sync:
+        // whatever the pieces, the file must hold exactly the outboard the bao layer computes from the data.
+        var data = TestData.Bytes(9 << 20, 7);
+        var reference = PreOrderOutboard.Create(data).Data!;
+        var hash = Hasher.Hash(data);
+        await using var store = BlobStores.OpenFileSystem(StoreDir);
+        await TestData.WriteRangesAsync(store, data, ChunkRanges.Range(3000, 5000) | ChunkRanges.Range(96, 704));
+        Assert.Equal(ChunkRanges.Range(3008, 4992) | ChunkRanges.Range(96, 704), (await store.StatusAsync(hash)).Ranges);
+        await TestData.WriteRangesAsync(store, data, await store.MissingAsync(hash));
+        Assert.Equal(BlobState.Complete, (await store.StatusAsync(hash)).State);
+        Assert.Equal(reference, await File.ReadAllBytesAsync(OutboardFile(hash)));
+        Assert.Equal(data, await TestData.ReadAllAsync(store, hash));
+    }
+
+    [Fact]
     public async Task Open_cleans_temp_and_orphaned_files()
     {
         await using (var store = BlobStores.OpenFileSystem(StoreDir))

@@ -70,6 +70,7 @@ internal static class BenchTransferCommand
         var curlB3 = new List<double>();
         var curlB3Cpu = new List<double>();
         using var self = Process.GetCurrentProcess();
+        var gcLine = "";
         for (var round = 0; round < rounds; round++)
         {
             var getterDir = Path.Combine(root, $"getter-{round}");
@@ -78,9 +79,15 @@ internal static class BenchTransferCommand
             {
                 self.Refresh();
                 var cpu = self.TotalProcessorTime;
+                var gcs = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+                var allocated = GC.GetTotalAllocatedBytes();
+                var start = Stopwatch.GetTimestamp();
                 var clock = Stopwatch.StartNew();
                 await getter.DownloadAsync(ticket, null, ct);
                 ours.Add(clock.Elapsed.TotalSeconds);
+                gcLine = $"gc during the transfer: {GC.CollectionCount(0) - gcs.Item1} gen0, {GC.CollectionCount(1) - gcs.Item2} gen1, {GC.CollectionCount(2) - gcs.Item3} gen2; {(GC.GetTotalAllocatedBytes() - allocated) / (1 << 20)} MiB allocated";
+                if (Environment.GetEnvironmentVariable("IROH_BENCH_WINDOW") is not null)
+                    Console.WriteLine($"transfer window (CLOCK_MONOTONIC, for perf -k monotonic): {start / (double)Stopwatch.Frequency:F6}-{Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency:F6}");
                 self.Refresh();
                 oursCpu.Add((self.TotalProcessorTime - cpu).TotalSeconds);
                 var status = await getter.Store.StatusAsync(ticket.Hash, ct);
@@ -103,6 +110,7 @@ internal static class BenchTransferCommand
                 if (b3 != ticket.Hash.ToHex())
                     throw new InvalidOperationException($"b3sum says {b3}, the node {ticket.Hash}");
             }
+            Console.WriteLine(gcLine);
             Console.WriteLine($"round {round + 1}: node {ours[^1]:F2} s (cpu {oursCpu[^1]:F2} s)" + (nginx is null ? "" : $", curl to disk {curlDisk[^1]:F2} s (cpu {curlDiskCpu[^1]:F2} s), curl | b3sum {curlB3[^1]:F2} s (cpu {curlB3Cpu[^1]:F2} s)"));
         }
         var mib = size / (double)(1 << 20);

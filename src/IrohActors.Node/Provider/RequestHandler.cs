@@ -1,6 +1,4 @@
-using System.Buffers;
 using System.Diagnostics;
-using System.Threading.Channels;
 using IrohActors.Bao;
 using IrohActors.Blake3;
 using IrohActors.Collections;
@@ -18,7 +16,6 @@ namespace IrohActors.Node.Provider;
 /// </summary>
 internal sealed class RequestHandler
 {
-    private const int BatchBytes = 256 * 1024;
     private readonly IBlobStore _store;
     private readonly ProviderOptions _options;
     private readonly Action<ProviderEvent> _publish;
@@ -40,8 +37,8 @@ internal sealed class RequestHandler
         {
             var error = request switch
             {
-                GetRequest get => await SendBatchedAsync(stream, sent, (output, ct) => ServeGetAsync(output, get, ct), cancellationToken).ConfigureAwait(false),
-                GetManyRequest many => await SendBatchedAsync(stream, sent, (output, ct) => ServeGetManyAsync(output, many, ct), cancellationToken).ConfigureAwait(false),
+                GetRequest get => await ServeGetAsync(new ResponseOutput(stream, sent), get, cancellationToken).ConfigureAwait(false),
+                GetManyRequest many => await ServeGetManyAsync(new ResponseOutput(stream, sent), many, cancellationToken).ConfigureAwait(false),
                 ObserveRequest observe => await ServeObserveAsync(stream, observe, sent, cancellationToken).ConfigureAwait(false),
                 _ => (ErrorCode.BadRequest, $"unsupported request {request.Type}"),
             };
@@ -95,7 +92,7 @@ internal sealed class RequestHandler
         }
     }
 
-    private async Task<(ErrorCode Code, string Message)?> ServeGetAsync(ResponseBatches output, GetRequest get, CancellationToken cancellationToken)
+    private async Task<(ErrorCode Code, string Message)?> ServeGetAsync(ResponseOutput output, GetRequest get, CancellationToken cancellationToken)
     {
         var rootRanges = get.Ranges[0];
         if (!rootRanges.IsEmpty)
@@ -135,7 +132,7 @@ internal sealed class RequestHandler
         return null;
     }
 
-    private async Task<(ErrorCode Code, string Message)?> ServeGetManyAsync(ResponseBatches output, GetManyRequest many, CancellationToken cancellationToken)
+    private async Task<(ErrorCode Code, string Message)?> ServeGetManyAsync(ResponseOutput output, GetManyRequest many, CancellationToken cancellationToken)
     {
         for (var i = 0; i < many.Hashes.Count; i++)
         {
@@ -182,7 +179,7 @@ internal sealed class RequestHandler
     }
 
     /// <summary>Appends one blob (size header, then its verified stream); returns an error to send instead when nothing of it can be served.</summary>
-    private async Task<(ErrorCode Code, string Message)?> ServeBlobAsync(ResponseBatches output, Hash hash, ChunkRanges ranges, CancellationToken cancellationToken)
+    private async Task<(ErrorCode Code, string Message)?> ServeBlobAsync(ResponseOutput output, Hash hash, ChunkRanges ranges, CancellationToken cancellationToken)
     {
         BlobReader reader;
         try
@@ -208,126 +205,21 @@ internal sealed class RequestHandler
     }
 
     /// <summary>
-    /// Produces the response (reading and verifying, on a pool thread) while this task sends it: every item of
-    /// every blob of the request is packed into pooled batches of up to <see cref="BatchBytes"/>, handed over through a
-    /// small bounded channel, so hashing overlaps with encryption, the mux sees few large writes whatever the blob
-    /// sizes (a collection of small files travels in 256 KiB writes too), and there is one hand-off per batch, not per
-    /// blob. A verification failure surfaces after the batches before it were sent, never with any of the failing
-    /// item's bytes. The producer's error frame (not found, …), if any, is returned to be sent after the batches.
+    /// Where a Get's items go: each verified item is written straight into the stream (the mux copies it into its
+    /// send batch, where consecutive items of the stream share one DATA frame), so the bytes the store's reader verified
+    /// are copied once before TLS encrypts them. The store's encoder reads and hashes its windows ahead on pool
+    /// threads, and the mux's send loop encrypts the previous batch while this one fills: the three overlap. A
+    /// verification failure surfaces after every item before it was sent, never with any of the failing item's bytes.
     /// </summary>
-    private static async Task<(ErrorCode Code, string Message)?> SendBatchedAsync(MuxStream stream, SentCounter sent, Func<ResponseBatches, CancellationToken, Task<(ErrorCode Code, string Message)?>> produce, CancellationToken cancellationToken)
+    private sealed class ResponseOutput(MuxStream stream, SentCounter sent)
     {
-        var channel = Channel.CreateBounded<(byte[] Buffer, int Length, Hash Hash)>(new BoundedChannelOptions(3) { SingleReader = true, SingleWriter = true });
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var producer = Task.Run(async () =>
-        {
-            var output = new ResponseBatches(channel.Writer);
-            try
-            {
-                var error = await produce(output, stop.Token).ConfigureAwait(false);
-                await output.FlushAsync(stop.Token).ConfigureAwait(false);
-                return error;
-            }
-            finally
-            {
-                output.Dispose();
-            }
-        }, CancellationToken.None);
-        _ = producer.ContinueWith(t => channel.Writer.TryComplete(t.Exception?.InnerException), TaskScheduler.Default);
-        try
-        {
-            await foreach (var (buffer, length, hash) in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-            {
-                try
-                {
-                    await stream.WriteAsync(buffer.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
-                    sent.Add(hash, length);
-                }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                }
-            }
-            return await producer.ConfigureAwait(false);
-        }
-        finally
-        {
-            stop.Cancel();
-            try
-            {
-                await producer.ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-                // We stopped it because sending failed; that failure is what propagates.
-            }
-            catch (Exception) when (!producer.IsCompletedSuccessfully)
-            {
-                // Its failure reached the channel and was thrown by the loop above (or a send failure came first).
-            }
-            while (channel.Reader.TryRead(out var left))
-                ArrayPool<byte>.Shared.Return(left.Buffer);
-        }
-    }
-
-    /// <summary>The producer's side of <see cref="SendBatchedAsync"/>: packs response bytes into pooled batches.</summary>
-    private sealed class ResponseBatches(ChannelWriter<(byte[] Buffer, int Length, Hash Hash)> writer) : IDisposable
-    {
-        private byte[]? _buffer = ArrayPool<byte>.Shared.Rent(BatchBytes);
-        private int _length;
-
         /// <summary>The blob being appended (for progress events).</summary>
         public Hash Current { get; set; }
 
-        public ValueTask AppendAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+        public async ValueTask AppendAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
         {
-            var buffer = _buffer ?? throw new ObjectDisposedException(nameof(ResponseBatches));
-            if (_length + bytes.Length <= buffer.Length)
-            {
-                bytes.Span.CopyTo(buffer.AsSpan(_length));
-                _length += bytes.Length;
-                return ValueTask.CompletedTask;
-            }
-            return AppendSlowAsync(bytes, cancellationToken);
-        }
-
-        private async ValueTask AppendSlowAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
-        {
-            await FlushAsync(cancellationToken).ConfigureAwait(false);
-            if (bytes.Length > _buffer!.Length)
-            {
-                ArrayPool<byte>.Shared.Return(_buffer);
-                _buffer = ArrayPool<byte>.Shared.Rent(bytes.Length);
-            }
-            bytes.Span.CopyTo(_buffer);
-            _length = bytes.Length;
-        }
-
-        /// <summary>Hands the current batch (if not empty) to the sender.</summary>
-        public async ValueTask FlushAsync(CancellationToken cancellationToken)
-        {
-            if (_buffer is null || _length == 0)
-                return;
-            var full = _buffer;
-            _buffer = null;
-            try
-            {
-                await writer.WriteAsync((full, _length, Current), cancellationToken).ConfigureAwait(false);
-            }
-            catch
-            {
-                ArrayPool<byte>.Shared.Return(full);
-                throw;
-            }
-            _buffer = ArrayPool<byte>.Shared.Rent(BatchBytes);
-            _length = 0;
-        }
-
-        public void Dispose()
-        {
-            if (_buffer is not null)
-                ArrayPool<byte>.Shared.Return(_buffer);
-            _buffer = null;
+            await stream.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+            sent.Add(Current, bytes.Length);
         }
     }
 

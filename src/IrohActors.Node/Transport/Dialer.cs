@@ -49,10 +49,11 @@ internal sealed class Dialer
         {
             await socket.ConnectAsync(endPoint, linked.Token).ConfigureAwait(false);
             stage = "the TLS handshake";
-            var tls = await TlsHandshake.AsClientAsync(new NetworkStream(socket, ownsSocket: true), _endpoint.Certificate, expected, endPoint, linked.Token)
+            var coalescer = new CoalescingTransport(new NetworkStream(socket, ownsSocket: true));
+            var tls = await TlsHandshake.AsClientAsync(coalescer, _endpoint.Certificate, expected, endPoint, linked.Token)
                 .ConfigureAwait(false);
             stage = "the mux hello";
-            connection = new NodeConnection(tls, socket, _endpoint.NodeId, expected, endPoint, isDialer: true, tls.NegotiatedCipherSuite, options);
+            connection = new NodeConnection(tls, socket, _endpoint.NodeId, expected, endPoint, isDialer: true, tls.NegotiatedCipherSuite, options, coalescer);
             await connection.StartAsync(linked.Token).ConfigureAwait(false);
             return connection;
         }

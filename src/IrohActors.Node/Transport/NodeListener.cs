@@ -94,9 +94,10 @@ public sealed class NodeListener : IAsyncDisposable
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
             timeout.CancelAfter(options.ConnectTimeout);
-            var (tls, remoteId) = await TlsHandshake.AsServerAsync(new NetworkStream(socket, ownsSocket: true), _endpoint.Certificate, remote, timeout.Token)
+            var coalescer = new CoalescingTransport(new NetworkStream(socket, ownsSocket: true));
+            var (tls, remoteId) = await TlsHandshake.AsServerAsync(coalescer, _endpoint.Certificate, remote, timeout.Token)
                 .ConfigureAwait(false);
-            connection = new NodeConnection(tls, socket, _endpoint.NodeId, remoteId, remote, isDialer: false, tls.NegotiatedCipherSuite, options);
+            connection = new NodeConnection(tls, socket, _endpoint.NodeId, remoteId, remote, isDialer: false, tls.NegotiatedCipherSuite, options, coalescer);
             await connection.StartAsync(timeout.Token).ConfigureAwait(false);
         }
         catch (Exception e)

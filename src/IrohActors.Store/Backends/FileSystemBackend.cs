@@ -353,16 +353,24 @@ internal sealed partial class FileSystemBackend : IStorageBackend
     /// <summary>From this many new files on, one file-system sync is cheaper than an fsync each.</summary>
     private const int SyncfsThreshold = 8;
 
+    /// <summary>The read buffer of a complete blob's outboard (1,024 pairs).</summary>
+    private const int OutboardReadBuffer = 64 * 1024;
+
     public BlobData OpenData(Entry entry)
     {
         var tree = new BaoTree(entry.Size, _blockSize);
         Microsoft.Win32.SafeHandles.SafeFileHandle? outboardHandle = null;
+        IDisposable? owner = null;
         IOutboard outboard;
         switch (entry.Outboard)
         {
             case OutboardLocation.Owned:
                 outboardHandle = File.OpenHandle(OutboardPath(entry.Hash), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-                outboard = PreOrderOutboard.FromFile(tree, entry.Hash, outboardHandle, 0, OutboardPath(entry.Hash));
+                // A reader loads pairs one by one in pre-order, which is the file's order: read through a 64 KiB buffer,
+                // one pread per 1,024 pairs instead of one per pair (65,535 per GiB sent at 16 KiB groups).
+                var pairs = new BufferedStream(new FileStream(outboardHandle, FileAccess.Read, bufferSize: 0), OutboardReadBuffer);
+                owner = pairs;
+                outboard = PreOrderOutboard.FromStream(tree, entry.Hash, pairs, 0, OutboardPath(entry.Hash));
                 break;
             case OutboardLocation.Inline:
                 var bytes = ReadInline("inline_outboard", entry.Hash) ?? throw new FileNotFoundException($"blob {entry.Hash}: inline outboard row missing");
@@ -378,17 +386,18 @@ internal sealed partial class FileSystemBackend : IStorageBackend
             {
                 case DataLocation.Inline:
                     var data = ReadInline("inline_data", entry.Hash) ?? [];
-                    return new BlobData(tree, outboard, data, null, $"{Root} (inline data)", outboardHandle);
+                    return new BlobData(tree, outboard, data, null, $"{Root} (inline data)", owner);
                 case DataLocation.Owned:
                     var path = DataPath(entry.Hash);
-                    return new BlobData(tree, outboard, default, File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete), path, outboardHandle);
+                    return new BlobData(tree, outboard, default, File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete), path, owner);
                 default:
                     var ext = entry.State == BlobState.Partial ? BlobPlacement.TemporaryPath(entry.ExternalPath!) : entry.ExternalPath!;
-                    return new BlobData(tree, outboard, default, File.OpenHandle(ext, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete), ext, outboardHandle);
+                    return new BlobData(tree, outboard, default, File.OpenHandle(ext, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete), ext, owner);
             }
         }
         catch
         {
+            owner?.Dispose();
             outboardHandle?.Dispose();
             throw;
         }
@@ -771,8 +780,19 @@ internal sealed partial class FileSystemBackend : IStorageBackend
 
     private sealed class FilePartial(Microsoft.Win32.SafeHandles.SafeFileHandle data, Microsoft.Win32.SafeHandles.SafeFileHandle outboardHandle, PreOrderOutboard outboard, DirectWriter? direct) : IPartialStorage
     {
+        /// <summary>Pairs gathered before one outboard write (a 64 KiB write covers 16 MiB of data at 16 KiB groups).</summary>
+        private const int MaxPendingPairs = 1024;
+
+        // Pairs arrive in pre-order, which is the outboard's slot order: consecutive slots are gathered and written
+        // with one pwrite instead of one 64-byte pwrite per parent (65,535 per GiB at 16 KiB groups).
+        private byte[]? _pending;
+        private int _pendingPairs;
+        private ulong _firstSlot;
+
         public void WriteLeaf(ulong offset, ReadOnlySpan<byte> bytes)
         {
+            // The pairs proving this data reach the file before the data's chunks can be reported present.
+            FlushPairs();
             // Large runs (the getter's verified batches) bypass the page cache; fsync of the inode covers both handles.
             if (direct is not null && bytes.Length >= DirectWriter.MinimumBytes)
                 direct.Write((long)offset, bytes);
@@ -780,10 +800,31 @@ internal sealed partial class FileSystemBackend : IStorageBackend
                 RandomAccess.Write(data, bytes, (long)offset);
         }
 
-        public void WritePair(TreeNode node, in HashPair pair) => outboard.Save(node, pair);
+        public void WritePair(TreeNode node, in HashPair pair)
+        {
+            if (outboard.Tree.PreOrderOffset(node) is not { } slot)
+                return;
+            if (_pendingPairs > 0 && (slot != _firstSlot + (ulong)_pendingPairs || _pendingPairs == MaxPendingPairs))
+                FlushPairs();
+            _pending ??= new byte[MaxPendingPairs * HashPair.Size];
+            if (_pendingPairs == 0)
+                _firstSlot = slot;
+            pair.Write(_pending.AsSpan(_pendingPairs * HashPair.Size, HashPair.Size));
+            _pendingPairs++;
+        }
+
+        private void FlushPairs()
+        {
+            if (_pendingPairs == 0)
+                return;
+            var count = _pendingPairs;
+            _pendingPairs = 0;
+            RandomAccess.Write(outboardHandle, _pending.AsSpan(0, count * HashPair.Size), (long)_firstSlot * HashPair.Size);
+        }
 
         public void Sync()
         {
+            FlushPairs();
             direct?.Drain();
             RandomAccess.FlushToDisk(data);
             RandomAccess.FlushToDisk(outboardHandle);
@@ -791,6 +832,15 @@ internal sealed partial class FileSystemBackend : IStorageBackend
 
         public void Dispose()
         {
+            try
+            {
+                // Pairs written after the last sync: not recorded yet, but kept for a later writer of the same blob.
+                FlushPairs();
+            }
+            catch (IOException)
+            {
+                // The writer is being abandoned; its progress up to the last sync is what counts.
+            }
             direct?.Dispose();
             data.Dispose();
             outboardHandle.Dispose();

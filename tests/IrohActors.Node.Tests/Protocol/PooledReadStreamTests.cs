@@ -1,4 +1,6 @@
+using System.Security.Cryptography;
 using IrohActors.Node.Protocol;
+using IrohActors.Node.Tests.Transport;
 
 namespace IrohActors.Node.Tests.Protocol;
 
@@ -51,5 +53,35 @@ public sealed class PooledReadStreamTests
         stream.Dispose();
         await Assert.ThrowsAsync<ObjectDisposedException>(async () => await stream.ReadExactlyAsync(new byte[1]));
         Assert.True(inner.CanRead);
+    }
+
+    [Fact]
+    public async Task Over_a_mux_stream_queued_frames_are_adopted_and_read_in_order()
+    {
+        // The reader starts late, so the frames the mux received meanwhile are queued; the buffer then takes them over
+        // whole (no copy) and hands them out in small reads, interleaved with frames read straight into it.
+        var payload = NodePair.Payload(7, 5_000_000);
+        await using var pair = NodePair.Start(async stream =>
+        {
+            for (var offset = 0; offset < payload.Length; offset += 100_000)
+                await stream.WriteAsync(payload.AsMemory(offset, Math.Min(100_000, payload.Length - offset)));
+            await stream.CompleteWritesAsync();
+        });
+        await using var client = await pair.DialAsync();
+        await using var mux = await client.OpenStreamAsync(new byte[] { 1 });
+        await mux.CompleteWritesAsync();
+        await Task.Delay(300);
+        using var stream = new PooledReadStream(mux, 256 * 1024);
+        var copy = new MemoryStream();
+        var chunk = new byte[16 * 1024 + 64];
+        var random = new Random(3);
+        int n;
+        while ((n = await stream.ReadAsync(chunk.AsMemory(0, random.Next(1, chunk.Length)))) > 0)
+        {
+            copy.Write(chunk, 0, n);
+            if (random.Next(50) == 0)
+                await Task.Delay(5); // let frames queue again now and then
+        }
+        Assert.Equal(SHA256.HashData(payload), SHA256.HashData(copy.ToArray()));
     }
 }

@@ -22,11 +22,15 @@ internal sealed class FrameWriter
     private const int MinDataSlice = 16 * 1024;
 
     private readonly Stream _transport;
+    private readonly CoalescingTransport? _coalescer;
     private readonly Action<Exception> _onFailure;
     private readonly object _gate = new();
     private byte[] _fill;
     private byte[]? _spare;
     private int _fillLength;
+    // Where the last frame of the current batch starts if it is DATA (consecutive writes of its stream extend it), else -1.
+    private int _lastDataFrame = -1;
+    private uint _lastDataStream;
     private TaskCompletionSource? _wake;
     private TaskCompletionSource _drained = NewSignal();
     private Exception? _failure;
@@ -35,9 +39,10 @@ internal sealed class FrameWriter
     private long _bytesSent;
     private readonly Task _sendLoop;
 
-    public FrameWriter(Stream transport, Action<Exception> onFailure)
+    public FrameWriter(Stream transport, CoalescingTransport? coalescer, Action<Exception> onFailure)
     {
         _transport = transport;
+        _coalescer = coalescer;
         _onFailure = onFailure;
         _fill = ArrayPool<byte>.Shared.Rent(BatchSize + ControlTail);
         _spare = ArrayPool<byte>.Shared.Rent(BatchSize + ControlTail);
@@ -91,8 +96,9 @@ internal sealed class FrameWriter
     }
 
     /// <summary>
-    /// Queues one DATA frame carrying the first bytes of <paramref name="data"/>, at most <paramref name="max"/>;
-    /// returns how many bytes it took (fewer when the batch's free room is smaller).
+    /// Queues the first bytes of <paramref name="data"/>, at most <paramref name="max"/>, as a DATA frame, or appends
+    /// them to the batch's last frame when that is DATA of the same stream (up to <see cref="MuxStream.MaxDataFrame"/>);
+    /// returns how many bytes it took (fewer when the batch's or the frame's free room is smaller).
     /// </summary>
     public async ValueTask<int> WriteDataAsync(uint streamId, ReadOnlyMemory<byte> data, int max, CancellationToken cancellationToken)
     {
@@ -105,11 +111,28 @@ internal sealed class FrameWriter
             lock (_gate)
             {
                 ThrowIfUnusable();
+                if (_lastDataFrame >= 0 && _lastDataStream == streamId)
+                {
+                    // Small consecutive writes of one stream (a provider's 64-byte parents and 16 KiB leaves)
+                    // become one large frame: the receiver handles few frames whatever the writer's item size.
+                    var length = FrameHeader.Read(_fill.AsSpan(_lastDataFrame, FrameHeader.Size)).Length;
+                    var extend = Math.Min(Math.Min(want, MuxStream.MaxDataFrame - length), BatchSize - _fillLength);
+                    if (extend > 0)
+                    {
+                        data.Span[..extend].CopyTo(_fill.AsSpan(_fillLength));
+                        _fillLength += extend;
+                        new FrameHeader(FrameType.Data, streamId, length + extend).Write(_fill.AsSpan(_lastDataFrame));
+                        WakeSender();
+                        return extend;
+                    }
+                }
                 var room = BatchSize - _fillLength - FrameHeader.Size;
                 if (room >= Math.Min(want, MinDataSlice))
                 {
                     var n = Math.Min(want, room);
+                    var start = _fillLength;
                     AppendLocked(FrameType.Data, streamId, data.Span[..n]);
+                    (_lastDataFrame, _lastDataStream) = (start, streamId);
                     return n;
                 }
                 wait = _drained.Task;
@@ -144,6 +167,7 @@ internal sealed class FrameWriter
 
     private void AppendLocked(FrameType type, uint streamId, ReadOnlySpan<byte> payload)
     {
+        _lastDataFrame = -1;
         new FrameHeader(type, streamId, payload.Length).Write(_fill.AsSpan(_fillLength));
         payload.CopyTo(_fill.AsSpan(_fillLength + FrameHeader.Size));
         _fillLength += FrameHeader.Size + payload.Length;
@@ -188,6 +212,7 @@ internal sealed class FrameWriter
                     {
                         (batch, length) = (_fill, _fillLength);
                         (_fill, _spare, _fillLength) = (_spare!, null, 0);
+                        _lastDataFrame = -1;
                         var drained = _drained;
                         _drained = NewSignal();
                         drained.TrySetResult();
@@ -198,7 +223,21 @@ internal sealed class FrameWriter
                     await wait.ConfigureAwait(false);
                     continue;
                 }
-                await _transport.WriteAsync(batch.AsMemory(0, length)).ConfigureAwait(false);
+                if (_coalescer is null)
+                    await _transport.WriteAsync(batch.AsMemory(0, length)).ConfigureAwait(false);
+                else
+                {
+                    // SslStream writes one record per 16 KiB: gathered into a few large socket writes.
+                    _coalescer.BeginBatch();
+                    try
+                    {
+                        await _transport.WriteAsync(batch.AsMemory(0, length)).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        await _coalescer.EndBatchAsync().ConfigureAwait(false);
+                    }
+                }
                 Interlocked.Add(ref _bytesSent, length);
                 lock (_gate)
                     _spare = batch;

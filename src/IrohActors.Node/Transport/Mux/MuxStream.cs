@@ -346,6 +346,31 @@ public sealed class MuxStream : Stream
         _connection.OnStreamFinished(this);
     }
 
+    /// <summary>
+    /// Hands over the oldest buffered frame payload whole instead of copying it out: the caller owns the pooled array
+    /// from now on and returns it to <see cref="ArrayPool{T}.Shared"/>. False when nothing is buffered (then read as usual).
+    /// </summary>
+    internal bool TryTakeSegment(out byte[] array, out int offset, out int length)
+    {
+        lock (_gate)
+        {
+            if (_headLength > 0)
+            {
+                (array, offset, length) = (_head!, _headOffset, _headLength);
+                (_head, _headOffset, _headLength) = (null, 0, 0);
+            }
+            else if (_segments.TryDequeue(out var next))
+                (array, offset, length) = (next.Array, next.Offset, next.Length);
+            else
+            {
+                (array, offset, length) = (null!, 0, 0);
+                return false;
+            }
+            AcknowledgeLocked(length);
+            return true;
+        }
+    }
+
     /// <summary>The connection ended: every pending and future operation fails with <paramref name="error"/>.</summary>
     internal void OnConnectionClosed(Exception error)
     {

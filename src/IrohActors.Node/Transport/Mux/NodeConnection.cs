@@ -46,7 +46,7 @@ public sealed class NodeConnection : IAsyncDisposable
     private long _rttTicks = -1;
 
     internal NodeConnection(Stream transport, Socket socket, NodeId localNodeId, NodeId remoteNodeId, IPEndPoint remoteEndPoint,
-        bool isDialer, TlsCipherSuite cipherSuite, TransportOptions options)
+        bool isDialer, TlsCipherSuite cipherSuite, TransportOptions options, CoalescingTransport? coalescer = null)
     {
         _transport = transport;
         _socket = socket;
@@ -59,7 +59,7 @@ public sealed class NodeConnection : IAsyncDisposable
         _nextLocalId = isDialer ? 1u : 2u;
         PeerLabel = $"node {remoteNodeId.ToShortString()} at {remoteEndPoint}";
         _reader = new FrameReader(transport);
-        Writer = new FrameWriter(transport, e => Terminate(new ConnectionClosedException(CloseCode.TransportClosed, true, $"sending to {PeerLabel} failed: {e.Message}", e)));
+        Writer = new FrameWriter(transport, coalescer, e => Terminate(new ConnectionClosedException(CloseCode.TransportClosed, true, $"sending to {PeerLabel} failed: {e.Message}", e)));
         _lastReceived = _lastActivity = Environment.TickCount64;
     }
 
