@@ -17,6 +17,8 @@ internal sealed class BlobWriter : IBlobWriter
     private readonly object _lock = new();
     private IPartialStorage? _storage;
     private ChunkRanges _present;
+    // Written, but not yet readable from the data file (write-behind device writes): present after the next sync.
+    private ChunkRanges _landing;
     private bool _sizeProved;
     private long _unflushed;
     private bool _closed;
@@ -41,7 +43,10 @@ internal sealed class BlobWriter : IBlobWriter
 
     public bool IsComplete { get; private set; }
 
-    /// <summary>The provable chunk ranges written so far (durable or not) and whether the size is proved.</summary>
+    /// <summary>
+    /// The provable chunk ranges a reader can read now (durable or not; bytes still on their way to the file are
+    /// not included until they land) and whether the size is proved.
+    /// </summary>
     internal (ChunkRanges Ranges, bool SizeProved) Present
     {
         get
@@ -65,16 +70,16 @@ internal sealed class BlobWriter : IBlobWriter
         }
         if (item.Bytes.Length != chunk.Size || chunk.Offset + (ulong)chunk.Size > Tree.Size)
             throw new ArgumentException($"blob {Hash}: {chunk} with {item.Bytes.Length} bytes does not fit {Tree}", nameof(item));
-        storage.WriteLeaf(chunk.Offset, item.Bytes.Span);
+        var readable = storage.WriteLeaf(chunk.Offset, item.Bytes.Span);
         var chunks = Math.Max(1UL, ChunkNum.Chunks((ulong)chunk.Size).Value);
         lock (_lock)
         {
-            _present |= ChunkRanges.Range(chunk.StartChunk.Value, chunk.StartChunk.Value + chunks);
+            Mark(ChunkRanges.Range(chunk.StartChunk.Value, chunk.StartChunk.Value + chunks), readable);
             if (chunk.Offset + (ulong)chunk.Size == Tree.Size)
                 _sizeProved = true;
         }
         _unflushed += Math.Max(1, chunk.Size);
-        if (_unflushed >= _flushBytes || Provable(_present, Tree) == MemoryBackend.FullRanges(Tree.Size))
+        if (_unflushed >= _flushBytes || Provable(_present | _landing, Tree) == MemoryBackend.FullRanges(Tree.Size))
             await FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -116,13 +121,12 @@ internal sealed class BlobWriter : IBlobWriter
         var end = offset + (ulong)bytes.Length;
         if (end > Tree.Size || offset % ChunkNum.ChunkLen != 0)
             throw new ArgumentException($"blob {Hash}: a run of {bytes.Length} bytes at offset {offset} does not fit {Tree}");
-        if (bytes.Length > 0)
-            storage.WriteLeaf(offset, bytes);
+        var readable = bytes.Length == 0 || storage.WriteLeaf(offset, bytes);
         var startChunk = offset / ChunkNum.ChunkLen;
         var endChunk = Math.Max(startChunk + 1, ChunkNum.Chunks((ulong)bytes.Length).Value + startChunk);
         lock (_lock)
         {
-            _present |= ChunkRanges.Range(startChunk, endChunk);
+            Mark(ChunkRanges.Range(startChunk, endChunk), readable);
             if (end == Tree.Size)
                 _sizeProved = true;
         }
@@ -186,19 +190,36 @@ internal sealed class BlobWriter : IBlobWriter
         public override void SetLength(long value) => throw new NotSupportedException();
     }
 
+    // Under _lock: chunks just written become present now, or once their write landed (the next sync).
+    private void Mark(ChunkRanges written, bool readable)
+    {
+        if (readable)
+            _present |= written;
+        else
+            _landing |= written;
+    }
+
     public Task FlushAsync(CancellationToken cancellationToken = default)
     {
         if (IsComplete || _storage is null)
             return Task.CompletedTask;
         ChunkRanges ranges;
+        ChunkRanges landed;
         bool proved;
         lock (_lock)
         {
-            ranges = Provable(_present, Tree);
+            landed = _landing;
+            ranges = Provable(_present | landed, Tree);
             proved = _sizeProved;
         }
         // Data and outboard reach the disk before the ranges that describe them are recorded.
         _storage.Sync();
+        lock (_lock)
+        {
+            // Every write before the sync is in the file now: readers may read it.
+            _present |= landed;
+            _landing -= landed;
+        }
         _engine.RecordRanges(Hash, proved, ranges);
         _unflushed = 0;
         if (proved && ranges == MemoryBackend.FullRanges(Tree.Size))

@@ -103,7 +103,11 @@ internal sealed class BlobData(BaoTree tree, IOutboard outboard, ReadOnlyMemory<
 /// <summary>The writable data and outboard of a partial blob.</summary>
 internal interface IPartialStorage : IDisposable
 {
-    void WriteLeaf(ulong offset, ReadOnlySpan<byte> bytes);
+    /// <summary>
+    /// Writes verified leaf bytes at <paramref name="offset"/>. Returns true when a reader of the data file sees them
+    /// now; false when they are still on their way (a write-behind device write), visible only after <see cref="Sync"/>.
+    /// </summary>
+    bool WriteLeaf(ulong offset, ReadOnlySpan<byte> bytes);
 
     void WritePair(TreeNode node, in HashPair pair);
 

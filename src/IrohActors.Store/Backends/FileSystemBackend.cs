@@ -789,15 +789,19 @@ internal sealed partial class FileSystemBackend : IStorageBackend
         private int _pendingPairs;
         private ulong _firstSlot;
 
-        public void WriteLeaf(ulong offset, ReadOnlySpan<byte> bytes)
+        public bool WriteLeaf(ulong offset, ReadOnlySpan<byte> bytes)
         {
             // The pairs proving this data reach the file before the data's chunks can be reported present.
             FlushPairs();
             // Large runs (the getter's verified batches) bypass the page cache; fsync of the inode covers both handles.
+            // Their device writes run behind: readers see the bytes only after the next Sync drains them.
             if (direct is not null && bytes.Length >= DirectWriter.MinimumBytes)
+            {
                 direct.Write((long)offset, bytes);
-            else
-                RandomAccess.Write(data, bytes, (long)offset);
+                return false;
+            }
+            RandomAccess.Write(data, bytes, (long)offset);
+            return true;
         }
 
         public void WritePair(TreeNode node, in HashPair pair)

@@ -178,7 +178,11 @@ internal sealed class MemoryBackend(BlockSize blockSize) : IStorageBackend
 
     private sealed class MemoryPartial(byte[] data, PreOrderOutboard outboard) : IPartialStorage
     {
-        public void WriteLeaf(ulong offset, ReadOnlySpan<byte> bytes) => bytes.CopyTo(data.AsSpan((int)offset));
+        public bool WriteLeaf(ulong offset, ReadOnlySpan<byte> bytes)
+        {
+            bytes.CopyTo(data.AsSpan((int)offset));
+            return true;
+        }
 
         public void WritePair(TreeNode node, in HashPair pair) => outboard.Save(node, pair);
 
