@@ -43,17 +43,16 @@ internal sealed class ImportBatcher : IAsyncDisposable
     /// <summary>An import failed before it was queued.</summary>
     public void AbandonPrepare() => Interlocked.Decrement(ref _preparing);
 
-    /// <summary>Queues a hashed import; the task completes once its batch is durable.</summary>
-    public Task<ImportResult> Enqueue(PendingImport import)
+    /// <summary>Queues a hashed import; it reports (<see cref="PendingImport.Complete"/>) once its batch is durable.</summary>
+    public void Enqueue(PendingImport import)
     {
         if (!_queue.Writer.TryWrite(import))
         {
             import.Staged.Dispose();
-            import.Done.TrySetException(new ObjectDisposedException(nameof(IBlobStore), "the store is closing; the import was not committed"));
+            import.Fail(new ObjectDisposedException(nameof(IBlobStore), "the store is closing; the import was not committed"));
         }
         // Queued first, then no longer preparing: the loop never sees neither.
         Interlocked.Decrement(ref _preparing);
-        return import.Done.Task;
     }
 
     private async Task RunAsync()
@@ -89,7 +88,7 @@ internal sealed class ImportBatcher : IAsyncDisposable
             catch (Exception e)
             {
                 foreach (var item in batch)
-                    item.Done.TrySetException(e);
+                    item.Fail(e);
             }
             batch.Clear();
         }
@@ -103,17 +102,106 @@ internal sealed class ImportBatcher : IAsyncDisposable
     }
 }
 
-/// <summary>A hashed import waiting for its group commit.</summary>
-internal sealed class PendingImport(Hash hash, Staged staged, PreOrderOutboard outboard)
+/// <summary>A hashed import waiting for its group commit; its outcome goes to one caller's task or to a <see cref="ImportSet"/>.</summary>
+internal sealed class PendingImport
 {
-    public Hash Hash => hash;
+    private readonly TaskCompletionSource<ImportResult>? _done;
+    private readonly ImportSet? _set;
+    private readonly int _index;
 
-    public Staged Staged => staged;
+    /// <summary>An import of its own: the outcome completes <see cref="Completion"/>.</summary>
+    public PendingImport(Hash hash, Staged staged, PreOrderOutboard outboard)
+    {
+        Hash = hash;
+        Staged = staged;
+        Outboard = outboard;
+        _done = new TaskCompletionSource<ImportResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
 
-    public PreOrderOutboard Outboard => outboard;
+    /// <summary>Import number <paramref name="index"/> of <paramref name="set"/> (no task of its own).</summary>
+    public PendingImport(Hash hash, Staged staged, PreOrderOutboard outboard, ImportSet set, int index)
+    {
+        Hash = hash;
+        Staged = staged;
+        Outboard = outboard;
+        _set = set;
+        _index = index;
+    }
+
+    public Hash Hash { get; }
+
+    public Staged Staged { get; }
+
+    public PreOrderOutboard Outboard { get; }
 
     /// <summary>Bytes the commit must make durable (an in-place import writes at most its outboard).</summary>
-    public long DurableBytes => (staged is StagedExternal ? 0 : staged.Length) + (outboard.Data?.Length ?? 0);
+    public long DurableBytes => (Staged is StagedExternal ? 0 : Staged.Length) + (Outboard.Data?.Length ?? 0);
 
-    public TaskCompletionSource<ImportResult> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>Completes when the import is durable (imports of an <see cref="ImportSet"/> report there instead).</summary>
+    public Task<ImportResult> Completion => _done?.Task ?? throw new InvalidOperationException("an import of a set reports to its set");
+
+    /// <summary>The import is durable and pinned.</summary>
+    public void Complete(ImportResult result)
+    {
+        if (_set is not null)
+            _set.Complete(_index, result);
+        else
+            _done!.TrySetResult(result);
+    }
+
+    /// <summary>The import was not committed.</summary>
+    public void Fail(Exception error)
+    {
+        if (_set is not null)
+            _set.Fail(error);
+        else
+            _done!.TrySetException(error);
+    }
+}
+
+/// <summary>
+/// The imports of one <see cref="IBlobStore.ImportFilesAsync"/> call: results land in one array and one task
+/// completes when every queued import reported, instead of a task per file.
+/// </summary>
+internal sealed class ImportSet(int count)
+{
+    private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Exception? _failure;
+
+    // One count for the caller until it has queued everything (Seal), plus one per queued import.
+    private int _outstanding = 1;
+
+    /// <summary>The results, by index; an entry stays null when its import failed or was never queued.</summary>
+    public ImportResult?[] Results { get; } = new ImportResult?[count];
+
+    /// <summary>The first failure of a queued import, if any.</summary>
+    public Exception? Failure => Volatile.Read(ref _failure);
+
+    /// <summary>An import is about to be queued.</summary>
+    public void Add() => Interlocked.Increment(ref _outstanding);
+
+    /// <summary>Nothing more will be queued: the returned task completes once every queued import reported.</summary>
+    public Task SealAsync()
+    {
+        Release();
+        return _done.Task;
+    }
+
+    public void Complete(int index, ImportResult result)
+    {
+        Results[index] = result;
+        Release();
+    }
+
+    public void Fail(Exception error)
+    {
+        Interlocked.CompareExchange(ref _failure, error, null);
+        Release();
+    }
+
+    private void Release()
+    {
+        if (Interlocked.Decrement(ref _outstanding) == 0)
+            _done.TrySetResult();
+    }
 }
