@@ -22,6 +22,7 @@ internal sealed class ImportBatcher : IAsyncDisposable
     private readonly TimeSpan _delay;
     private readonly Task _loop;
     private int _preparing;
+    private int _announced;
     private long _batches;
 
     /// <summary>Starts the commit loop; <paramref name="commit"/> completes (or fails) every import of a batch.</summary>
@@ -36,6 +37,20 @@ internal sealed class ImportBatcher : IAsyncDisposable
 
     /// <summary>Batches committed so far (each one transaction and one durability barrier).</summary>
     public long CommittedBatches => Interlocked.Read(ref _batches);
+
+    /// <summary>
+    /// Imports of a bulk call (<see cref="IBlobStore.ImportFilesAsync"/>) still to be queued (<paramref name="delta"/> &gt; 0
+    /// announces, &lt; 0 withdraws or marks queued): while some are announced a batch waits for up to
+    /// <see cref="BulkDelay"/> (not <see cref="StoreOptions.CommitBatchDelay"/>) to fill, because nobody waits for a
+    /// single one of them and every commit rewrites the index pages it touches — fewer, fuller batches write less.
+    /// </summary>
+    public void Announce(int delta) => Interlocked.Add(ref _announced, delta);
+
+    /// <summary>How long a batch waits to fill while a bulk import announced more.</summary>
+    public static readonly TimeSpan BulkDelay = TimeSpan.FromSeconds(1);
+
+    /// <summary>Wake-up interval while a batch waits to fill (polling: a wake-up per queued import cost more than it saved).</summary>
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(2);
 
     /// <summary>An import starts hashing: a batch being gathered may wait for it.</summary>
     public void BeginPrepare() => Interlocked.Increment(ref _preparing);
@@ -71,12 +86,11 @@ internal sealed class ImportBatcher : IAsyncDisposable
                     bytes += item.DurableBytes;
                     continue;
                 }
-                var remaining = _delay - Stopwatch.GetElapsedTime(opened);
-                if (Volatile.Read(ref _preparing) == 0 || remaining <= TimeSpan.Zero)
+                var bulk = Volatile.Read(ref _announced) > 0;
+                var remaining = (bulk ? BulkDelay : _delay) - Stopwatch.GetElapsedTime(opened);
+                if (!bulk && Volatile.Read(ref _preparing) == 0 || remaining <= TimeSpan.Zero)
                     break;
-                var more = reader.WaitToReadAsync().AsTask();
-                if (await Task.WhenAny(more, Task.Delay(remaining)).ConfigureAwait(false) != more || !await more.ConfigureAwait(false))
-                    break;
+                await Task.Delay(remaining < PollInterval ? remaining : PollInterval).ConfigureAwait(false);
             }
             if (batch.Count == 0)
                 continue;

@@ -74,9 +74,18 @@ internal sealed class StoreEngine : IBlobStore
         var work = new ImportFilesWork(this, full, mode, set, cancellationToken);
         // Workers are threads of their own: hashing a large file blocks on reads that themselves need pool threads.
         var workers = new Task[Math.Min(_options.EffectiveParallelism, Math.Max(1, full.Length))];
-        for (var w = 0; w < workers.Length; w++)
-            workers[w] = Task.Factory.StartNew(work.Run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        await Task.WhenAll(workers).ConfigureAwait(false);
+        _batcher.Announce(full.Length);
+        try
+        {
+            for (var w = 0; w < workers.Length; w++)
+                workers[w] = Task.Factory.StartNew(work.Run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            await Task.WhenAll(workers).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Imports that were never queued (a failure or cancellation stopped the workers) are no longer coming.
+            _batcher.Announce(-(full.Length - work.Queued));
+        }
         // Every queued import runs to its commit (that part is not cancellable); after a failure their pins go.
         await set.SealAsync().ConfigureAwait(false);
         var failure = work.Failure ?? set.Failure;
@@ -99,7 +108,11 @@ internal sealed class StoreEngine : IBlobStore
     private sealed class ImportFilesWork(StoreEngine engine, string[] paths, ImportMode mode, ImportSet set, CancellationToken cancellationToken)
     {
         private int _next = -1;
+        private int _queued;
         private Exception? _failure;
+
+        /// <summary>Imports queued for the commit so far.</summary>
+        public int Queued => Volatile.Read(ref _queued);
 
         /// <summary>The first error of hashing or staging (the commit's errors are the set's).</summary>
         public Exception? Failure => Volatile.Read(ref _failure);
@@ -134,6 +147,8 @@ internal sealed class StoreEngine : IBlobStore
                 }
                 set.Add();
                 batcher.Enqueue(pending);
+                Interlocked.Increment(ref _queued);
+                batcher.Announce(-1);
             }
         }
     }
