@@ -25,6 +25,13 @@ internal sealed class ImportBatcher : IAsyncDisposable
     private int _announced;
     private long _batches;
 
+    // Imports and bytes queued but not yet taken into a batch, and what the waiting batch still needs to be full.
+    private int _queuedItems;
+    private long _queuedBytes;
+    private int _neededItems = int.MaxValue;
+    private long _neededBytes = long.MaxValue;
+    private TaskCompletionSource? _wake;
+
     /// <summary>Starts the commit loop; <paramref name="commit"/> completes (or fails) every import of a batch.</summary>
     public ImportBatcher(StoreOptions options, Func<List<PendingImport>, Task> commit)
     {
@@ -44,31 +51,54 @@ internal sealed class ImportBatcher : IAsyncDisposable
     /// <see cref="BulkDelay"/> (not <see cref="StoreOptions.CommitBatchDelay"/>) to fill, because nobody waits for a
     /// single one of them and every commit rewrites the index pages it touches — fewer, fuller batches write less.
     /// </summary>
-    public void Announce(int delta) => Interlocked.Add(ref _announced, delta);
+    public void Announce(int delta)
+    {
+        Interlocked.Add(ref _announced, delta);
+        WakeIfReady();
+    }
 
     /// <summary>How long a batch waits to fill while a bulk import announced more.</summary>
     public static readonly TimeSpan BulkDelay = TimeSpan.FromSeconds(1);
-
-    /// <summary>Wake-up interval while a batch waits to fill (polling: a wake-up per queued import cost more than it saved).</summary>
-    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(2);
 
     /// <summary>An import starts hashing: a batch being gathered may wait for it.</summary>
     public void BeginPrepare() => Interlocked.Increment(ref _preparing);
 
     /// <summary>An import failed before it was queued.</summary>
-    public void AbandonPrepare() => Interlocked.Decrement(ref _preparing);
+    public void AbandonPrepare()
+    {
+        Interlocked.Decrement(ref _preparing);
+        WakeIfReady();
+    }
 
     /// <summary>Queues a hashed import; it reports (<see cref="PendingImport.Complete"/>) once its batch is durable.</summary>
     public void Enqueue(PendingImport import)
     {
-        if (!_queue.Writer.TryWrite(import))
+        if (_queue.Writer.TryWrite(import))
+        {
+            Interlocked.Add(ref _queuedBytes, import.DurableBytes);
+            Interlocked.Increment(ref _queuedItems);
+        }
+        else
         {
             import.Staged.Dispose();
             import.Fail(new ObjectDisposedException(nameof(IBlobStore), "the store is closing; the import was not committed"));
         }
         // Queued first, then no longer preparing: the loop never sees neither.
         Interlocked.Decrement(ref _preparing);
+        WakeIfReady();
     }
+
+    /// <summary>Wakes a batch waiting to fill once it can be full, or once nothing more is coming.</summary>
+    private void WakeIfReady()
+    {
+        if (Volatile.Read(ref _wake) is { } wake && ReadyToClose())
+            wake.TrySetResult();
+    }
+
+    private bool ReadyToClose() =>
+        Volatile.Read(ref _queuedItems) >= Volatile.Read(ref _neededItems)
+        || Volatile.Read(ref _queuedBytes) >= Volatile.Read(ref _neededBytes)
+        || Volatile.Read(ref _announced) <= 0 && Volatile.Read(ref _preparing) == 0;
 
     private async Task RunAsync()
     {
@@ -84,13 +114,26 @@ internal sealed class ImportBatcher : IAsyncDisposable
                 {
                     batch.Add(item);
                     bytes += item.DurableBytes;
+                    Interlocked.Decrement(ref _queuedItems);
+                    Interlocked.Add(ref _queuedBytes, -item.DurableBytes);
                     continue;
                 }
                 var bulk = Volatile.Read(ref _announced) > 0;
                 var remaining = (bulk ? BulkDelay : _delay) - Stopwatch.GetElapsedTime(opened);
                 if (!bulk && Volatile.Read(ref _preparing) == 0 || remaining <= TimeSpan.Zero)
                     break;
-                await Task.Delay(remaining < PollInterval ? remaining : PollInterval).ConfigureAwait(false);
+                // Sleep until the queue can fill the batch, nothing more is coming, or time is up: one wake-up, not one
+                // per queued import (a wake-up each, or polling, cost the thread pool more than the commits saved).
+                var wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                Volatile.Write(ref _neededItems, _maxItems - batch.Count);
+                Volatile.Write(ref _neededBytes, _maxBytes - bytes);
+                // A full fence: either this check sees a producer's last change, or that producer sees the waiter.
+                Interlocked.Exchange(ref _wake, wake);
+                if (!ReadyToClose())
+                    await Task.WhenAny(wake.Task, Task.Delay(remaining)).ConfigureAwait(false);
+                Volatile.Write(ref _wake, null);
+                Volatile.Write(ref _neededItems, int.MaxValue);
+                Volatile.Write(ref _neededBytes, long.MaxValue);
             }
             if (batch.Count == 0)
                 continue;
