@@ -10,8 +10,9 @@ namespace IrohActors.Store;
 /// Group commit: hashed imports queue here and are committed in batches (one transaction and one durability
 /// barrier each). A batch closes at <see cref="StoreOptions.CommitBatchItems"/> imports,
 /// <see cref="StoreOptions.CommitBatchBytes"/> bytes to make durable, or <see cref="StoreOptions.CommitBatchDelay"/>
-/// after it opened; it waits for more only while other imports are still being hashed, so a lone import is
-/// committed at once. Each caller's task completes when its batch is durable.
+/// after it opened (<see cref="BulkDelay"/> while a bulk import has announced more files); it waits for more only while
+/// other imports are still being hashed or announced, so a lone import is committed at once. Each caller's task (or
+/// <see cref="ImportSet"/>) completes when its batch is durable.
 /// </summary>
 internal sealed class ImportBatcher : IAsyncDisposable
 {
