@@ -67,56 +67,90 @@ internal sealed class StoreEngine : IBlobStore
     public async Task<IReadOnlyList<ImportResult>> ImportFilesAsync(IReadOnlyList<string> paths, ImportMode mode = ImportMode.Copy, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(paths);
-        var full = paths.Select(Path.GetFullPath).ToArray();
-        var commits = new Task<ImportResult>?[full.Length];
-        Exception? failure = null;
-        var next = -1;
+        var full = new string[paths.Count];
+        for (var i = 0; i < full.Length; i++)
+            full[i] = Path.GetFullPath(paths[i]);
+        var set = new ImportSet(full.Length);
+        var work = new ImportFilesWork(this, full, mode, set, cancellationToken);
         // Workers are threads of their own: hashing a large file blocks on reads that themselves need pool threads.
-        void Work()
+        var workers = new Task[Math.Min(_options.EffectiveParallelism, Math.Max(1, full.Length))];
+        _batcher.Announce(full.Length);
+        try
         {
+            for (var w = 0; w < workers.Length; w++)
+                workers[w] = Task.Factory.StartNew(work.Run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            await Task.WhenAll(workers).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Imports that were never queued (a failure or cancellation stopped the workers) are no longer coming.
+            _batcher.Announce(-(full.Length - work.Queued));
+        }
+        // Every queued import runs to its commit (that part is not cancellable); after a failure their pins go.
+        await set.SealAsync().ConfigureAwait(false);
+        var failure = work.Failure ?? set.Failure;
+        if (failure is null && cancellationToken.IsCancellationRequested)
+            failure = new OperationCanceledException(cancellationToken);
+        if (failure is not null)
+        {
+            foreach (var result in set.Results)
+                result?.Dispose();
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        }
+        return set.Results!;
+    }
+
+    /// <summary>
+    /// The hashing side of one <see cref="ImportFilesAsync"/> call: each worker thread takes the next file, hashes it
+    /// on that thread and queues it for the group commit without waiting, so many files share each batch. No task,
+    /// closure or completion source per file.
+    /// </summary>
+    private sealed class ImportFilesWork(StoreEngine engine, string[] paths, ImportMode mode, ImportSet set, CancellationToken cancellationToken)
+    {
+        private int _next = -1;
+        private int _queued;
+        private Exception? _failure;
+
+        /// <summary>Imports queued for the commit so far.</summary>
+        public int Queued => Volatile.Read(ref _queued);
+
+        /// <summary>The first error of hashing or staging (the commit's errors are the set's).</summary>
+        public Exception? Failure => Volatile.Read(ref _failure);
+
+        public void Run()
+        {
+            var batcher = engine._batcher;
             int i;
-            while (Volatile.Read(ref failure) is null && !cancellationToken.IsCancellationRequested && (i = Interlocked.Increment(ref next)) < full.Length)
+            while (Volatile.Read(ref _failure) is null && !cancellationToken.IsCancellationRequested && (i = Interlocked.Increment(ref _next)) < paths.Length)
             {
-                _batcher.BeginPrepare();
+                batcher.BeginPrepare();
                 PendingImport pending;
                 try
                 {
-                    // Workers hash and queue without waiting for the commit, so many files share each batch.
-                    pending = Prepare(() => StageFile(full[i], mode, cancellationToken));
+                    var staged = engine.StageFile(paths[i], mode, cancellationToken);
+                    try
+                    {
+                        var outboard = staged.Outboard ?? engine.ComputeOutboard(staged);
+                        pending = new PendingImport(outboard.Root, staged, outboard, set, i);
+                    }
+                    catch
+                    {
+                        staged.Dispose();
+                        throw;
+                    }
                 }
                 catch (Exception e)
                 {
-                    _batcher.AbandonPrepare();
-                    Interlocked.CompareExchange(ref failure, e, null);
+                    batcher.AbandonPrepare();
+                    Interlocked.CompareExchange(ref _failure, e, null);
                     return;
                 }
-                commits[i] = _batcher.Enqueue(pending);
+                set.Add();
+                batcher.Enqueue(pending);
+                Interlocked.Increment(ref _queued);
+                batcher.Announce(-1);
             }
         }
-        var workers = Enumerable.Range(0, Math.Min(_options.EffectiveParallelism, Math.Max(1, full.Length)))
-            .Select(_ => Task.Factory.StartNew(Work, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default))
-            .ToArray();
-        await Task.WhenAll(workers).ConfigureAwait(false);
-        if (failure is null && cancellationToken.IsCancellationRequested)
-            failure = new OperationCanceledException(cancellationToken);
-        // Every queued import runs to its commit (that part is not cancellable); after a failure their pins go.
-        var queued = commits.OfType<Task<ImportResult>>().ToArray();
-        try
-        {
-            await Task.WhenAll(queued).ConfigureAwait(false);
-        }
-        catch (Exception e)
-        {
-            failure ??= e;
-        }
-        if (failure is not null)
-        {
-            foreach (var task in queued)
-                if (task.IsCompletedSuccessfully)
-                    task.Result.Dispose();
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
-        }
-        return Array.ConvertAll(commits, t => t!.Result);
     }
 
     private Staged StageFile(string fullPath, ImportMode mode, CancellationToken cancellationToken) =>
@@ -136,7 +170,8 @@ internal sealed class StoreEngine : IBlobStore
             _batcher.AbandonPrepare();
             throw;
         }
-        return await _batcher.Enqueue(pending).ConfigureAwait(false);
+        _batcher.Enqueue(pending);
+        return await pending.Completion.ConfigureAwait(false);
     }
 
     /// <summary>Stages and hashes one import (the staging may have hashed it while copying).</summary>
@@ -180,7 +215,7 @@ internal sealed class StoreEngine : IBlobStore
         for (var i = 0; i < batch.Count; i++)
         {
             Notify(batch[i].Hash);
-            batch[i].Done.TrySetResult(results[i]);
+            batch[i].Complete(results[i]);
         }
     }
 
@@ -189,7 +224,7 @@ internal sealed class StoreEngine : IBlobStore
         switch (staged)
         {
             case StagedBytes bytes:
-                return PreOrderOutboard.Create(bytes.Memory, BlockSize);
+                return InPlaceHasher.FromMemory(bytes.Memory, BlockSize);
             case StagedFile file:
                 return PreOrderOutboard.CreateFromFile(file.Path, BlockSize);
             default:

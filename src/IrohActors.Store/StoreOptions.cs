@@ -32,15 +32,19 @@ public sealed record StoreOptions
     /// </summary>
     public int OutboardParallelism { get; init; }
 
-    /// <summary>Group commit: at most this many imports share one transaction and one durability barrier.</summary>
-    public int CommitBatchItems { get; init; } = 4096;
+    /// <summary>
+    /// Group commit: at most this many imports share one transaction and one durability barrier. Every commit rewrites
+    /// the index pages its rows land on (random hashes: most of them), so fewer, fuller batches write less.
+    /// </summary>
+    public int CommitBatchItems { get; init; } = 16384;
 
     /// <summary>Group commit: a batch closes once its imports hold this many bytes of data to make durable.</summary>
     public long CommitBatchBytes { get; init; } = 64L << 20;
 
     /// <summary>
     /// Group commit: how long a batch waits for more imports while others are still being hashed (a lone import
-    /// never waits). Zero commits whatever is queued at once.
+    /// never waits; while a bulk <see cref="IBlobStore.ImportFilesAsync"/> has more files coming, up to one second).
+    /// Zero commits whatever is queued at once.
     /// </summary>
     public TimeSpan CommitBatchDelay { get; init; } = TimeSpan.FromMilliseconds(20);
 

@@ -17,8 +17,11 @@ internal static class BenchStoreCommand
     {
         var size = new Option<string>("--size") { Description = "size of the large file (e.g. 1GiB, 256MiB)", DefaultValueFactory = _ => "1GiB" };
         var reps = new Option<int>("--repeat") { Description = "rounds (the median is reported)", DefaultValueFactory = _ => 3 };
-        var kernel = new Option<bool>("--kernel") { Description = "also import the Linux kernel tree (/usr/src/linux-source-6.1.tar.xz, extracted under the work dir)" };
+        var kernel = new Option<bool>("--kernel") { Description = "also import the Linux kernel tree (/usr/src/linux-source-6.1.tar.xz, extracted once to /tmp/iroh-kernel-work and kept)" };
         var jobs = new Option<int>("--tree-jobs") { Description = "files hashed at once during the tree import (iroh.store.outboard-parallelism; 0 = all cores)", DefaultValueFactory = _ => 0 };
+        var treeOnly = new Option<bool>("--tree-only") { Description = "skip the large-file part (with --kernel: only the tree import)" };
+        var treeMode = new Option<string>("--tree-mode") { Description = "tree imports to run: both, in-place or copy", DefaultValueFactory = _ => "both" };
+        treeMode.AcceptOnlyFromAmong("both", "in-place", "copy");
         var work = new Option<string>("--work-dir") { Description = "scratch directory (same file system as /tmp by default)", DefaultValueFactory = _ => Path.Combine(Path.GetTempPath(), $"store-bench-{Guid.NewGuid():N}") };
         var c = new Command("store", "Store import speed: 1 GiB in place / copying vs hashing and cp; kernel tree vs find | xargs b3sum.");
         c.Options.Add(size);
@@ -26,6 +29,8 @@ internal static class BenchStoreCommand
         c.Options.Add(kernel);
         c.Options.Add(work);
         c.Options.Add(jobs);
+        c.Options.Add(treeOnly);
+        c.Options.Add(treeMode);
         c.SetAction(async (pr, ct) =>
         {
             var dir = pr.GetValue(work)!;
@@ -33,9 +38,18 @@ internal static class BenchStoreCommand
             try
             {
                 var output = pr.InvocationConfiguration.Output;
-                await LargeFile(dir, BenchBaoCommand.ParseSize(pr.GetValue(size)!), Math.Max(1, pr.GetValue(reps)), output, ct);
+                if (!pr.GetValue(treeOnly))
+                    await LargeFile(dir, BenchBaoCommand.ParseSize(pr.GetValue(size)!), Math.Max(1, pr.GetValue(reps)), output, ct);
                 if (pr.GetValue(kernel))
-                    await KernelTree(dir, Math.Max(1, pr.GetValue(reps)), Math.Max(0, pr.GetValue(jobs)), output, ct);
+                {
+                    ImportMode[] modes = pr.GetValue(treeMode) switch
+                    {
+                        "in-place" => [ImportMode.InPlace],
+                        "copy" => [ImportMode.Copy],
+                        _ => [ImportMode.Copy, ImportMode.InPlace],
+                    };
+                    await KernelTree(dir, Math.Max(1, pr.GetValue(reps)), Math.Max(0, pr.GetValue(jobs)), modes, output, ct);
+                }
                 return 0;
             }
             finally
@@ -86,17 +100,18 @@ internal static class BenchStoreCommand
         Directory.Delete(storeDir, true);
     }
 
-    private static async Task KernelTree(string dir, int repeat, int jobs, TextWriter output, CancellationToken ct)
+    private static async Task KernelTree(string dir, int repeat, int jobs, ImportMode[] modes, TextWriter output, CancellationToken ct)
     {
         output.WriteLine();
-        if (KernelTreeSource.Extract(dir, output) is not { } tree)
+        // Extracted once into the temp dir's iroh-kernel-work (shared with bench transfer --kernel) and kept for later runs.
+        if (KernelTreeSource.Extract(Path.Combine(Path.GetTempPath(), "iroh-kernel-work"), output) is not { } tree)
             return;
         var files = Directory.EnumerateFiles(tree, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint })
             .ToArray();
         var bytes = files.Sum(f => new FileInfo(f).Length);
         output.WriteLine($"{files.Length} files, {Gb(bytes)} GB; warm cache; one batch import (hashing on {(jobs > 0 ? jobs : Environment.ProcessorCount)} threads, group commit); each import into a new store directory (ext4 trap)");
         var b3 = new List<(double Wall, double Cpu)>();
-        var imports = new Dictionary<ImportMode, List<(double Wall, double Cpu)>> { [ImportMode.Copy] = [], [ImportMode.InPlace] = [] };
+        var imports = modes.ToDictionary(m => m, _ => new List<(double Wall, double Cpu)>());
         for (var r = 0; r < repeat; r++)
         {
             var cpu = 0.0;

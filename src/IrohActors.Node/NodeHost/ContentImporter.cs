@@ -32,7 +32,7 @@ public static class ContentImporter
             files = [(full, Path.GetFileName(full))];
         }
         else if (Directory.Exists(full))
-            files = Walk(full, onSkipped, cancellationToken).ToList();
+            files = TreeWalker.Walk(full, onSkipped, cancellationToken);
         else
             throw new FileNotFoundException($"no such file or directory: {path}", path);
         var links = new Link[files.Count];
@@ -64,27 +64,6 @@ public static class ContentImporter
 
     /// <summary>The tag that keeps imported content.</summary>
     public static string TagName(Hash hash) => $"content/{hash.ToHex()}";
-
-    private static IEnumerable<(string Path, string Name)> Walk(string root, Action<string>? onSkipped, CancellationToken cancellationToken)
-    {
-        var options = new EnumerationOptions { RecurseSubdirectories = false, IgnoreInaccessible = false, AttributesToSkip = 0 };
-        var pending = new Stack<(DirectoryInfo Dir, string Prefix)>();
-        pending.Push((new DirectoryInfo(root), ""));
-        while (pending.TryPop(out var current))
-        {
-            foreach (var entry in current.Dir.EnumerateFileSystemInfos("*", options))
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                var name = current.Prefix + entry.Name;
-                if (entry.LinkTarget is not null)
-                    onSkipped?.Invoke(name);
-                else if (entry is DirectoryInfo dir)
-                    pending.Push((dir, name + "/"));
-                else
-                    yield return (entry.FullName, name);
-            }
-        }
-    }
 }
 
 /// <summary>What an import produced.</summary>
