@@ -28,8 +28,10 @@ public class HashSubtreesCopyTests
                     var destinationOffset = random.Next(0, 100);
                     var source = new byte[sourceOffset + count * groupBytes + 37];
                     random.NextBytes(source);
-                    var destination = new byte[destinationOffset + count * groupBytes + 41];
+                    var destination = new byte[destinationOffset + 16 + count * groupBytes + 41];
                     random.NextBytes(destination);
+                    if (trial < 2)
+                        destinationOffset = AlignedOffset(destination, destinationOffset); // the non-temporal store path
                     var before = (byte[])destination.Clone();
                     var start = (ulong)random.Next(0, 1 << 20) << chunkLog;
                     if (trial % 2 == 1)
@@ -51,6 +53,12 @@ public class HashSubtreesCopyTests
                 }
             }
         }
+    }
+
+    private static unsafe int AlignedOffset(byte[] array, int from)
+    {
+        fixed (byte* p = array)
+            return from + (int)((16 - ((nint)(p + from) & 15)) & 15);
     }
 
     [Fact]

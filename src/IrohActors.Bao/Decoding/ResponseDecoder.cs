@@ -8,7 +8,7 @@ namespace IrohActors.Bao;
 /// requested ranges with a stack of expected hashes and hands out each parent and leaf only after it
 /// verified against the root. Failures are <see cref="BaoVerificationException"/>s naming the node or chunk.
 /// </summary>
-public sealed class ResponseDecoder : IDisposable
+public sealed partial class ResponseDecoder : IDisposable
 {
     private readonly EncodedSource _source;
     private readonly ResponseWalk _walk;
@@ -152,6 +152,11 @@ public sealed class ResponseDecoder : IDisposable
     // state machine per item); writes to a stream target stay WriteAsync (few, large).
     private async Task DecodeAsync(Stream? target, Memory<byte>? inPlace, IOutboardWriter? outboard, bool synchronous, CancellationToken cancellationToken)
     {
+        if (inPlace is { } memoryTarget && _source is not MemoryEncodedSource)
+        {
+            await DecodeUnitsAsync(memoryTarget, outboard, synchronous, cancellationToken).ConfigureAwait(false);
+            return;
+        }
         using var pipeline = new BatchPipeline(BatchCapacity, Tree.BlockSize, inPlace);
         long written = 0;
         var readingLeaf = default(Memory<byte>);
