@@ -31,7 +31,7 @@ public class HashSubtreesCopyTests
                     var destination = new byte[destinationOffset + 16 + count * groupBytes + 41];
                     random.NextBytes(destination);
                     if (trial < 2)
-                        destinationOffset = AlignedOffset(destination, destinationOffset); // the non-temporal store path
+                        destinationOffset = AlignedOffset(destination, destinationOffset); // 16-byte aligned destinations as well as odd ones
                     var before = (byte[])destination.Clone();
                     var start = (ulong)random.Next(0, 1 << 20) << chunkLog;
                     if (trial % 2 == 1)
