@@ -1,9 +1,10 @@
 namespace IrohActors.Bao.Tests;
 
 /// <summary>
-/// Decoding from a stream into memory in units claimed by several threads: the first failure in stream order is
-/// reported whichever thread finds its unit bad first, the outboard gets exactly the parents before it, and no
-/// unverified byte stays in the target (also after cancellation).
+/// Decoding from a stream in units claimed by several threads: the first failure in stream order is reported
+/// whichever thread finds its unit bad first, the outboard gets exactly the parents before it, a stream target
+/// exactly the leaves before it (in order, one write at a time), and no unverified byte stays in a memory target
+/// (also after cancellation).
 /// </summary>
 public class UnitDecodeTests
 {
@@ -34,6 +35,32 @@ public class UnitDecodeTests
             // The outboard got every parent before the bad leaf, and none after it.
             var before = items.TakeWhile(item => item != early).Where(item => item.Kind == BaoChunkKind.Parent).Select(item => item.Node).ToHashSet();
             Assert.Equal(before.OrderBy(n => n.Value), saved.Nodes.OrderBy(n => n.Value));
+        }
+    }
+
+    [Fact]
+    public async Task A_stream_target_gets_exactly_the_verified_prefix_in_order_one_write_at_a_time()
+    {
+        var data = TestData.Random(12_000_000, 34);
+        var outboard = PreOrderOutboard.Create(data, BlockSize.Default);
+        var encoded = PropertyTests.Encode(data, outboard, ChunkRanges.All);
+        // Whole: a non-seekable target receives every byte in order.
+        var sink = new AppendOnlyStream();
+        using (var decoder = new ResponseDecoder(outboard.Root, outboard.Tree, ChunkRanges.All, new MemoryStream(encoded)))
+            await decoder.DecodeIntoAsync(sink);
+        Assert.Equal(data, sink.Bytes.ToArray());
+        // Two bad leaves: the earlier one is reported, and the target holds exactly what came before it.
+        var items = ResponseWalk.Collect(outboard.Tree, ChunkRanges.All);
+        var (earlyAt, early) = LeafContaining(items, 2_500_000);
+        var (lateAt, _) = LeafContaining(items, 10_000_000);
+        var corrupt = TestData.Flip(TestData.Flip(encoded, (int)lateAt + 3), (int)earlyAt + 11);
+        for (var run = 0; run < 3; run++)
+        {
+            sink = new AppendOnlyStream();
+            using var decoder = new ResponseDecoder(outboard.Root, outboard.Tree, ChunkRanges.All, new MemoryStream(corrupt));
+            var ex = Assert.Throws<BaoVerificationException>(() => decoder.DecodeInto(sink));
+            Assert.Equal(early.StartChunk, ex.Chunk);
+            Assert.Equal(data[..(int)early.Offset], sink.Bytes.ToArray());
         }
     }
 
@@ -101,6 +128,40 @@ public class UnitDecodeTests
     {
         for (var i = from; i < target.Length; i++)
             Assert.True(target[i] == Fill || target[i] == 0, $"unverified byte {target[i]:x2} left at offset {i}");
+    }
+
+    // A non-seekable target that fails on overlapping writes (the decoder commits from one thread at a time).
+    private sealed class AppendOnlyStream : Stream
+    {
+        private int _writers;
+
+        public MemoryStream Bytes { get; } = new();
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            if (Interlocked.Increment(ref _writers) != 1)
+                throw new InvalidOperationException("overlapping writes");
+            Thread.SpinWait(50);
+            Bytes.Write(buffer);
+            Interlocked.Decrement(ref _writers);
+        }
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            Write(buffer.Span);
+            return ValueTask.CompletedTask;
+        }
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
     }
 
     private sealed class RecordingOutboard : IOutboardWriter

@@ -152,9 +152,11 @@ public sealed partial class ResponseDecoder : IDisposable
     // state machine per item); writes to a stream target stay WriteAsync (few, large).
     private async Task DecodeAsync(Stream? target, Memory<byte>? inPlace, IOutboardWriter? outboard, bool synchronous, CancellationToken cancellationToken)
     {
-        if (inPlace is { } memoryTarget && _source is not MemoryEncodedSource)
+        if (!(inPlace.HasValue && _source is MemoryEncodedSource))
         {
-            await DecodeUnitsAsync(memoryTarget, outboard, synchronous, cancellationToken).ConfigureAwait(false);
+            // Units claimed by every verifying thread (ResponseDecoder.Units.cs); only an in-memory encoding decoded
+            // into memory keeps the batch pipeline, whose verifying threads copy each leaf right before hashing it.
+            await DecodeUnitsAsync(target, inPlace, outboard, synchronous, cancellationToken).ConfigureAwait(false);
             return;
         }
         using var pipeline = new BatchPipeline(BatchCapacity, Tree.BlockSize, inPlace);
