@@ -110,9 +110,10 @@ public sealed partial class ResponseDecoder : IDisposable
     /// <summary>
     /// Decodes everything, writing verified leaves into <paramref name="target"/> at their offsets (a
     /// non-seekable target must receive them in order) and stored parents into <paramref name="outboard"/>.
-    /// Leaves are read ahead in batches of a few MiB and verified in parallel, while the next batch is read;
-    /// nothing of a batch is written before it verified, and on a failure everything before the failing
-    /// item is written first.
+    /// The stream is read in units of a few hundred KiB that every core claims in turn and verifies from its
+    /// cache; units are committed in stream order, one thread at a time (so <paramref name="target"/> and
+    /// <paramref name="outboard"/> see no concurrent calls, though not always from the calling thread). Nothing
+    /// of a unit is written before it verified, and on a failure everything before the failing item is written first.
     /// </summary>
     public Task DecodeIntoAsync(Stream? target, IOutboardWriter? outboard = null, CancellationToken cancellationToken = default) =>
         DecodeAsync(target, null, outboard, false, cancellationToken);
@@ -123,8 +124,9 @@ public sealed partial class ResponseDecoder : IDisposable
 
     /// <summary>
     /// Decodes everything into memory: each leaf is read straight to its offset in <paramref name="target"/>
-    /// and verified there (batches in parallel across cores while the next batch is read), so no byte is
-    /// copied twice. Stored parents go to <paramref name="outboard"/>. The decoded ranges of the target are
+    /// and verified there, from the cache of the core that read it (units of a few hundred KiB claimed by every
+    /// core in turn), so no byte is copied twice. Stored parents go to <paramref name="outboard"/> (in stream
+    /// order, one call at a time, not always from the calling thread). The decoded ranges of the target are
     /// scratch until the call returns: they hold bytes not yet verified while it runs, and when it throws,
     /// every leaf that did not verify is zeroed, so afterwards the target never holds an unverified byte.
     /// </summary>
