@@ -72,6 +72,52 @@ public static class Subtree
 
     internal static unsafe void HashSubtrees(Implementation implementation, ulong startChunk, ReadOnlySpan<byte> data, int chunkLog, Span<Hash> output)
     {
+        ValidateSubtrees(startChunk, data.Length, chunkLog, output.Length, nameof(data));
+        if (output.IsEmpty)
+            return;
+        fixed (byte* input = data)
+        fixed (Hash* cvsOut = output)
+            SubtreesCore(implementation, startChunk, input, null, chunkLog, output.Length, cvsOut);
+    }
+
+    /// <summary>
+    /// <see cref="HashSubtrees(ulong, ReadOnlySpan{byte}, int, Span{Hash})"/> that also copies
+    /// <paramref name="source"/> to <paramref name="destination"/> in the same pass: the hashing kernels store every
+    /// message block they load, so the copy costs no separate read of the data (a verifying decoder moves a leaf to
+    /// its target and hashes it at once). <paramref name="destination"/> receives all of <paramref name="source"/>
+    /// even when the caller then finds the chaining values wrong.
+    /// </summary>
+    /// <param name="startChunk">The first subtree's chunk counter; a multiple of <c>2^chunkLog</c>.</param>
+    /// <param name="source">Exactly <c>output.Length * 2^chunkLog * 1024</c> bytes.</param>
+    /// <param name="destination">As long as <paramref name="source"/>, not overlapping it.</param>
+    /// <param name="chunkLog">Chunks per subtree, as a power of two (0…54).</param>
+    /// <param name="output">Receives one chaining value per subtree.</param>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="source"/> is not exactly <c>output.Length</c> whole subtrees, <paramref name="destination"/> has
+    /// another length or overlaps it, or <paramref name="startChunk"/> is not a multiple of the subtree size.
+    /// </exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="chunkLog"/> is negative or above 54.</exception>
+    public static void HashSubtreesCopy(ulong startChunk, ReadOnlySpan<byte> source, Span<byte> destination, int chunkLog, Span<Hash> output) =>
+        HashSubtreesCopy(Implementations.Best, startChunk, source, destination, chunkLog, output);
+
+    internal static unsafe void HashSubtreesCopy(Implementation implementation, ulong startChunk, ReadOnlySpan<byte> source, Span<byte> destination,
+        int chunkLog, Span<Hash> output)
+    {
+        ValidateSubtrees(startChunk, source.Length, chunkLog, output.Length, nameof(source));
+        if (destination.Length != source.Length)
+            throw new ArgumentException($"the destination holds {destination.Length} bytes, the source {source.Length}", nameof(destination));
+        if (source.Overlaps(destination))
+            throw new ArgumentException("the destination overlaps the source", nameof(destination));
+        if (output.IsEmpty)
+            return;
+        fixed (byte* input = source)
+        fixed (byte* copy = destination)
+        fixed (Hash* cvsOut = output)
+            SubtreesCore(implementation, startChunk, input, copy, chunkLog, output.Length, cvsOut);
+    }
+
+    private static void ValidateSubtrees(ulong startChunk, int dataLength, int chunkLog, int count, string dataName)
+    {
         if ((uint)chunkLog > 54)
             throw new ArgumentOutOfRangeException(nameof(chunkLog), chunkLog, "a subtree holds 2^0 to 2^54 chunks");
         ulong groupChunks = 1UL << chunkLog;
@@ -79,50 +125,82 @@ public static class Subtree
             throw new ArgumentException(
                 $"subtrees of {groupChunks} chunks start at multiples of {groupChunks}, not at chunk {startChunk}", nameof(startChunk));
         ulong groupBytes = groupChunks * ChunkLen;
-        if ((ulong)data.Length != (ulong)output.Length * groupBytes)
+        if ((ulong)dataLength != (ulong)count * groupBytes)
             throw new ArgumentException(
-                $"{output.Length} subtrees of {groupBytes} bytes at chunk {startChunk} need {(ulong)output.Length * groupBytes} bytes, got {data.Length}",
-                nameof(data));
-        if (output.IsEmpty)
-            return;
+                $"{count} subtrees of {groupBytes} bytes at chunk {startChunk} need {(ulong)count * groupBytes} bytes, got {dataLength}",
+                dataName);
+    }
+
+    // count subtrees of 2^chunkLog chunks from input (and copied to copy unless it is null) to their CVs.
+    private static unsafe void SubtreesCore(Implementation implementation, ulong startChunk, byte* input, byte* copy, int chunkLog, int count, Hash* cvsOut)
+    {
+        ulong groupChunks = 1UL << chunkLog;
+        nint groupBytes = (nint)(groupChunks * ChunkLen);
         var key = Blake3Constants.IV;
-        fixed (byte* input = data)
-        fixed (Hash* cvsOut = output)
+        if (chunkLog > ManyLog)
         {
-            if (chunkLog > ManyLog)
+            // A group this big fills every lane by itself.
+            for (var i = 0; i < count; i++)
             {
-                // A group this big fills every lane by itself.
-                for (var i = 0; i < output.Length; i++)
-                    TreeCompressor.SubtreeCv(implementation, input + (nint)i * (nint)groupBytes, (nint)groupBytes, &key,
+                if (copy is null)
+                    TreeCompressor.SubtreeCv(implementation, input + i * groupBytes, groupBytes, &key,
                         startChunk + (ulong)i * groupChunks, 0, 1, (byte*)(cvsOut + i));
-                return;
+                else
+                    LargeSubtreeCopy(implementation, startChunk + (ulong)i * groupChunks, input + i * groupBytes, copy + i * groupBytes,
+                        chunkLog, cvsOut + i);
             }
-            const int chunkBlocks = Blake3Constants.ChunkLen / Blake3Constants.BlockLen;
-            if (chunkLog == 0)
-            {
-                HashMany.Run(implementation, input, output.Length, chunkBlocks, (uint*)&key, startChunk, incrementCounter: true, 0,
-                    Blake3Constants.ChunkStart, Blake3Constants.ChunkEnd, (byte*)cvsOut);
-                return;
-            }
-            // Tiles of up to 64 chunks: their CVs, then each level's parents, many at a time, down to one CV per group.
-            byte* cvs = stackalloc byte[ManyChunks * Blake3Constants.OutLen];
-            byte* parents = stackalloc byte[ManyChunks / 2 * Blake3Constants.OutLen];
-            int groupsPerTile = ManyChunks >> chunkLog;
-            for (var g = 0; g < output.Length; g += groupsPerTile)
-            {
-                int groups = Math.Min(groupsPerTile, output.Length - g);
-                int count = groups << chunkLog;
-                HashMany.Run(implementation, input + (nint)g * (nint)groupBytes, count, chunkBlocks, (uint*)&key,
-                    startChunk + (ulong)g * groupChunks, incrementCounter: true, 0, Blake3Constants.ChunkStart, Blake3Constants.ChunkEnd, cvs);
-                for (var level = 0; level < chunkLog; level++)
-                {
-                    count /= 2;
-                    HashMany.Run(implementation, cvs, count, 1, (uint*)&key, 0, incrementCounter: false, Blake3Constants.Parent, 0, 0, parents);
-                    Buffer.MemoryCopy(parents, cvs, count * Blake3Constants.OutLen, count * Blake3Constants.OutLen);
-                }
-                Buffer.MemoryCopy(cvs, cvsOut + g, groups * Blake3Constants.OutLen, groups * Blake3Constants.OutLen);
-            }
+            return;
         }
+        const int chunkBlocks = Blake3Constants.ChunkLen / Blake3Constants.BlockLen;
+        if (chunkLog == 0)
+        {
+            ChunkCvs(implementation, input, copy, count, &key, startChunk, (byte*)cvsOut);
+            return;
+        }
+        // Tiles of up to 64 chunks: their CVs, then each level's parents, many at a time, down to one CV per group.
+        byte* cvs = stackalloc byte[ManyChunks * Blake3Constants.OutLen];
+        byte* parents = stackalloc byte[ManyChunks / 2 * Blake3Constants.OutLen];
+        int groupsPerTile = ManyChunks >> chunkLog;
+        for (var g = 0; g < count; g += groupsPerTile)
+        {
+            int groups = Math.Min(groupsPerTile, count - g);
+            int chunks = groups << chunkLog;
+            ChunkCvs(implementation, input + g * groupBytes, copy is null ? null : copy + g * groupBytes, chunks, &key,
+                startChunk + (ulong)g * groupChunks, cvs);
+            for (var level = 0; level < chunkLog; level++)
+            {
+                chunks /= 2;
+                HashMany.Run(implementation, cvs, chunks, 1, (uint*)&key, 0, incrementCounter: false, Blake3Constants.Parent, 0, 0, parents);
+                Buffer.MemoryCopy(parents, cvs, chunks * Blake3Constants.OutLen, chunks * Blake3Constants.OutLen);
+            }
+            Buffer.MemoryCopy(cvs, cvsOut + g, groups * Blake3Constants.OutLen, groups * Blake3Constants.OutLen);
+        }
+
+        static void ChunkCvs(Implementation implementation, byte* input, byte* copy, int count, CvWords* key, ulong counter, byte* output)
+        {
+            if (copy is null)
+                HashMany.Run(implementation, input, count, chunkBlocks, (uint*)key, counter, incrementCounter: true, 0,
+                    Blake3Constants.ChunkStart, Blake3Constants.ChunkEnd, output);
+            else
+                HashMany.RunCopy(implementation, input, copy, count, chunkBlocks, (uint*)key, counter, incrementCounter: true, 0,
+                    Blake3Constants.ChunkStart, Blake3Constants.ChunkEnd, output);
+        }
+    }
+
+    // One subtree of more than 64 chunks, copied while hashed: its two halves, then their parent.
+    private static unsafe void LargeSubtreeCopy(Implementation implementation, ulong startChunk, byte* input, byte* copy, int chunkLog, Hash* cv)
+    {
+        if (chunkLog <= ManyLog)
+        {
+            SubtreesCore(implementation, startChunk, input, copy, chunkLog, 1, cv);
+            return;
+        }
+        Hash* halves = stackalloc Hash[2];
+        nint half = (nint)((1UL << (chunkLog - 1)) * ChunkLen);
+        LargeSubtreeCopy(implementation, startChunk, input, copy, chunkLog - 1, halves);
+        LargeSubtreeCopy(implementation, startChunk + (1UL << (chunkLog - 1)), input + half, copy + half, chunkLog - 1, halves + 1);
+        var key = Blake3Constants.IV;
+        HashMany.Run(implementation, (byte*)halves, 1, 1, (uint*)&key, 0, incrementCounter: false, Blake3Constants.Parent, 0, 0, (byte*)cv);
     }
 
     /// <summary>

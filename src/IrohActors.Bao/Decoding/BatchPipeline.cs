@@ -1,9 +1,9 @@
 namespace IrohActors.Bao;
 
 /// <summary>
-/// Two leaf batches for a decoder: one being filled from the stream while the other is verified by background
-/// helpers (one fewer than the cores: the reader joins them as soon as it has filled the next batch); the older
-/// batch is always written first.
+/// Two leaf batches for decoding an in-memory encoding into memory: one being filled by the walk while the other is
+/// verified by background helpers (one fewer than the cores: the walking thread joins them as soon as it has filled
+/// the next batch); the older batch is always committed first. (Other sources decode in units: ResponseDecoder.Units.cs.)
 /// </summary>
 internal sealed class BatchPipeline(int capacity, BlockSize blockSize, Memory<byte>? inPlace = null) : IDisposable
 {

@@ -8,7 +8,7 @@ namespace IrohActors.Bao;
 /// requested ranges with a stack of expected hashes and hands out each parent and leaf only after it
 /// verified against the root. Failures are <see cref="BaoVerificationException"/>s naming the node or chunk.
 /// </summary>
-public sealed class ResponseDecoder : IDisposable
+public sealed partial class ResponseDecoder : IDisposable
 {
     private readonly EncodedSource _source;
     private readonly ResponseWalk _walk;
@@ -110,9 +110,10 @@ public sealed class ResponseDecoder : IDisposable
     /// <summary>
     /// Decodes everything, writing verified leaves into <paramref name="target"/> at their offsets (a
     /// non-seekable target must receive them in order) and stored parents into <paramref name="outboard"/>.
-    /// Leaves are read ahead in batches of a few MiB and verified in parallel, while the next batch is read;
-    /// nothing of a batch is written before it verified, and on a failure everything before the failing
-    /// item is written first.
+    /// The stream is read in units of a few hundred KiB that every core claims in turn and verifies from its
+    /// cache; units are committed in stream order, one thread at a time (so <paramref name="target"/> and
+    /// <paramref name="outboard"/> see no concurrent calls, though not always from the calling thread). Nothing
+    /// of a unit is written before it verified, and on a failure everything before the failing item is written first.
     /// </summary>
     public Task DecodeIntoAsync(Stream? target, IOutboardWriter? outboard = null, CancellationToken cancellationToken = default) =>
         DecodeAsync(target, null, outboard, false, cancellationToken);
@@ -123,8 +124,9 @@ public sealed class ResponseDecoder : IDisposable
 
     /// <summary>
     /// Decodes everything into memory: each leaf is read straight to its offset in <paramref name="target"/>
-    /// and verified there (batches in parallel across cores while the next batch is read), so no byte is
-    /// copied twice. Stored parents go to <paramref name="outboard"/>. The decoded ranges of the target are
+    /// and verified there, from the cache of the core that read it (units of a few hundred KiB claimed by every
+    /// core in turn), so no byte is copied twice. Stored parents go to <paramref name="outboard"/> (in stream
+    /// order, one call at a time, not always from the calling thread). The decoded ranges of the target are
     /// scratch until the call returns: they hold bytes not yet verified while it runs, and when it throws,
     /// every leaf that did not verify is zeroed, so afterwards the target never holds an unverified byte.
     /// </summary>
@@ -152,53 +154,54 @@ public sealed class ResponseDecoder : IDisposable
     // state machine per item); writes to a stream target stay WriteAsync (few, large).
     private async Task DecodeAsync(Stream? target, Memory<byte>? inPlace, IOutboardWriter? outboard, bool synchronous, CancellationToken cancellationToken)
     {
-        using var pipeline = new BatchPipeline(BatchCapacity, Tree.BlockSize, inPlace);
-        long written = 0;
-        var readingLeaf = default(Memory<byte>);
+        if (inPlace is { } memoryTarget && _source is MemoryEncodedSource memory)
+            await DecodeBatchesAsync(memory, memoryTarget, outboard, cancellationToken).ConfigureAwait(false);
+        else
+            await DecodeUnitsAsync(target, inPlace, outboard, synchronous, cancellationToken).ConfigureAwait(false);
+    }
+
+    // An in-memory encoding into memory: the walk hands 4 MiB batches of leaves, not copied, to the verifying
+    // threads, which copy each unit of them to the target right before hashing it (every other source and target
+    // goes through units, ResponseDecoder.Units.cs). Parents are read (copied) here; nothing waits on I/O.
+    private async Task DecodeBatchesAsync(MemoryEncodedSource memory, Memory<byte> target, IOutboardWriter? outboard, CancellationToken cancellationToken)
+    {
+        using var pipeline = new BatchPipeline(BatchCapacity, Tree.BlockSize, target);
         try
         {
             while (_walk.TryNext(out var chunk))
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 var length = chunk.Kind == BaoChunkKind.Parent ? 64 : chunk.Size;
                 if (chunk.Kind == BaoChunkKind.Leaf && !pipeline.Current.HasRoomFor(length))
                 {
-                    // The reader helps verify the previous batch (it is done reading this one), writes it, and
-                    // hands this one to the helpers while it reads the next.
+                    // The walk helps verify the previous batch, commits it, and hands this one to the helpers.
                     if (pipeline.TakePrevious() is { } previous)
-                        written = await WriteAsync(previous.Batch, previous.Wait(), target, outboard, written, cancellationToken).ConfigureAwait(false);
+                        await WriteAsync(previous.Batch, previous.Wait(), null, outboard, 0, cancellationToken).ConfigureAwait(false);
                     pipeline.StartVerifying();
                 }
                 try
                 {
-                    if (chunk.Kind == BaoChunkKind.Leaf && inPlace.HasValue && _source is MemoryEncodedSource memory)
+                    if (chunk.Kind == BaoChunkKind.Leaf)
                     {
-                        // Not copied here: the verifying thread copies it to the target just before hashing it.
                         var at = memory.Skip(chunk, chunk.Size);
                         pipeline.Current.AddLeaf(chunk, _expected[--_depth], memory.Bytes.Slice(at, chunk.Size));
                         continue;
                     }
-                    var destination = pipeline.Current.Reserve(chunk);
-                    readingLeaf = chunk.Kind == BaoChunkKind.Leaf ? destination : default;
-                    if (synchronous)
-                        _source.Read(chunk, destination.Span);
-                    else
-                        await _source.ReadAsync(chunk, destination, cancellationToken).ConfigureAwait(false);
+                    memory.Read(chunk, pipeline.Current.Reserve(chunk).Span);
                     Admit(pipeline.Current, chunk);
-                    readingLeaf = default;
                 }
                 catch (BaoVerificationException)
                 {
-                    // Everything before this item may still be good: write what verifies, then report.
-                    await DrainAsync(pipeline, target, outboard, written, cancellationToken).ConfigureAwait(false);
+                    // Everything before this item may still be good: commit what verifies, then report.
+                    await DrainAsync(pipeline, outboard, cancellationToken).ConfigureAwait(false);
                     throw;
                 }
             }
-            await DrainAsync(pipeline, target, outboard, written, cancellationToken).ConfigureAwait(false);
+            await DrainAsync(pipeline, outboard, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception) when (inPlace.HasValue)
+        catch (Exception)
         {
-            // In place, whatever did not verify must not stay in the caller's memory.
-            readingLeaf.Span.Clear();
+            // Whatever did not verify must not stay in the caller's memory.
             pipeline.Current.ClearLeavesFrom(0);
             if (pipeline.TakePrevious() is { } previous)
             {
@@ -211,12 +214,12 @@ public sealed class ResponseDecoder : IDisposable
 
     private int BatchCapacity => (int)Math.Max(4 << 20, Tree.BlockSize.Bytes + 64);
 
-    // Writes what is still in flight, in order: the batch being verified, then the one being filled.
-    private async Task DrainAsync(BatchPipeline pipeline, Stream? target, IOutboardWriter? outboard, long written, CancellationToken cancellationToken)
+    // Commits what is still in flight, in order: the batch being verified, then the one being filled.
+    private async Task DrainAsync(BatchPipeline pipeline, IOutboardWriter? outboard, CancellationToken cancellationToken)
     {
         if (pipeline.TakePrevious() is { } previous)
-            written = await WriteAsync(previous.Batch, previous.Wait(), target, outboard, written, cancellationToken).ConfigureAwait(false);
-        await WriteAsync(pipeline.Current, Verification.Start(pipeline.Current, BatchPipeline.HelpersFor(pipeline.Current)).Wait(), target, outboard, written, cancellationToken).ConfigureAwait(false);
+            await WriteAsync(previous.Batch, previous.Wait(), null, outboard, 0, cancellationToken).ConfigureAwait(false);
+        await WriteAsync(pipeline.Current, Verification.Start(pipeline.Current, BatchPipeline.HelpersFor(pipeline.Current)).Wait(), null, outboard, 0, cancellationToken).ConfigureAwait(false);
     }
 
     // The root parent is verified at once; other parents and the leaves join the batch and are verified with it.

@@ -8,6 +8,8 @@ allocate registers well. Two register plans:
   and v8 in memory, so at most 16 values are ever live. (Letting the JIT spill freely, or keeping the
   whole state in memory, measured about half the speed: see docs/blake3.md.)
 The message schedule is the fixed BLAKE3 permutation applied round after round (computed here).
+Each lane kernel comes twice: Hash, and HashCopy, which also stores every message block it loads to a
+destination (LoadTransposedCopy, hand-written beside LoadTransposed): copy and hash in one pass.
 Run: python3 gen_kernels.py   (from this folder)
 """
 import os
@@ -84,9 +86,20 @@ internal static unsafe partial class Portable
 """
 
 
+def copy_variant(copy):
+    """The pieces that differ between Hash and HashCopy (the fused copy-while-hashing entry)."""
+    if not copy:
+        return dict(name="Hash", param="", load="LoadTransposed(input + b * Blake3Constants.BlockLen, stride, m);", doc="")
+    return dict(
+        name="HashCopy",
+        param=" byte* copy,",
+        load="LoadTransposedCopy(input + b * Blake3Constants.BlockLen, copy + b * Blake3Constants.BlockLen, stride, m);",
+        doc="""
+    /// Every message block it loads is also stored to the same offset at <paramref name="copy"/> (which must not
+    /// overlap the input), so the input is copied while it is hashed: the stores hide in the compute-bound rounds.""")
+
+
 def lanes(cls, vec, width):
-    create = vec.split("<")[0] + ".Create"
-    body = rounds(lambda e, n: f"Rot{n}({e})", "            ", "m[{}]")
     return HEADER + f"""using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -94,13 +107,24 @@ namespace IrohActors.Blake3.Internal;
 
 internal static unsafe partial class {cls}
 {{
-    /// <summary>
+{lanes_method(vec, width, False)}
+
+{lanes_method(vec, width, True)}
+}}
+"""
+
+
+def lanes_method(vec, width, copy):
+    create = vec.split("<")[0] + ".Create"
+    body = rounds(lambda e, n: f"Rot{n}({e})", "            ", "m[{}]")
+    c = copy_variant(copy)
+    return f"""    /// <summary>
     /// Hashes {width} inputs at once, lane j holding input j (word-sliced "hash_many"): each input is
     /// <paramref name="blocks"/> 64-byte blocks, input j starts at <c>input + j * stride</c>; writes
-    /// {width} chaining values (32 bytes each) to <paramref name="output"/>.
+    /// {width} chaining values (32 bytes each) to <paramref name="output"/>.{c["doc"]}
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Hash(byte* input, nint stride, int blocks, uint* key, ulong counter, bool incrementCounter,
+    public static void {c["name"]}(byte* input,{c["param"]} nint stride, int blocks, uint* key, ulong counter, bool incrementCounter,
         uint flags, uint flagsStart, uint flagsEnd, byte* output)
     {{
         {vec} h0 = {create}(key[0]), h1 = {create}(key[1]), h2 = {create}(key[2]), h3 = {create}(key[3]);
@@ -112,7 +136,7 @@ internal static unsafe partial class {cls}
         {{
             if (b == blocks - 1)
                 blockFlags |= flagsEnd;
-            LoadTransposed(input + b * Blake3Constants.BlockLen, stride, m);
+            {c["load"]}
             {vec} v0 = h0, v1 = h1, v2 = h2, v3 = h3, v4 = h4, v5 = h5, v6 = h6, v7 = h7;
             {vec} v8 = {create}(Blake3Constants.IV0), v9 = {create}(Blake3Constants.IV1);
             {vec} v10 = {create}(Blake3Constants.IV2), v11 = {create}(Blake3Constants.IV3);
@@ -124,9 +148,7 @@ internal static unsafe partial class {cls}
             blockFlags = flags;
         }}
         StoreTransposed(output, h0, h1, h2, h3, h4, h5, h6, h7);
-    }}
-}}
-"""
+    }}"""
 
 
 def half_round_asm(quads, mx, my, spilled, indent):
@@ -154,13 +176,6 @@ def half_round_asm(quads, mx, my, spilled, indent):
 
 
 def lanes_asm(cls, vec, width):
-    create = vec.split("<")[0] + ".Create"
-    lines = []
-    for r, s in enumerate(schedule()):
-        lines.append(f"            // round {r}")
-        lines += half_round_asm(COLS, [s[0], s[2], s[4], s[6]], [s[1], s[3], s[5], s[7]], 8, "            ")
-        lines += half_round_asm(DIAG, [s[8], s[10], s[12], s[14]], [s[9], s[11], s[13], s[15]], 8, "            ")
-    body = "\n".join(lines)
     return HEADER + f"""using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -168,14 +183,30 @@ namespace IrohActors.Blake3.Internal;
 
 internal static unsafe partial class {cls}
 {{
-    /// <summary>
+{lanes_asm_method(vec, width, False)}
+
+{lanes_asm_method(vec, width, True)}
+}}
+"""
+
+
+def lanes_asm_method(vec, width, copy):
+    create = vec.split("<")[0] + ".Create"
+    lines = []
+    for r, s in enumerate(schedule()):
+        lines.append(f"            // round {r}")
+        lines += half_round_asm(COLS, [s[0], s[2], s[4], s[6]], [s[1], s[3], s[5], s[7]], 8, "            ")
+        lines += half_round_asm(DIAG, [s[8], s[10], s[12], s[14]], [s[9], s[11], s[13], s[15]], 8, "            ")
+    body = "\n".join(lines)
+    c = copy_variant(copy)
+    return f"""    /// <summary>
     /// Hashes {width} inputs at once, lane j holding input j (word-sliced "hash_many"): each input is
     /// <paramref name="blocks"/> 64-byte blocks, input j starts at <c>input + j * stride</c>; writes
     /// {width} chaining values (32 bytes each) to <paramref name="output"/>. Register plan of the native
-    /// AVX2 assembly: 15 state words in registers, v8 in memory (see gen_kernels.py).
+    /// AVX2 assembly: 15 state words in registers, v8 in memory (see gen_kernels.py).{c["doc"]}
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Hash(byte* input, nint stride, int blocks, uint* key, ulong counter, bool incrementCounter,
+    public static void {c["name"]}(byte* input,{c["param"]} nint stride, int blocks, uint* key, ulong counter, bool incrementCounter,
         uint flags, uint flagsStart, uint flagsEnd, byte* output)
     {{
         // 64-byte aligned: message (16), spilled v8 (1), counters (2), chaining value (8), rotation masks (2).
@@ -194,7 +225,7 @@ internal static unsafe partial class {cls}
         {{
             if (b == blocks - 1)
                 blockFlags |= flagsEnd;
-            LoadTransposed(input + b * Blake3Constants.BlockLen, stride, m);
+            {c["load"]}
             {vec} v0 = h[0], v1 = h[1], v2 = h[2], v3 = h[3], v4 = h[4], v5 = h[5], v6 = h[6], v7 = h[7];
             spill[0] = {create}(Blake3Constants.IV0);
             {vec} t8;
@@ -207,9 +238,7 @@ internal static unsafe partial class {cls}
             blockFlags = flags;
         }}
         StoreTransposed(output, h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]);
-    }}
-}}
-"""
+    }}"""
 
 
 def main():

@@ -20,4 +20,11 @@ internal static unsafe class LaneScratch
             for (int i = 0; i < 8; i++)
                 BinaryPrimitives.WriteUInt32LittleEndian(new Span<byte>(output + j * 32 + 4 * i, 4), words[i * lanes + j]);
     }
+
+    /// <summary>Copies the 64-byte block of each of <paramref name="lanes"/> inputs to the same offset at <paramref name="copy"/> (the portable path of the fused copy).</summary>
+    public static void CopyBlocks(byte* block, byte* copy, nint stride, int lanes)
+    {
+        for (int j = 0; j < lanes; j++)
+            Buffer.MemoryCopy(block + j * stride, copy + j * stride, Blake3Constants.BlockLen, Blake3Constants.BlockLen);
+    }
 }

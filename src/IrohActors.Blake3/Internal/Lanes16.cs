@@ -120,6 +120,39 @@ internal static unsafe partial class Lanes16
             m[k] = Vector512.Load(t + k * 16);
     }
 
+    /// <summary><see cref="LoadTransposed"/> that also stores each input's 64-byte block to the same offset at <paramref name="copy"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void LoadTransposedCopy(byte* block, byte* copy, nint stride, Vector512<uint>* m)
+    {
+        if (Hardware)
+        {
+            for (int j = 0; j < 16; j++)
+                Sse.Prefetch0(block + j * stride + 256);
+            var m0 = Vector512.Load((uint*)block); var m1 = Vector512.Load((uint*)(block + stride));
+            var m2 = Vector512.Load((uint*)(block + 2 * stride)); var m3 = Vector512.Load((uint*)(block + 3 * stride));
+            var m4 = Vector512.Load((uint*)(block + 4 * stride)); var m5 = Vector512.Load((uint*)(block + 5 * stride));
+            var m6 = Vector512.Load((uint*)(block + 6 * stride)); var m7 = Vector512.Load((uint*)(block + 7 * stride));
+            var m8 = Vector512.Load((uint*)(block + 8 * stride)); var m9 = Vector512.Load((uint*)(block + 9 * stride));
+            var m10 = Vector512.Load((uint*)(block + 10 * stride)); var m11 = Vector512.Load((uint*)(block + 11 * stride));
+            var m12 = Vector512.Load((uint*)(block + 12 * stride)); var m13 = Vector512.Load((uint*)(block + 13 * stride));
+            var m14 = Vector512.Load((uint*)(block + 14 * stride)); var m15 = Vector512.Load((uint*)(block + 15 * stride));
+            m0.Store((uint*)copy); m1.Store((uint*)(copy + stride));
+            m2.Store((uint*)(copy + 2 * stride)); m3.Store((uint*)(copy + 3 * stride));
+            m4.Store((uint*)(copy + 4 * stride)); m5.Store((uint*)(copy + 5 * stride));
+            m6.Store((uint*)(copy + 6 * stride)); m7.Store((uint*)(copy + 7 * stride));
+            m8.Store((uint*)(copy + 8 * stride)); m9.Store((uint*)(copy + 9 * stride));
+            m10.Store((uint*)(copy + 10 * stride)); m11.Store((uint*)(copy + 11 * stride));
+            m12.Store((uint*)(copy + 12 * stride)); m13.Store((uint*)(copy + 13 * stride));
+            m14.Store((uint*)(copy + 14 * stride)); m15.Store((uint*)(copy + 15 * stride));
+            Transpose(ref m0, ref m1, ref m2, ref m3, ref m4, ref m5, ref m6, ref m7,
+                ref m8, ref m9, ref m10, ref m11, ref m12, ref m13, ref m14, ref m15);
+            m[0] = m0; m[1] = m1; m[2] = m2; m[3] = m3; m[4] = m4; m[5] = m5; m[6] = m6; m[7] = m7; m[8] = m8; m[9] = m9; m[10] = m10; m[11] = m11; m[12] = m12; m[13] = m13; m[14] = m14; m[15] = m15;
+            return;
+        }
+        LaneScratch.CopyBlocks(block, copy, stride, 16);
+        LoadTransposed(block, stride, m);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreTransposed(byte* output, Vector512<uint> h0, Vector512<uint> h1, Vector512<uint> h2, Vector512<uint> h3,
         Vector512<uint> h4, Vector512<uint> h5, Vector512<uint> h6, Vector512<uint> h7)

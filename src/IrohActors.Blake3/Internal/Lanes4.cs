@@ -107,6 +107,33 @@ internal static unsafe partial class Lanes4
             m[k] = Vector128.Load(t + k * 4);
     }
 
+    /// <summary><see cref="LoadTransposed"/> that also stores each loaded 16 bytes to the same offset at <paramref name="copy"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void LoadTransposedCopy(byte* block, byte* copy, nint stride, Vector128<uint>* m)
+    {
+        if (Sse2.IsSupported && BitConverter.IsLittleEndian)
+        {
+            byte* p0 = block, p1 = block + stride, p2 = block + 2 * stride, p3 = block + 3 * stride;
+            byte* c0 = copy, c1 = copy + stride, c2 = copy + 2 * stride, c3 = copy + 3 * stride;
+            var m0 = Vector128.Load((uint*)p0); var m1 = Vector128.Load((uint*)p1); var m2 = Vector128.Load((uint*)p2); var m3 = Vector128.Load((uint*)p3);
+            var m4 = Vector128.Load((uint*)(p0 + 16)); var m5 = Vector128.Load((uint*)(p1 + 16)); var m6 = Vector128.Load((uint*)(p2 + 16)); var m7 = Vector128.Load((uint*)(p3 + 16));
+            var m8 = Vector128.Load((uint*)(p0 + 32)); var m9 = Vector128.Load((uint*)(p1 + 32)); var m10 = Vector128.Load((uint*)(p2 + 32)); var m11 = Vector128.Load((uint*)(p3 + 32));
+            var m12 = Vector128.Load((uint*)(p0 + 48)); var m13 = Vector128.Load((uint*)(p1 + 48)); var m14 = Vector128.Load((uint*)(p2 + 48)); var m15 = Vector128.Load((uint*)(p3 + 48));
+            m0.Store((uint*)c0); m1.Store((uint*)c1); m2.Store((uint*)c2); m3.Store((uint*)c3);
+            m4.Store((uint*)(c0 + 16)); m5.Store((uint*)(c1 + 16)); m6.Store((uint*)(c2 + 16)); m7.Store((uint*)(c3 + 16));
+            m8.Store((uint*)(c0 + 32)); m9.Store((uint*)(c1 + 32)); m10.Store((uint*)(c2 + 32)); m11.Store((uint*)(c3 + 32));
+            m12.Store((uint*)(c0 + 48)); m13.Store((uint*)(c1 + 48)); m14.Store((uint*)(c2 + 48)); m15.Store((uint*)(c3 + 48));
+            Transpose(ref m0, ref m1, ref m2, ref m3);
+            Transpose(ref m4, ref m5, ref m6, ref m7);
+            Transpose(ref m8, ref m9, ref m10, ref m11);
+            Transpose(ref m12, ref m13, ref m14, ref m15);
+            m[0] = m0; m[1] = m1; m[2] = m2; m[3] = m3; m[4] = m4; m[5] = m5; m[6] = m6; m[7] = m7; m[8] = m8; m[9] = m9; m[10] = m10; m[11] = m11; m[12] = m12; m[13] = m13; m[14] = m14; m[15] = m15;
+            return;
+        }
+        LaneScratch.CopyBlocks(block, copy, stride, 4);
+        LoadTransposed(block, stride, m);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreTransposed(byte* output, Vector128<uint> h0, Vector128<uint> h1, Vector128<uint> h2, Vector128<uint> h3,
         Vector128<uint> h4, Vector128<uint> h5, Vector128<uint> h6, Vector128<uint> h7)

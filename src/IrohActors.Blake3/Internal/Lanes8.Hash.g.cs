@@ -220,4 +220,221 @@ internal static unsafe partial class Lanes8
         }
         StoreTransposed(output, h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]);
     }
+
+    /// <summary>
+    /// Hashes 8 inputs at once, lane j holding input j (word-sliced "hash_many"): each input is
+    /// <paramref name="blocks"/> 64-byte blocks, input j starts at <c>input + j * stride</c>; writes
+    /// 8 chaining values (32 bytes each) to <paramref name="output"/>. Register plan of the native
+    /// AVX2 assembly: 15 state words in registers, v8 in memory (see gen_kernels.py).
+    /// Every message block it loads is also stored to the same offset at <paramref name="copy"/> (which must not
+    /// overlap the input), so the input is copied while it is hashed: the stores hide in the compute-bound rounds.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void HashCopy(byte* input, byte* copy, nint stride, int blocks, uint* key, ulong counter, bool incrementCounter,
+        uint flags, uint flagsStart, uint flagsEnd, byte* output)
+    {
+        // 64-byte aligned: message (16), spilled v8 (1), counters (2), chaining value (8), rotation masks (2).
+        byte* scratch = stackalloc byte[29 * sizeof(Vector256<uint>) + 64];
+        Vector256<uint>* m = (Vector256<uint>*)(((nint)scratch + 63) & ~(nint)63);
+        Vector256<uint>* spill = m + 16;
+        Vector256<uint>* counters = m + 17;
+        Vector256<uint>* h = m + 19;
+        Vector256<uint>* masks = m + 27;
+        InitRotationMasks(masks);
+        for (int i = 0; i < 8; i++)
+            h[i] = Vector256.Create(key[i]);
+        CounterVectors(counter, incrementCounter, out counters[0], out counters[1]);
+        uint blockFlags = flags | flagsStart;
+        for (int b = 0; b < blocks; b++)
+        {
+            if (b == blocks - 1)
+                blockFlags |= flagsEnd;
+            LoadTransposedCopy(input + b * Blake3Constants.BlockLen, copy + b * Blake3Constants.BlockLen, stride, m);
+            Vector256<uint> v0 = h[0], v1 = h[1], v2 = h[2], v3 = h[3], v4 = h[4], v5 = h[5], v6 = h[6], v7 = h[7];
+            spill[0] = Vector256.Create(Blake3Constants.IV0);
+            Vector256<uint> t8;
+            Vector256<uint> v9 = Vector256.Create(Blake3Constants.IV1), v10 = Vector256.Create(Blake3Constants.IV2), v11 = Vector256.Create(Blake3Constants.IV3);
+            Vector256<uint> v12 = counters[0], v13 = counters[1];
+            Vector256<uint> v14 = Vector256.Create((uint)Blake3Constants.BlockLen), v15 = Vector256.Create(blockFlags);
+            // round 0
+            v0 = v0 + m[0] + v4; v1 = v1 + m[2] + v5; v2 = v2 + m[4] + v6; v3 = v3 + m[6] + v7;
+            v12 = Rot16(v12 ^ v0, masks); v13 = Rot16(v13 ^ v1, masks); v14 = Rot16(v14 ^ v2, masks); v15 = Rot16(v15 ^ v3, masks);
+            t8 = spill[0] + v12; v9 = v9 + v13; v10 = v10 + v14; v11 = v11 + v15;
+            v4 ^= t8; v5 ^= v9; v6 ^= v10; v7 ^= v11;
+            spill[0] = t8;
+            v4 = Rot12(v4); v5 = Rot12(v5); v6 = Rot12(v6); v7 = Rot12(v7);
+            v0 = v0 + m[1] + v4; v1 = v1 + m[3] + v5; v2 = v2 + m[5] + v6; v3 = v3 + m[7] + v7;
+            v12 = Rot8(v12 ^ v0, masks); v13 = Rot8(v13 ^ v1, masks); v14 = Rot8(v14 ^ v2, masks); v15 = Rot8(v15 ^ v3, masks);
+            t8 = spill[0] + v12; v9 = v9 + v13; v10 = v10 + v14; v11 = v11 + v15;
+            v4 ^= t8; v5 ^= v9; v6 ^= v10; v7 ^= v11;
+            spill[0] = t8;
+            v4 = Rot7(v4); v5 = Rot7(v5); v6 = Rot7(v6); v7 = Rot7(v7);
+            v0 = v0 + m[8] + v5; v1 = v1 + m[10] + v6; v2 = v2 + m[12] + v7; v3 = v3 + m[14] + v4;
+            v15 = Rot16(v15 ^ v0, masks); v12 = Rot16(v12 ^ v1, masks); v13 = Rot16(v13 ^ v2, masks); v14 = Rot16(v14 ^ v3, masks);
+            v10 = v10 + v15; v11 = v11 + v12; t8 = spill[0] + v13; v9 = v9 + v14;
+            v5 ^= v10; v6 ^= v11; v7 ^= t8; v4 ^= v9;
+            spill[0] = t8;
+            v5 = Rot12(v5); v6 = Rot12(v6); v7 = Rot12(v7); v4 = Rot12(v4);
+            v0 = v0 + m[9] + v5; v1 = v1 + m[11] + v6; v2 = v2 + m[13] + v7; v3 = v3 + m[15] + v4;
+            v15 = Rot8(v15 ^ v0, masks); v12 = Rot8(v12 ^ v1, masks); v13 = Rot8(v13 ^ v2, masks); v14 = Rot8(v14 ^ v3, masks);
+            v10 = v10 + v15; v11 = v11 + v12; t8 = spill[0] + v13; v9 = v9 + v14;
+            v5 ^= v10; v6 ^= v11; v7 ^= t8; v4 ^= v9;
+            spill[0] = t8;
+            v5 = Rot7(v5); v6 = Rot7(v6); v7 = Rot7(v7); v4 = Rot7(v4);
+            // round 1
+            v0 = v0 + m[2] + v4; v1 = v1 + m[3] + v5; v2 = v2 + m[7] + v6; v3 = v3 + m[4] + v7;
+            v12 = Rot16(v12 ^ v0, masks); v13 = Rot16(v13 ^ v1, masks); v14 = Rot16(v14 ^ v2, masks); v15 = Rot16(v15 ^ v3, masks);
+            t8 = spill[0] + v12; v9 = v9 + v13; v10 = v10 + v14; v11 = v11 + v15;
+            v4 ^= t8; v5 ^= v9; v6 ^= v10; v7 ^= v11;
+            spill[0] = t8;
+            v4 = Rot12(v4); v5 = Rot12(v5); v6 = Rot12(v6); v7 = Rot12(v7);
+            v0 = v0 + m[6] + v4; v1 = v1 + m[10] + v5; v2 = v2 + m[0] + v6; v3 = v3 + m[13] + v7;
+            v12 = Rot8(v12 ^ v0, masks); v13 = Rot8(v13 ^ v1, masks); v14 = Rot8(v14 ^ v2, masks); v15 = Rot8(v15 ^ v3, masks);
+            t8 = spill[0] + v12; v9 = v9 + v13; v10 = v10 + v14; v11 = v11 + v15;
+            v4 ^= t8; v5 ^= v9; v6 ^= v10; v7 ^= v11;
+            spill[0] = t8;
+            v4 = Rot7(v4); v5 = Rot7(v5); v6 = Rot7(v6); v7 = Rot7(v7);
+            v0 = v0 + m[1] + v5; v1 = v1 + m[12] + v6; v2 = v2 + m[9] + v7; v3 = v3 + m[15] + v4;
+            v15 = Rot16(v15 ^ v0, masks); v12 = Rot16(v12 ^ v1, masks); v13 = Rot16(v13 ^ v2, masks); v14 = Rot16(v14 ^ v3, masks);
+            v10 = v10 + v15; v11 = v11 + v12; t8 = spill[0] + v13; v9 = v9 + v14;
+            v5 ^= v10; v6 ^= v11; v7 ^= t8; v4 ^= v9;
+            spill[0] = t8;
+            v5 = Rot12(v5); v6 = Rot12(v6); v7 = Rot12(v7); v4 = Rot12(v4);
+            v0 = v0 + m[11] + v5; v1 = v1 + m[5] + v6; v2 = v2 + m[14] + v7; v3 = v3 + m[8] + v4;
+            v15 = Rot8(v15 ^ v0, masks); v12 = Rot8(v12 ^ v1, masks); v13 = Rot8(v13 ^ v2, masks); v14 = Rot8(v14 ^ v3, masks);
+            v10 = v10 + v15; v11 = v11 + v12; t8 = spill[0] + v13; v9 = v9 + v14;
+            v5 ^= v10; v6 ^= v11; v7 ^= t8; v4 ^= v9;
+            spill[0] = t8;
+            v5 = Rot7(v5); v6 = Rot7(v6); v7 = Rot7(v7); v4 = Rot7(v4);
+            // round 2
+            v0 = v0 + m[3] + v4; v1 = v1 + m[10] + v5; v2 = v2 + m[13] + v6; v3 = v3 + m[7] + v7;
+            v12 = Rot16(v12 ^ v0, masks); v13 = Rot16(v13 ^ v1, masks); v14 = Rot16(v14 ^ v2, masks); v15 = Rot16(v15 ^ v3, masks);
+            t8 = spill[0] + v12; v9 = v9 + v13; v10 = v10 + v14; v11 = v11 + v15;
+            v4 ^= t8; v5 ^= v9; v6 ^= v10; v7 ^= v11;
+            spill[0] = t8;
+            v4 = Rot12(v4); v5 = Rot12(v5); v6 = Rot12(v6); v7 = Rot12(v7);
+            v0 = v0 + m[4] + v4; v1 = v1 + m[12] + v5; v2 = v2 + m[2] + v6; v3 = v3 + m[14] + v7;
+            v12 = Rot8(v12 ^ v0, masks); v13 = Rot8(v13 ^ v1, masks); v14 = Rot8(v14 ^ v2, masks); v15 = Rot8(v15 ^ v3, masks);
+            t8 = spill[0] + v12; v9 = v9 + v13; v10 = v10 + v14; v11 = v11 + v15;
+            v4 ^= t8; v5 ^= v9; v6 ^= v10; v7 ^= v11;
+            spill[0] = t8;
+            v4 = Rot7(v4); v5 = Rot7(v5); v6 = Rot7(v6); v7 = Rot7(v7);
+            v0 = v0 + m[6] + v5; v1 = v1 + m[9] + v6; v2 = v2 + m[11] + v7; v3 = v3 + m[8] + v4;
+            v15 = Rot16(v15 ^ v0, masks); v12 = Rot16(v12 ^ v1, masks); v13 = Rot16(v13 ^ v2, masks); v14 = Rot16(v14 ^ v3, masks);
+            v10 = v10 + v15; v11 = v11 + v12; t8 = spill[0] + v13; v9 = v9 + v14;
+            v5 ^= v10; v6 ^= v11; v7 ^= t8; v4 ^= v9;
+            spill[0] = t8;
+            v5 = Rot12(v5); v6 = Rot12(v6); v7 = Rot12(v7); v4 = Rot12(v4);
+            v0 = v0 + m[5] + v5; v1 = v1 + m[0] + v6; v2 = v2 + m[15] + v7; v3 = v3 + m[1] + v4;
+            v15 = Rot8(v15 ^ v0, masks); v12 = Rot8(v12 ^ v1, masks); v13 = Rot8(v13 ^ v2, masks); v14 = Rot8(v14 ^ v3, masks);
+            v10 = v10 + v15; v11 = v11 + v12; t8 = spill[0] + v13; v9 = v9 + v14;
+            v5 ^= v10; v6 ^= v11; v7 ^= t8; v4 ^= v9;
+            spill[0] = t8;
+            v5 = Rot7(v5); v6 = Rot7(v6); v7 = Rot7(v7); v4 = Rot7(v4);
+            // round 3
+            v0 = v0 + m[10] + v4; v1 = v1 + m[12] + v5; v2 = v2 + m[14] + v6; v3 = v3 + m[13] + v7;
+            v12 = Rot16(v12 ^ v0, masks); v13 = Rot16(v13 ^ v1, masks); v14 = Rot16(v14 ^ v2, masks); v15 = Rot16(v15 ^ v3, masks);
+            t8 = spill[0] + v12; v9 = v9 + v13; v10 = v10 + v14; v11 = v11 + v15;
+            v4 ^= t8; v5 ^= v9; v6 ^= v10; v7 ^= v11;
+            spill[0] = t8;
+            v4 = Rot12(v4); v5 = Rot12(v5); v6 = Rot12(v6); v7 = Rot12(v7);
+            v0 = v0 + m[7] + v4; v1 = v1 + m[9] + v5; v2 = v2 + m[3] + v6; v3 = v3 + m[15] + v7;
+            v12 = Rot8(v12 ^ v0, masks); v13 = Rot8(v13 ^ v1, masks); v14 = Rot8(v14 ^ v2, masks); v15 = Rot8(v15 ^ v3, masks);
+            t8 = spill[0] + v12; v9 = v9 + v13; v10 = v10 + v14; v11 = v11 + v15;
+            v4 ^= t8; v5 ^= v9; v6 ^= v10; v7 ^= v11;
+            spill[0] = t8;
+            v4 = Rot7(v4); v5 = Rot7(v5); v6 = Rot7(v6); v7 = Rot7(v7);
+            v0 = v0 + m[4] + v5; v1 = v1 + m[11] + v6; v2 = v2 + m[5] + v7; v3 = v3 + m[1] + v4;
+            v15 = Rot16(v15 ^ v0, masks); v12 = Rot16(v12 ^ v1, masks); v13 = Rot16(v13 ^ v2, masks); v14 = Rot16(v14 ^ v3, masks);
+            v10 = v10 + v15; v11 = v11 + v12; t8 = spill[0] + v13; v9 = v9 + v14;
+            v5 ^= v10; v6 ^= v11; v7 ^= t8; v4 ^= v9;
+            spill[0] = t8;
+            v5 = Rot12(v5); v6 = Rot12(v6); v7 = Rot12(v7); v4 = Rot12(v4);
+            v0 = v0 + m[0] + v5; v1 = v1 + m[2] + v6; v2 = v2 + m[8] + v7; v3 = v3 + m[6] + v4;
+            v15 = Rot8(v15 ^ v0, masks); v12 = Rot8(v12 ^ v1, masks); v13 = Rot8(v13 ^ v2, masks); v14 = Rot8(v14 ^ v3, masks);
+            v10 = v10 + v15; v11 = v11 + v12; t8 = spill[0] + v13; v9 = v9 + v14;
+            v5 ^= v10; v6 ^= v11; v7 ^= t8; v4 ^= v9;
+            spill[0] = t8;
+            v5 = Rot7(v5); v6 = Rot7(v6); v7 = Rot7(v7); v4 = Rot7(v4);
+            // round 4
+            v0 = v0 + m[12] + v4; v1 = v1 + m[9] + v5; v2 = v2 + m[15] + v6; v3 = v3 + m[14] + v7;
+            v12 = Rot16(v12 ^ v0, masks); v13 = Rot16(v13 ^ v1, masks); v14 = Rot16(v14 ^ v2, masks); v15 = Rot16(v15 ^ v3, masks);
+            t8 = spill[0] + v12; v9 = v9 + v13; v10 = v10 + v14; v11 = v11 + v15;
+            v4 ^= t8; v5 ^= v9; v6 ^= v10; v7 ^= v11;
+            spill[0] = t8;
+            v4 = Rot12(v4); v5 = Rot12(v5); v6 = Rot12(v6); v7 = Rot12(v7);
+            v0 = v0 + m[13] + v4; v1 = v1 + m[11] + v5; v2 = v2 + m[10] + v6; v3 = v3 + m[8] + v7;
+            v12 = Rot8(v12 ^ v0, masks); v13 = Rot8(v13 ^ v1, masks); v14 = Rot8(v14 ^ v2, masks); v15 = Rot8(v15 ^ v3, masks);
+            t8 = spill[0] + v12; v9 = v9 + v13; v10 = v10 + v14; v11 = v11 + v15;
+            v4 ^= t8; v5 ^= v9; v6 ^= v10; v7 ^= v11;
+            spill[0] = t8;
+            v4 = Rot7(v4); v5 = Rot7(v5); v6 = Rot7(v6); v7 = Rot7(v7);
+            v0 = v0 + m[7] + v5; v1 = v1 + m[5] + v6; v2 = v2 + m[0] + v7; v3 = v3 + m[6] + v4;
+            v15 = Rot16(v15 ^ v0, masks); v12 = Rot16(v12 ^ v1, masks); v13 = Rot16(v13 ^ v2, masks); v14 = Rot16(v14 ^ v3, masks);
+            v10 = v10 + v15; v11 = v11 + v12; t8 = spill[0] + v13; v9 = v9 + v14;
+            v5 ^= v10; v6 ^= v11; v7 ^= t8; v4 ^= v9;
+            spill[0] = t8;
+            v5 = Rot12(v5); v6 = Rot12(v6); v7 = Rot12(v7); v4 = Rot12(v4);
+            v0 = v0 + m[2] + v5; v1 = v1 + m[3] + v6; v2 = v2 + m[1] + v7; v3 = v3 + m[4] + v4;
+            v15 = Rot8(v15 ^ v0, masks); v12 = Rot8(v12 ^ v1, masks); v13 = Rot8(v13 ^ v2, masks); v14 = Rot8(v14 ^ v3, masks);
+            v10 = v10 + v15; v11 = v11 + v12; t8 = spill[0] + v13; v9 = v9 + v14;
+            v5 ^= v10; v6 ^= v11; v7 ^= t8; v4 ^= v9;
+            spill[0] = t8;
+            v5 = Rot7(v5); v6 = Rot7(v6); v7 = Rot7(v7); v4 = Rot7(v4);
+            // round 5
+            v0 = v0 + m[9] + v4; v1 = v1 + m[11] + v5; v2 = v2 + m[8] + v6; v3 = v3 + m[15] + v7;
+            v12 = Rot16(v12 ^ v0, masks); v13 = Rot16(v13 ^ v1, masks); v14 = Rot16(v14 ^ v2, masks); v15 = Rot16(v15 ^ v3, masks);
+            t8 = spill[0] + v12; v9 = v9 + v13; v10 = v10 + v14; v11 = v11 + v15;
+            v4 ^= t8; v5 ^= v9; v6 ^= v10; v7 ^= v11;
+            spill[0] = t8;
+            v4 = Rot12(v4); v5 = Rot12(v5); v6 = Rot12(v6); v7 = Rot12(v7);
+            v0 = v0 + m[14] + v4; v1 = v1 + m[5] + v5; v2 = v2 + m[12] + v6; v3 = v3 + m[1] + v7;
+            v12 = Rot8(v12 ^ v0, masks); v13 = Rot8(v13 ^ v1, masks); v14 = Rot8(v14 ^ v2, masks); v15 = Rot8(v15 ^ v3, masks);
+            t8 = spill[0] + v12; v9 = v9 + v13; v10 = v10 + v14; v11 = v11 + v15;
+            v4 ^= t8; v5 ^= v9; v6 ^= v10; v7 ^= v11;
+            spill[0] = t8;
+            v4 = Rot7(v4); v5 = Rot7(v5); v6 = Rot7(v6); v7 = Rot7(v7);
+            v0 = v0 + m[13] + v5; v1 = v1 + m[0] + v6; v2 = v2 + m[2] + v7; v3 = v3 + m[4] + v4;
+            v15 = Rot16(v15 ^ v0, masks); v12 = Rot16(v12 ^ v1, masks); v13 = Rot16(v13 ^ v2, masks); v14 = Rot16(v14 ^ v3, masks);
+            v10 = v10 + v15; v11 = v11 + v12; t8 = spill[0] + v13; v9 = v9 + v14;
+            v5 ^= v10; v6 ^= v11; v7 ^= t8; v4 ^= v9;
+            spill[0] = t8;
+            v5 = Rot12(v5); v6 = Rot12(v6); v7 = Rot12(v7); v4 = Rot12(v4);
+            v0 = v0 + m[3] + v5; v1 = v1 + m[10] + v6; v2 = v2 + m[6] + v7; v3 = v3 + m[7] + v4;
+            v15 = Rot8(v15 ^ v0, masks); v12 = Rot8(v12 ^ v1, masks); v13 = Rot8(v13 ^ v2, masks); v14 = Rot8(v14 ^ v3, masks);
+            v10 = v10 + v15; v11 = v11 + v12; t8 = spill[0] + v13; v9 = v9 + v14;
+            v5 ^= v10; v6 ^= v11; v7 ^= t8; v4 ^= v9;
+            spill[0] = t8;
+            v5 = Rot7(v5); v6 = Rot7(v6); v7 = Rot7(v7); v4 = Rot7(v4);
+            // round 6
+            v0 = v0 + m[11] + v4; v1 = v1 + m[5] + v5; v2 = v2 + m[1] + v6; v3 = v3 + m[8] + v7;
+            v12 = Rot16(v12 ^ v0, masks); v13 = Rot16(v13 ^ v1, masks); v14 = Rot16(v14 ^ v2, masks); v15 = Rot16(v15 ^ v3, masks);
+            t8 = spill[0] + v12; v9 = v9 + v13; v10 = v10 + v14; v11 = v11 + v15;
+            v4 ^= t8; v5 ^= v9; v6 ^= v10; v7 ^= v11;
+            spill[0] = t8;
+            v4 = Rot12(v4); v5 = Rot12(v5); v6 = Rot12(v6); v7 = Rot12(v7);
+            v0 = v0 + m[15] + v4; v1 = v1 + m[0] + v5; v2 = v2 + m[9] + v6; v3 = v3 + m[6] + v7;
+            v12 = Rot8(v12 ^ v0, masks); v13 = Rot8(v13 ^ v1, masks); v14 = Rot8(v14 ^ v2, masks); v15 = Rot8(v15 ^ v3, masks);
+            t8 = spill[0] + v12; v9 = v9 + v13; v10 = v10 + v14; v11 = v11 + v15;
+            v4 ^= t8; v5 ^= v9; v6 ^= v10; v7 ^= v11;
+            spill[0] = t8;
+            v4 = Rot7(v4); v5 = Rot7(v5); v6 = Rot7(v6); v7 = Rot7(v7);
+            v0 = v0 + m[14] + v5; v1 = v1 + m[2] + v6; v2 = v2 + m[3] + v7; v3 = v3 + m[7] + v4;
+            v15 = Rot16(v15 ^ v0, masks); v12 = Rot16(v12 ^ v1, masks); v13 = Rot16(v13 ^ v2, masks); v14 = Rot16(v14 ^ v3, masks);
+            v10 = v10 + v15; v11 = v11 + v12; t8 = spill[0] + v13; v9 = v9 + v14;
+            v5 ^= v10; v6 ^= v11; v7 ^= t8; v4 ^= v9;
+            spill[0] = t8;
+            v5 = Rot12(v5); v6 = Rot12(v6); v7 = Rot12(v7); v4 = Rot12(v4);
+            v0 = v0 + m[10] + v5; v1 = v1 + m[12] + v6; v2 = v2 + m[4] + v7; v3 = v3 + m[13] + v4;
+            v15 = Rot8(v15 ^ v0, masks); v12 = Rot8(v12 ^ v1, masks); v13 = Rot8(v13 ^ v2, masks); v14 = Rot8(v14 ^ v3, masks);
+            v10 = v10 + v15; v11 = v11 + v12; t8 = spill[0] + v13; v9 = v9 + v14;
+            v5 ^= v10; v6 ^= v11; v7 ^= t8; v4 ^= v9;
+            spill[0] = t8;
+            v5 = Rot7(v5); v6 = Rot7(v6); v7 = Rot7(v7); v4 = Rot7(v4);
+            h[0] = v0 ^ spill[0]; h[1] = v1 ^ v9; h[2] = v2 ^ v10; h[3] = v3 ^ v11;
+            h[4] = v4 ^ v12; h[5] = v5 ^ v13; h[6] = v6 ^ v14; h[7] = v7 ^ v15;
+            blockFlags = flags;
+        }
+        StoreTransposed(output, h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]);
+    }
 }

@@ -140,6 +140,48 @@ internal static unsafe partial class Lanes8
             m[k] = Vector256.Load(t + k * 8);
     }
 
+    /// <summary><see cref="LoadTransposed"/> that also stores each loaded 16 bytes to the same offset at <paramref name="copy"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void LoadTransposedCopy(byte* block, byte* copy, nint stride, Vector256<uint>* m)
+    {
+        if (Avx2.IsSupported && BitConverter.IsLittleEndian)
+        {
+            if (Sse.IsSupported)
+            {
+                for (int j = 0; j < 8; j++)
+                    Sse.Prefetch0(block + j * stride + 256);
+            }
+            for (int q = 0; q < 4; q++)
+            {
+                byte* p = block + 16 * q;
+                byte* c = copy + 16 * q;
+                var l0 = Vector128.Load((uint*)p); var l4 = Vector128.Load((uint*)(p + 4 * stride));
+                var l1 = Vector128.Load((uint*)(p + stride)); var l5 = Vector128.Load((uint*)(p + 5 * stride));
+                var l2 = Vector128.Load((uint*)(p + 2 * stride)); var l6 = Vector128.Load((uint*)(p + 6 * stride));
+                var l3 = Vector128.Load((uint*)(p + 3 * stride)); var l7 = Vector128.Load((uint*)(p + 7 * stride));
+                l0.Store((uint*)c); l4.Store((uint*)(c + 4 * stride));
+                l1.Store((uint*)(c + stride)); l5.Store((uint*)(c + 5 * stride));
+                l2.Store((uint*)(c + 2 * stride)); l6.Store((uint*)(c + 6 * stride));
+                l3.Store((uint*)(c + 3 * stride)); l7.Store((uint*)(c + 7 * stride));
+                var a = Avx2.InsertVector128(l0.ToVector256Unsafe(), l4, 1);
+                var b = Avx2.InsertVector128(l1.ToVector256Unsafe(), l5, 1);
+                var cc = Avx2.InsertVector128(l2.ToVector256Unsafe(), l6, 1);
+                var d = Avx2.InsertVector128(l3.ToVector256Unsafe(), l7, 1);
+                var ab01 = Avx2.UnpackLow(a, b).AsUInt64();
+                var ab23 = Avx2.UnpackHigh(a, b).AsUInt64();
+                var cd01 = Avx2.UnpackLow(cc, d).AsUInt64();
+                var cd23 = Avx2.UnpackHigh(cc, d).AsUInt64();
+                m[4 * q] = Avx2.UnpackLow(ab01, cd01).AsUInt32();
+                m[4 * q + 1] = Avx2.UnpackHigh(ab01, cd01).AsUInt32();
+                m[4 * q + 2] = Avx2.UnpackLow(ab23, cd23).AsUInt32();
+                m[4 * q + 3] = Avx2.UnpackHigh(ab23, cd23).AsUInt32();
+            }
+            return;
+        }
+        LaneScratch.CopyBlocks(block, copy, stride, 8);
+        LoadTransposed(block, stride, m);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreTransposed(byte* output, Vector256<uint> h0, Vector256<uint> h1, Vector256<uint> h2, Vector256<uint> h3,
         Vector256<uint> h4, Vector256<uint> h5, Vector256<uint> h6, Vector256<uint> h7)

@@ -70,7 +70,14 @@ internal static unsafe partial class Portable
     }
 
     /// <summary>Hashes one input of <paramref name="blocks"/> whole blocks to its chaining value (32 bytes at <paramref name="output"/>).</summary>
-    public static void HashOne(byte* input, int blocks, uint* key, ulong counter, uint flags, uint flagsStart, uint flagsEnd, byte* output)
+    public static void HashOne(byte* input, int blocks, uint* key, ulong counter, uint flags, uint flagsStart, uint flagsEnd, byte* output) =>
+        HashOneCopy(input, null, blocks, key, counter, flags, flagsStart, flagsEnd, output);
+
+    /// <summary>
+    /// <see cref="HashOne"/> that also copies the input to <paramref name="copy"/> (unless it is null), block by block
+    /// right before compressing it (the scalar path of the fused copy-while-hashing entry).
+    /// </summary>
+    public static void HashOneCopy(byte* input, byte* copy, int blocks, uint* key, ulong counter, uint flags, uint flagsStart, uint flagsEnd, byte* output)
     {
         uint* cv = stackalloc uint[8];
         for (int i = 0; i < 8; i++)
@@ -80,7 +87,10 @@ internal static unsafe partial class Portable
         {
             if (b == blocks - 1)
                 blockFlags |= flagsEnd;
-            CompressInPlace(cv, input + b * Blake3Constants.BlockLen, Blake3Constants.BlockLen, counter, blockFlags);
+            byte* block = input + b * Blake3Constants.BlockLen;
+            if (copy is not null)
+                Buffer.MemoryCopy(block, copy + b * Blake3Constants.BlockLen, Blake3Constants.BlockLen, Blake3Constants.BlockLen);
+            CompressInPlace(cv, block, Blake3Constants.BlockLen, counter, blockFlags);
             blockFlags = flags;
         }
         for (int i = 0; i < 8; i++)

@@ -114,11 +114,17 @@ internal static class BenchBaoCommand
 
     // Where the decode's CPU time goes, in ms of CPU per GiB (least of the runs): the walk alone, the walk
     // with every item read from the stream (leaves straight into the target: the decode's one copy), one-thread
-    // hashing, the whole decode, and the core time the decode left unused (wall time × cores − CPU time).
+    // hashing, the groups' CVs alone, three ways of copying and hashing (the fused kernel from RAM to RAM; a
+    // 256 KiB unit copied, then hashed from the cache, as the decoder does; a unit read into a cache-sized staging
+    // buffer and stored to the target by the fused kernel), the whole decode, and the core time the decode left
+    // unused (wall time × cores − CPU time).
     private static string Breakdown(int k, BaoTree tree, byte[] data, byte[] encoded, long encodedLength, byte[] target, Hash root, int repeat)
     {
-        var cpu = new[] { double.MaxValue, double.MaxValue, double.MaxValue, double.MaxValue, double.MaxValue };
+        var cpu = Enumerable.Repeat(double.MaxValue, 8).ToArray();
         var idle = double.MaxValue;
+        var groupBytes = (int)tree.BlockSize.Bytes;
+        var perRun = Math.Max(1, (1 << 20) / groupBytes);
+        var whole = data.Length / groupBytes;
         for (var r = 0; r < repeat; r++)
         {
             Measure(data.Length, () =>
@@ -140,16 +146,51 @@ internal static class BenchBaoCommand
             Measure(data.Length, () =>
             {
                 // The groups' CVs alone, 1 MiB runs of whole groups per call (as the decoder verifies them), one thread.
-                var groupBytes = (int)tree.BlockSize.Bytes;
-                var perRun = Math.Max(1, (1 << 20) / groupBytes);
                 var cvs = new Hash[perRun];
-                var whole = data.Length / groupBytes;
                 for (var g = 0; g < whole; g += perRun)
                 {
                     var n = Math.Min(perRun, whole - g);
                     Subtree.HashSubtrees((ulong)g << k, data.AsSpan(g * groupBytes, n * groupBytes), k, cvs.AsSpan(0, n));
                 }
             }, cpu, 4);
+            Measure(data.Length, () =>
+            {
+                // The same CVs with the fused kernel copying the data to the target while it hashes (RAM to RAM).
+                var cvs = new Hash[perRun];
+                for (var g = 0; g < whole; g += perRun)
+                {
+                    var n = Math.Min(perRun, whole - g);
+                    Subtree.HashSubtreesCopy((ulong)g << k, data.AsSpan(g * groupBytes, n * groupBytes), target.AsSpan(g * groupBytes, n * groupBytes), k, cvs.AsSpan(0, n));
+                }
+            }, cpu, 5);
+            Measure(data.Length, () =>
+            {
+                // What the decoder from a stream does per unit: copy 256 KiB to the target, then hash it from the cache.
+                var unit = Math.Max(256 << 10, groupBytes);
+                var cvs = new Hash[Math.Max(1, unit / groupBytes)];
+                for (var g = 0; g < whole; g += cvs.Length)
+                {
+                    var n = Math.Min(cvs.Length, whole - g);
+                    var bytes = target.AsSpan(g * groupBytes, n * groupBytes);
+                    data.AsSpan(g * groupBytes, n * groupBytes).CopyTo(bytes);
+                    Subtree.HashSubtrees((ulong)g << k, bytes, k, cvs.AsSpan(0, n));
+                }
+            }, cpu, 7);
+            Measure(data.Length, () =>
+            {
+                // Staged: each 256 KiB of the data read (copied) into a cache-sized buffer, then hashed from it by the
+                // fused kernel, which stores it to the target: what a decoder from a stream can do.
+                var staging = new byte[Math.Max(256 << 10, groupBytes)];
+                var cvs = new Hash[Math.Max(1, staging.Length / groupBytes)];
+                var stream = new MemoryStream(data, false);
+                for (var g = 0; g < whole; g += cvs.Length)
+                {
+                    var n = Math.Min(cvs.Length, whole - g);
+                    var bytes = staging.AsSpan(0, n * groupBytes);
+                    stream.ReadExactly(bytes);
+                    Subtree.HashSubtreesCopy((ulong)g << k, bytes, target.AsSpan(g * groupBytes, n * groupBytes), k, cvs.AsSpan(0, n));
+                }
+            }, cpu, 6);
             var before = cpu[3];
             var wall = Stopwatch.StartNew();
             var used = Process.GetCurrentProcess().TotalProcessorTime;
@@ -161,7 +202,7 @@ internal static class BenchBaoCommand
         }
         var perGiB = (1L << 30) * 1000.0 / data.Length;
         return string.Create(CultureInfo.InvariantCulture,
-            $"decode CPU ms/GiB k={k}: walk {cpu[0] * perGiB:0} | walk+read (copy) {cpu[1] * perGiB:0} | hash-1 {cpu[2] * perGiB:0} | group CVs {cpu[4] * perGiB:0} | decode {cpu[3] * perGiB:0} (= hash + {(cpu[3] - cpu[2]) * perGiB:0}) | idle core time {idle * perGiB:0}");
+            $"decode CPU ms/GiB k={k}: walk {cpu[0] * perGiB:0} | walk+read (copy) {cpu[1] * perGiB:0} | hash-1 {cpu[2] * perGiB:0} | group CVs {cpu[4] * perGiB:0} | fused CVs+copy {cpu[5] * perGiB:0} | unit copy, CVs from cache {cpu[7] * perGiB:0} | staged+fused {cpu[6] * perGiB:0} | decode {cpu[3] * perGiB:0} (= hash + {(cpu[3] - cpu[2]) * perGiB:0}) | idle core time {idle * perGiB:0}");
     }
 
     private static void Check(Hash got, Hash want)
