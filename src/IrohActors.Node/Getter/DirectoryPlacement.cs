@@ -14,6 +14,7 @@ public sealed class DirectoryPlacement
 {
     private readonly HashSet<string> _placed = new(StringComparer.Ordinal);
     private readonly HashSet<string> _foundThere = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _reclaimable = new(StringComparer.Ordinal);
     private ExportTarget? _target;
 
     /// <summary>Places children under <paramref name="targetDirectory"/>.</summary>
@@ -65,19 +66,52 @@ public sealed class DirectoryPlacement
         }
     }
 
-    /// <summary>Checks every link of the collection against the target (called once its root is complete, before any child).</summary>
+    /// <summary>
+    /// Checks every link of the collection <paramref name="root"/> against the target (called once its root is
+    /// complete, before any child) and opens the receive's <see cref="PlacementJournal"/>: files an interrupted
+    /// earlier receive may have left incomplete (children below its mark) are not refused but replaced.
+    /// </summary>
     /// <exception cref="CollectionExportException">A name is unsafe or a path exists; nothing has been written.</exception>
-    internal async Task PrepareAsync(CollectionReader collection, CancellationToken cancellationToken) =>
-        _target = await ExportTarget.PlanAsync(collection, Root, AlreadyThere, cancellationToken).ConfigureAwait(false);
+    internal async Task PrepareAsync(CollectionReader collection, Hash root, CancellationToken cancellationToken)
+    {
+        var journalPath = PlacementJournal.PathFor(Root, root);
+        var mark = PlacementJournal.ReadMark(journalPath);
+        if (mark > 0)
+        {
+            ulong index = 0;
+            await foreach (var link in collection.EnumerateAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (index++ >= mark)
+                    break;
+                _reclaimable.Add(Key(link));
+            }
+        }
+        _target = await ExportTarget.PlanAsync(collection, Root, (link, path) => AlreadyThere(link, path) || _reclaimable.Contains(Key(link)), cancellationToken).ConfigureAwait(false);
+        Directory.CreateDirectory(Root);
+        Journal = PlacementJournal.Open(journalPath);
+    }
 
-    /// <summary>The final path of <paramref name="link"/>'s file (its directories created and checked), or null when it is already there.</summary>
+    /// <summary>The journal of this receive (open after <see cref="PrepareAsync"/>).</summary>
+    internal PlacementJournal? Journal { get; private set; }
+
+    /// <summary>
+    /// The final path of <paramref name="link"/>'s file (its directories created and checked), or null when it is
+    /// already there; a file an interrupted receive of ours left there with other content is deleted first.
+    /// </summary>
     internal string? PathFor(Link link)
     {
         var target = _target ?? throw new InvalidOperationException("the placement was not prepared with the collection");
         var path = target.PrepareFile(link);
         lock (_placed)
-            return _foundThere.Contains(path) || _placed.Contains(path) ? null : path;
+            if (_foundThere.Contains(path) || _placed.Contains(path))
+                return null;
+        if (_reclaimable.Count > 0 && _reclaimable.Remove(Key(link)))
+            File.Delete(path);
+        return path;
     }
+
+    // Link names are bytes; Latin-1 maps each byte to one char, so equal keys mean equal names.
+    private static string Key(Link link) => System.Text.Encoding.Latin1.GetString(link.Name.Span);
 
     /// <summary>Records that the blob is complete at <paramref name="path"/>; unless <paramref name="known"/>, only if the file is there (a store that cannot place leaves it absent).</summary>
     internal void MarkPlaced(string path, bool known = false)
