@@ -95,7 +95,7 @@ public sealed class BlobGetter
             if (placement is not null)
             {
                 await placement.PrepareAsync(collection, root, cancellationToken).ConfigureAwait(false);
-                small = new SmallFilePlacer(_store, placement, placement.Journal!, SmallFilePlacer.DefaultWriters);
+                small = new SmallFilePlacer(_store, placement, placement.OpenJournal(), SmallFilePlacer.DefaultWriters);
             }
             ulong offset = 1;
             var completed = false;
@@ -127,9 +127,9 @@ public sealed class BlobGetter
                         // The download's own failure is the one to report.
                     }
                     if (completed)
-                        placement!.Journal!.Complete();
+                        placement!.Completed();
                     else
-                        placement!.Journal!.Dispose();
+                        placement!.Stopped();
                 }
             }
         }, cancellationToken).ConfigureAwait(false);

@@ -87,12 +87,38 @@ public sealed class DirectoryPlacement
             }
         }
         _target = await ExportTarget.PlanAsync(collection, Root, (link, path) => AlreadyThere(link, path) || _reclaimable.Contains(Key(link)), cancellationToken).ConfigureAwait(false);
-        Directory.CreateDirectory(Root);
-        Journal = PlacementJournal.Open(journalPath);
+        _journalPath = journalPath;
     }
 
-    /// <summary>The journal of this receive (open after <see cref="PrepareAsync"/>).</summary>
+    private string? _journalPath;
+
+    /// <summary>The journal of this receive, once <see cref="OpenJournal"/> opened it (needed before files are created at their final names directly).</summary>
     internal PlacementJournal? Journal { get; private set; }
+
+    /// <summary>Opens (creating it durably) the receive's journal; after <see cref="PrepareAsync"/>.</summary>
+    internal PlacementJournal OpenJournal()
+    {
+        var path = _journalPath ?? throw new InvalidOperationException("the placement was not prepared with the collection");
+        Directory.CreateDirectory(Root);
+        return Journal ??= PlacementJournal.Open(path);
+    }
+
+    /// <summary>The receive completed (every placed file durable and recorded): the journal, this run's or an interrupted one's, goes.</summary>
+    internal void Completed()
+    {
+        if (Journal is { } journal)
+            journal.Complete();
+        else if (_journalPath is { } path)
+            File.Delete(path);
+        Journal = null;
+    }
+
+    /// <summary>The receive stopped early: the journal stays for the next run.</summary>
+    internal void Stopped()
+    {
+        Journal?.Dispose();
+        Journal = null;
+    }
 
     /// <summary>
     /// The final path of <paramref name="link"/>'s file (its directories created and checked), or null when it is
