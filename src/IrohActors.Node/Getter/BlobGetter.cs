@@ -103,6 +103,8 @@ public sealed class BlobGetter
             {
                 await foreach (var link in collection.EnumerateAsync(cancellationToken).ConfigureAwait(false))
                 {
+                    // Reads served from buffered data never look at the token: stop between children.
+                    cancellationToken.ThrowIfCancellationRequested();
                     var index = offset - 1;
                     var childRanges = ranges[offset++];
                     if (childRanges.IsEmpty)
