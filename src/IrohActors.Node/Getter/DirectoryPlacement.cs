@@ -5,8 +5,9 @@ namespace IrohActors.Node.Getter;
 
 /// <summary>
 /// Where a collection download puts its children's data: each child's data file is written straight to its final
-/// path under <see cref="Root"/> (under a temporary name in the same directory, renamed when complete, never over an
-/// existing file), while the store keeps outboard and ranges and references the file in place. Every name and
+/// path under <see cref="Root"/> — a large one under a temporary name in the same directory, renamed when complete; a
+/// small one created exclusively at its final name under the receive's <see cref="PlacementJournal"/> — never over an
+/// existing file, while the store keeps outboard and ranges and references the file in place. Every name and
 /// existing path is checked with the collections' safe-export rules once the collection root is known and before any
 /// child is written (<see cref="ExportTarget"/>), so nothing is created outside the target directory.
 /// </summary>
