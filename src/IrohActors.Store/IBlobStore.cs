@@ -32,6 +32,17 @@ public interface IBlobStore : IAsyncDisposable
     Task<IReadOnlyList<ImportResult>> ImportFilesAsync(IReadOnlyList<string> paths, ImportMode mode = ImportMode.Copy, CancellationToken cancellationToken = default) =>
         BlobStoreDefaults.ImportFilesOneByOneAsync(this, paths, mode, cancellationToken);
 
+    /// <summary>
+    /// Records files the caller wrote and verified itself (a download that placed received blobs at their final
+    /// paths) as blobs referenced in place, without reading them again: each file's bytes must hash to its
+    /// outboard's root (they were verified against it as they arrived) and must already be durable (the caller
+    /// syncs them first). Committed in batches like <see cref="ImportFilesAsync"/>; a blob already complete keeps
+    /// its first copy, a partial one is replaced. Nothing is pinned beyond the call (tag the collection first).
+    /// </summary>
+    /// <exception cref="ArgumentException">A file's outboard does not describe <see cref="PlacedFile.Length"/> bytes at this store's chunk-group size.</exception>
+    Task RecordPlacedFilesAsync(IReadOnlyList<PlacedFile> files, CancellationToken cancellationToken = default) =>
+        BlobStoreDefaults.RecordPlacedFilesByImportAsync(this, files, cancellationToken);
+
     /// <summary>Writes a complete blob to <paramref name="path"/> (must not exist), verifying every byte first.</summary>
     /// <exception cref="BlobNotFoundException">The blob is absent or incomplete.</exception>
     /// <exception cref="BlobCorruptException">The stored bytes do not verify; nothing is left at <paramref name="path"/>.</exception>
@@ -100,6 +111,19 @@ public interface IBlobStore : IAsyncDisposable
 /// <summary>Fallbacks for <see cref="IBlobStore"/> implementations that do not batch.</summary>
 internal static class BlobStoreDefaults
 {
+    /// <summary>Imports the files in place (hashing them again) and checks that each hashes to its outboard's root.</summary>
+    public static async Task RecordPlacedFilesByImportAsync(IBlobStore store, IReadOnlyList<PlacedFile> files, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        var results = await store.ImportFilesAsync([.. files.Select(f => f.Path)], ImportMode.InPlace, cancellationToken).ConfigureAwait(false);
+        for (var i = 0; i < files.Count; i++)
+        {
+            using var result = results[i];
+            if (result.Hash != files[i].Hash)
+                throw new IOException($"{files[i].Path} changed after it was placed: it hashes to {result.Hash.ToHex()}, not {files[i].Hash.ToHex()}");
+        }
+    }
+
     /// <summary>Imports the files one at a time; on a failure releases the earlier results' pins and rethrows.</summary>
     public static async Task<IReadOnlyList<ImportResult>> ImportFilesOneByOneAsync(IBlobStore store, IReadOnlyList<string> paths, ImportMode mode, CancellationToken cancellationToken)
     {
@@ -117,6 +141,17 @@ internal static class BlobStoreDefaults
             throw;
         }
     }
+}
+
+/// <summary>A file written and verified by its caller, to be referenced in place (<see cref="IBlobStore.RecordPlacedFilesAsync"/>).</summary>
+/// <param name="Path">The file's full path.</param>
+/// <param name="Length">Its length in bytes.</param>
+/// <param name="LastWriteTimeUtcTicks">Its modification time as read back after writing (<see cref="DateTime.Ticks"/>, UTC): a later change shows as a different time.</param>
+/// <param name="Outboard">Its verified outboard; <see cref="SlottedOutboard.Root"/> is the blob's hash.</param>
+public sealed record PlacedFile(string Path, long Length, long LastWriteTimeUtcTicks, PreOrderOutboard Outboard)
+{
+    /// <summary>The blob's hash (the outboard's root).</summary>
+    public Hash Hash => Outboard.Root;
 }
 
 /// <summary>The result of an import: the hash, the size and a temporary tag that pins the blob until disposed.</summary>

@@ -153,6 +153,33 @@ internal sealed class StoreEngine : IBlobStore
         }
     }
 
+    public async Task RecordPlacedFilesAsync(IReadOnlyList<PlacedFile> files, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        foreach (var file in files)
+            if (file.Outboard.Tree.Size != (ulong)file.Length || file.Outboard.Tree.BlockSize != BlockSize)
+                throw new ArgumentException($"{file.Path}: the outboard describes {file.Outboard.Tree.Size} bytes at chunk log {file.Outboard.Tree.BlockSize.ChunkLog}, the file has {file.Length} bytes and the store uses chunk log {BlockSize.ChunkLog}", nameof(files));
+        cancellationToken.ThrowIfCancellationRequested();
+        // Already hashed (verified while received): straight to the group commit, no staging thread.
+        var commits = new Task<ImportResult>[files.Count];
+        for (var i = 0; i < files.Count; i++)
+        {
+            var file = files[i];
+            _batcher.BeginPrepare();
+            commits[i] = _batcher.Enqueue(new PendingImport(file.Hash, new StagedExternal(Path.GetFullPath(file.Path), file.Length, file.LastWriteTimeUtcTicks), file.Outboard));
+        }
+        try
+        {
+            await Task.WhenAll(commits).ConfigureAwait(false);
+        }
+        finally
+        {
+            foreach (var commit in commits)
+                if (commit.IsCompletedSuccessfully)
+                    commit.Result.Dispose();
+        }
+    }
+
     private Staged StageFile(string fullPath, ImportMode mode, CancellationToken cancellationToken) =>
         mode == ImportMode.InPlace ? InPlaceHasher.Stage(fullPath, BlockSize) : _backend.StageFile(fullPath, cancellationToken);
 

@@ -241,6 +241,53 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Equal(BlobState.Complete, seen[^1].State);
     }
 
+    private async Task<PlacedFile> PlaceAsync(string name, byte[] data, byte[]? written = null)
+    {
+        var path = Path.Combine(Scratch, name);
+        await File.WriteAllBytesAsync(path, written ?? data);
+        return new PlacedFile(path, data.Length, File.GetLastWriteTimeUtc(path).Ticks, PreOrderOutboard.Create(data, Store.BlockSize));
+    }
+
+    [Fact]
+    public async Task Placed_files_are_recorded_in_place_and_read_back_verified()
+    {
+        var datas = new[] { TestData.Bytes(0, 1), TestData.Bytes(5000, 2), TestData.Bytes(200_000, 3) };
+        var placed = new List<PlacedFile>();
+        for (var i = 0; i < datas.Length; i++)
+            placed.Add(await PlaceAsync($"placed{i}.bin", datas[i]));
+
+        await Store.RecordPlacedFilesAsync(placed);
+
+        foreach (var data in datas)
+        {
+            Assert.Equal(BlobState.Complete, (await Store.StatusAsync(Hasher.Hash(data))).State);
+            Assert.Equal(data, await TestData.ReadAllAsync(Store, Hasher.Hash(data)));
+        }
+    }
+
+    [Fact]
+    public async Task A_placed_file_whose_bytes_are_not_its_outboards_is_never_served()
+    {
+        // The store trusts the caller's verification (it does not read the file when recording), but reads verify.
+        var data = TestData.Bytes(200_000, 4);
+        var wrong = (byte[])data.Clone();
+        wrong[150_000] ^= 1;
+        var placed = await PlaceAsync("lying.bin", data, wrong);
+
+        await Store.RecordPlacedFilesAsync([placed]);
+
+        var e = await Assert.ThrowsAsync<BlobCorruptException>(() => TestData.ReadAllAsync(Store, placed.Hash));
+        Assert.Equal(144UL, e.Chunk); // 150,000 lies in the group of chunks 144..159
+    }
+
+    [Fact]
+    public async Task A_placed_file_with_an_outboard_of_another_size_is_refused()
+    {
+        var placed = await PlaceAsync("short.bin", TestData.Bytes(5000, 5));
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => Store.RecordPlacedFilesAsync([placed with { Length = 4999 }]));
+        Assert.Contains("short.bin", e.Message);
+    }
+
     [Fact]
     public async Task InPlace_source_edited_after_import_is_detected_marked_and_not_exported()
     {

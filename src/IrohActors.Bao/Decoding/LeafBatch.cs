@@ -27,21 +27,21 @@ internal sealed class LeafBatch : IDisposable
     private int _used;
 
     // Stream order: entry >= 0 is leaf index, entry < 0 is parent index ~entry.
-    private int[] _order = new int[256];
+    private int[] _order;
     private int _count;
 
     private byte[] _pairs = ArrayPool<byte>.Shared.Rent(256 * HashPair.Size);
-    private BaoChunk[] _parentChunks = new BaoChunk[256];
-    private Hash[] _parentExpected = new Hash[256];
-    private bool[] _parentOk = new bool[256];
-    private bool[] _parentVerified = new bool[256];
+    private BaoChunk[] _parentChunks;
+    private Hash[] _parentExpected;
+    private bool[] _parentOk;
+    private bool[] _parentVerified;
     private int _parents;
 
-    private BaoChunk[] _leafChunks = new BaoChunk[256];
-    private int[] _leafOffsets = new int[256];
-    private Hash[] _leafExpected = new Hash[256];
-    private bool[] _leafOk = new bool[256];
-    private ReadOnlyMemory<byte>[] _leafSources = new ReadOnlyMemory<byte>[256];
+    private BaoChunk[] _leafChunks;
+    private int[] _leafOffsets;
+    private Hash[] _leafExpected;
+    private bool[] _leafOk;
+    private ReadOnlyMemory<byte>[] _leafSources;
     private int _leaves;
 
     private int[] _unitStarts = new int[64];
@@ -55,6 +55,18 @@ internal sealed class LeafBatch : IDisposable
         _inPlace = inPlace.HasValue;
         _buffer = _inPlace ? [] : ArrayPool<byte>.Shared.Rent(capacity);
         _storage = inPlace ?? _buffer;
+        // Sized for the capacity (they grow when needed): a batch of one small blob allocates little.
+        var items = Math.Clamp((int)(capacity / _groupBytes) * 2 + 2, 4, 256);
+        _order = new int[items];
+        _parentChunks = new BaoChunk[items];
+        _parentExpected = new Hash[items];
+        _parentOk = new bool[items];
+        _parentVerified = new bool[items];
+        _leafChunks = new BaoChunk[items];
+        _leafOffsets = new int[items];
+        _leafExpected = new Hash[items];
+        _leafOk = new bool[items];
+        _leafSources = new ReadOnlyMemory<byte>[items];
     }
 
     /// <summary>Items (parents and leaves) in stream order.</summary>

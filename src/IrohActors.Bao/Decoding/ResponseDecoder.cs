@@ -212,7 +212,17 @@ public sealed partial class ResponseDecoder : IDisposable
         }
     }
 
-    private int BatchCapacity => (int)Math.Max(4 << 20, Tree.BlockSize.Bytes + 64);
+    // At most the blob's own leaves (whole groups): a small blob's batches, and their per-item arrays, stay small
+    // (a tree of small files decodes one ResponseDecoder per file).
+    private int BatchCapacity
+    {
+        get
+        {
+            var group = (long)Tree.BlockSize.Bytes;
+            var leaves = ((long)Math.Min(Tree.Size, 4UL << 20) + group - 1) / group * group;
+            return (int)Math.Max(Math.Min(4L << 20, leaves), group + 64);
+        }
+    }
 
     // Commits what is still in flight, in order: the batch being verified, then the one being filled.
     private async Task DrainAsync(BatchPipeline pipeline, IOutboardWriter? outboard, CancellationToken cancellationToken)

@@ -49,13 +49,11 @@ internal static class ReceiveCommand
                         TransferDisplay.Note($"received {result.BytesReceived} bytes in {result.Elapsed.TotalSeconds:F2} s ({TransferDisplay.Rate(result.BytesReceived, result.Elapsed)}); {written.Files} file(s) in {target}");
                     return 0;
                 }
-                // Several providers: the swarm fills the store, then the content is exported (a second copy: the swarm does not place files in the target yet).
-                var swarm = await SwarmDisplay.RunAsync(node, SwarmDisplay.LoadOptions(parse.GetValue(config)), ticket.Hash, ticket.Format, providers, !quiet, "receiving", ct);
-                if (ticket.Format == BlobFormat.Raw)
-                    Directory.CreateDirectory(target);
-                var summary = await node.ExportAsync(ticket.Hash, ticket.Format, ticket.Format == BlobFormat.Raw ? blobPath : target, ct);
+                // Several providers: the swarm places the children straight into the target as they complete, like the single-provider receive.
+                var (swarm, summary) = await SwarmDisplay.RunAsync(node, SwarmDisplay.LoadOptions(parse.GetValue(config)), providers.Count, !quiet, "receiving",
+                    (downloader, progress) => downloader.ReceiveAsync(ticket.Hash, ticket.Format, providers, target, progress, ct), r => r.Download);
                 if (!quiet)
-                    TransferDisplay.Note($"received {swarm.BytesReceived} bytes in {swarm.Elapsed.TotalSeconds:F2} s ({TransferDisplay.Rate(swarm.BytesReceived, swarm.Elapsed)}); wrote {summary.Files} file(s), {summary.Bytes} bytes to {target}");
+                    TransferDisplay.Note($"received {swarm.BytesReceived} bytes in {swarm.Elapsed.TotalSeconds:F2} s ({TransferDisplay.Rate(swarm.BytesReceived, swarm.Elapsed)}); {summary.Files} file(s) in {target}");
                 return 0;
             }
             catch (OperationCanceledException)

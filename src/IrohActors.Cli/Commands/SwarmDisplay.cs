@@ -21,25 +21,29 @@ internal static class SwarmDisplay
         SwarmOptions.FromConfig(HoconConfig.Load(configFile is null ? null : HoconConfig.ParseFile(configFile)));
 
     /// <summary>Downloads <paramref name="hash"/> from <paramref name="providers"/> into the node's store.</summary>
-    public static async Task<SwarmResult> RunAsync(IrohNode node, SwarmOptions options, Hash hash, BlobFormat format, IReadOnlyList<NodeAddr> providers, bool show, string description, CancellationToken cancellationToken)
+    public static Task<SwarmResult> RunAsync(IrohNode node, SwarmOptions options, Hash hash, BlobFormat format, IReadOnlyList<NodeAddr> providers, bool show, string description, CancellationToken cancellationToken) =>
+        RunAsync(node, options, providers.Count, show, description, (downloader, progress) => downloader.DownloadAsync(hash, format, providers, progress, cancellationToken), r => r);
+
+    /// <summary>Runs <paramref name="work"/> on a swarm downloader of the node, showing its progress and, at the end, the providers of <paramref name="resultOf"/>'s result.</summary>
+    public static async Task<T> RunAsync<T>(IrohNode node, SwarmOptions options, int providers, bool show, string description, Func<SwarmDownloader, IProgress<SwarmProgress>?, Task<T>> work, Func<T, SwarmResult> resultOf)
     {
         var downloader = new SwarmDownloader(node, options);
         if (!show)
-            return await downloader.DownloadAsync(hash, format, providers, null, cancellationToken).ConfigureAwait(false);
-        SwarmResult result = null!;
+            return await work(downloader, null).ConfigureAwait(false);
+        T result = default!;
         await Err.Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new DownloadedColumn(), new TransferSpeedColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .StartAsync(async context =>
             {
-                var task = context.AddTask($"{description} from {providers.Count} providers");
+                var task = context.AddTask($"{description} from {providers} providers");
                 task.IsIndeterminate = true;
-                result = await downloader.DownloadAsync(hash, format, providers, new BarProgress(task), cancellationToken).ConfigureAwait(false);
-                task.MaxValue = Math.Max(1, result.BytesWritten);
+                result = await work(downloader, new BarProgress(task)).ConfigureAwait(false);
+                task.MaxValue = Math.Max(1, resultOf(result).BytesWritten);
                 task.Value = task.MaxValue;
                 task.StopTask();
             }).ConfigureAwait(false);
-        Err.Write(PeerTable(result));
+        Err.Write(PeerTable(resultOf(result)));
         return result;
     }
 

@@ -12,6 +12,7 @@ internal sealed class ExportPlan
     private readonly HashSet<string> _files = new(StringComparer.Ordinal);
     private readonly HashSet<string> _directories = new(StringComparer.Ordinal);
     private readonly HashSet<string> _checkedDirectories = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _missingDirectories = new(StringComparer.Ordinal);
 
     public ExportPlan(string root, bool overwrite)
     {
@@ -88,6 +89,7 @@ internal sealed class ExportPlan
             {
                 Directory.CreateDirectory(dir);
                 _checkedDirectories.Remove(dir);
+                _missingDirectories.Remove(dir);
                 if (!CheckExistingDirectory(name, dir, dirRelative))
                     throw new CollectionExportException(name, $"directory \"{dirRelative}\" vanished after creating it");
             }
@@ -115,6 +117,10 @@ internal sealed class ExportPlan
     {
         if (_checkedDirectories.Contains(dir))
             return true;
+        // Found missing before: a tree of new files asks about the same few directories thousands of times. Safe to
+        // trust because creating a directory always checks it again for real (PrepareDirectories).
+        if (_missingDirectories.Contains(dir))
+            return false;
         var info = new DirectoryInfo(dir);
         if (info.LinkTarget is not null)
             throw new CollectionExportException(name, $"\"{dirRelative}\" is a symbolic link ({dir} -> {info.LinkTarget}); refusing to write through it");
@@ -125,6 +131,7 @@ internal sealed class ExportPlan
         }
         if (File.Exists(dir))
             throw new CollectionExportException(name, $"\"{dirRelative}\" exists and is not a directory");
+        _missingDirectories.Add(dir);
         return false;
     }
 }

@@ -42,7 +42,13 @@ public sealed class ExportTarget
     /// <exception cref="CollectionExportException">A component turned into a link or file since the plan.</exception>
     public string PrepareFile(Link link)
     {
-        Directory.CreateDirectory(Root);
+        if (!_rootCreated)
+        {
+            Directory.CreateDirectory(Root);
+            _rootCreated = true;
+        }
         return _plan.PrepareDirectories(link.Name.Span);
     }
+
+    private bool _rootCreated;
 }

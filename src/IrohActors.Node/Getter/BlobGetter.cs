@@ -91,30 +91,48 @@ public sealed class BlobGetter
                 await ReceiveBlobAsync(response, state, root, ranges[0], null, cancellationToken).ConfigureAwait(false);
             var collection = await OpenCollectionAsync(root, cancellationToken).ConfigureAwait(false);
             state.BlobsTotal ??= collection.Count + (ranges[0].IsEmpty ? 0 : 1);
-            PlacedFileBatch? small = null;
+            SmallFilePlacer? small = null;
             if (placement is not null)
             {
-                await placement.PrepareAsync(collection, cancellationToken).ConfigureAwait(false);
-                small = new PlacedFileBatch(_store, placement);
+                await placement.PrepareAsync(collection, root, cancellationToken).ConfigureAwait(false);
+                small = new SmallFilePlacer(_store, placement, placement.OpenJournal(), SmallFilePlacer.DefaultWriters);
             }
             ulong offset = 1;
+            var completed = false;
             try
             {
                 await foreach (var link in collection.EnumerateAsync(cancellationToken).ConfigureAwait(false))
                 {
+                    // Reads served from buffered data never look at the token: stop between children.
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var index = offset - 1;
                     var childRanges = ranges[offset++];
                     if (childRanges.IsEmpty)
                         continue;
                     var path = placement?.PathFor(link);
-                    if (await ReceiveBlobAsync(response, state, link.Hash, childRanges, path, cancellationToken, small).ConfigureAwait(false) && path is not null)
+                    if (await ReceiveBlobAsync(response, state, link.Hash, childRanges, path, cancellationToken, small, index).ConfigureAwait(false) && path is not null)
                         placement!.MarkPlaced(path);
                 }
+                completed = true;
             }
             finally
             {
                 // Files already in place are recorded also when the download stops early (a resume then skips them).
                 if (small is not null)
-                    await small.FlushAsync(wait: true, CancellationToken.None).ConfigureAwait(false);
+                {
+                    try
+                    {
+                        await small.CompleteAsync().ConfigureAwait(false);
+                    }
+                    catch when (!completed)
+                    {
+                        // The download's own failure is the one to report.
+                    }
+                    if (completed)
+                        placement!.Completed();
+                    else
+                        placement!.Stopped();
+                }
             }
         }, cancellationToken).ConfigureAwait(false);
     }
@@ -141,37 +159,36 @@ public sealed class BlobGetter
     }
 
     /// <summary>Reads one blob item (size header and verified stream) into the store, its data file at <paramref name="placeAt"/> if given; true when the blob is complete.</summary>
-    private async Task<bool> ReceiveBlobAsync(CountingReadStream response, TransferState state, Hash hash, ChunkRanges ranges, string? placeAt, CancellationToken cancellationToken, PlacedFileBatch? small = null)
+    private async Task<bool> ReceiveBlobAsync(CountingReadStream response, TransferState state, Hash hash, ChunkRanges ranges, string? placeAt, CancellationToken cancellationToken, SmallFilePlacer? small = null, ulong childIndex = 0)
     {
         var peer = state.Peer;
         var size = await ResponseFraming.ReadBlobHeaderAsync(response, peer, hash, cancellationToken).ConfigureAwait(false);
         var tree = new BaoTree(size, _store.BlockSize);
-        if (placeAt is not null && small is not null && size <= PlacedFileBatch.MaxBytes && ranges.IsAll
-            && (await _store.StatusAsync(hash, cancellationToken).ConfigureAwait(false)).State == BlobState.Absent)
+        if (placeAt is not null && small is not null && size <= SmallFilePlacer.MaxBytes && ranges.IsAll)
         {
-            // Small and new: verified in memory, written once at its final place, recorded in a batch.
+            // Small: verified in memory (its outboard captured on the way), written once at its final place by the
+            // placer's writers, recorded in a batch. A blob the store already holds keeps its copy; the file is placed anyway.
             var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent((int)Math.Max(1, size));
+            var outboard = PreOrderOutboard.CreateEmpty(tree, hash);
             try
             {
-                using (var smallDecoder = new ResponseDecoder(hash, tree, ranges, response, $"peer {peer}"))
-                {
-                    try
-                    {
-                        await smallDecoder.DecodeIntoMemoryAsync(buffer.AsMemory(0, (int)size), null, cancellationToken).ConfigureAwait(false);
-                    }
-                    catch (BaoVerificationException e)
-                    {
-                        throw new TransferVerificationException(peer, hash, e);
-                    }
-                }
-                await small.AddAsync(placeAt, hash, buffer.AsMemory(0, (int)size), cancellationToken).ConfigureAwait(false);
+                using var smallDecoder = new ResponseDecoder(hash, tree, ranges, response, $"peer {peer}");
+                await smallDecoder.DecodeIntoMemoryAsync(buffer.AsMemory(0, (int)size), outboard, cancellationToken).ConfigureAwait(false);
             }
-            finally
+            catch (Exception e)
             {
                 System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+                if (e is BaoVerificationException verification)
+                    throw new TransferVerificationException(peer, hash, verification);
+                throw;
             }
+            await small.AddAsync(childIndex, placeAt, buffer, (int)size, outboard).ConfigureAwait(false);
             state.BlobsDone++;
-            _progress?.Report(new TransferProgress(hash, response.BytesRead, state.BlobsDone, state.BlobsTotal, size));
+            if (_progress is not null && (response.BytesRead >= state.NextSmallReport || state.BlobsDone == state.BlobsTotal))
+            {
+                state.NextSmallReport = response.BytesRead + ProgressStep;
+                _progress.Report(new TransferProgress(hash, response.BytesRead, state.BlobsDone, state.BlobsTotal, size));
+            }
             return false;
         }
         var writer = placeAt is null
@@ -218,5 +235,7 @@ public sealed class BlobGetter
         public long BlobsDone { get; set; }
 
         public long? BlobsTotal { get; set; }
+
+        public long NextSmallReport { get; set; }
     }
 }

@@ -5,8 +5,9 @@ namespace IrohActors.Node.Getter;
 
 /// <summary>
 /// Where a collection download puts its children's data: each child's data file is written straight to its final
-/// path under <see cref="Root"/> (under a temporary name in the same directory, renamed when complete, never over an
-/// existing file), while the store keeps outboard and ranges and references the file in place. Every name and
+/// path under <see cref="Root"/> — a large one under a temporary name in the same directory, renamed when complete; a
+/// small one created exclusively at its final name under the receive's <see cref="PlacementJournal"/> — never over an
+/// existing file, while the store keeps outboard and ranges and references the file in place. Every name and
 /// existing path is checked with the collections' safe-export rules once the collection root is known and before any
 /// child is written (<see cref="ExportTarget"/>), so nothing is created outside the target directory.
 /// </summary>
@@ -14,6 +15,7 @@ public sealed class DirectoryPlacement
 {
     private readonly HashSet<string> _placed = new(StringComparer.Ordinal);
     private readonly HashSet<string> _foundThere = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _reclaimable = new(StringComparer.Ordinal);
     private ExportTarget? _target;
 
     /// <summary>Places children under <paramref name="targetDirectory"/>.</summary>
@@ -65,19 +67,78 @@ public sealed class DirectoryPlacement
         }
     }
 
-    /// <summary>Checks every link of the collection against the target (called once its root is complete, before any child).</summary>
+    /// <summary>
+    /// Checks every link of the collection <paramref name="root"/> against the target (called once its root is
+    /// complete, before any child) and opens the receive's <see cref="PlacementJournal"/>: files an interrupted
+    /// earlier receive may have left incomplete (children below its mark) are not refused but replaced.
+    /// </summary>
     /// <exception cref="CollectionExportException">A name is unsafe or a path exists; nothing has been written.</exception>
-    internal async Task PrepareAsync(CollectionReader collection, CancellationToken cancellationToken) =>
-        _target = await ExportTarget.PlanAsync(collection, Root, AlreadyThere, cancellationToken).ConfigureAwait(false);
+    internal async Task PrepareAsync(CollectionReader collection, Hash root, CancellationToken cancellationToken)
+    {
+        var journalPath = PlacementJournal.PathFor(Root, root);
+        var mark = PlacementJournal.ReadMark(journalPath);
+        if (mark > 0)
+        {
+            ulong index = 0;
+            await foreach (var link in collection.EnumerateAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (index++ >= mark)
+                    break;
+                _reclaimable.Add(Key(link));
+            }
+        }
+        _target = await ExportTarget.PlanAsync(collection, Root, (link, path) => AlreadyThere(link, path) || _reclaimable.Contains(Key(link)), cancellationToken).ConfigureAwait(false);
+        _journalPath = journalPath;
+    }
 
-    /// <summary>The final path of <paramref name="link"/>'s file (its directories created and checked), or null when it is already there.</summary>
+    private string? _journalPath;
+
+    /// <summary>The journal of this receive, once <see cref="OpenJournal"/> opened it (needed before files are created at their final names directly).</summary>
+    internal PlacementJournal? Journal { get; private set; }
+
+    /// <summary>Opens (creating it durably) the receive's journal; after <see cref="PrepareAsync"/>.</summary>
+    internal PlacementJournal OpenJournal()
+    {
+        var path = _journalPath ?? throw new InvalidOperationException("the placement was not prepared with the collection");
+        Directory.CreateDirectory(Root);
+        return Journal ??= PlacementJournal.Open(path);
+    }
+
+    /// <summary>The receive completed (every placed file durable and recorded): the journal, this run's or an interrupted one's, goes.</summary>
+    internal void Completed()
+    {
+        if (Journal is { } journal)
+            journal.Complete();
+        else if (_journalPath is { } path)
+            File.Delete(path);
+        Journal = null;
+    }
+
+    /// <summary>The receive stopped early: the journal stays for the next run.</summary>
+    internal void Stopped()
+    {
+        Journal?.Dispose();
+        Journal = null;
+    }
+
+    /// <summary>
+    /// The final path of <paramref name="link"/>'s file (its directories created and checked), or null when it is
+    /// already there; a file an interrupted receive of ours left there with other content is deleted first.
+    /// </summary>
     internal string? PathFor(Link link)
     {
         var target = _target ?? throw new InvalidOperationException("the placement was not prepared with the collection");
         var path = target.PrepareFile(link);
         lock (_placed)
-            return _foundThere.Contains(path) || _placed.Contains(path) ? null : path;
+            if (_foundThere.Contains(path) || _placed.Contains(path))
+                return null;
+        if (_reclaimable.Count > 0 && _reclaimable.Remove(Key(link)))
+            File.Delete(path);
+        return path;
     }
+
+    // Link names are bytes; Latin-1 maps each byte to one char, so equal keys mean equal names.
+    private static string Key(Link link) => System.Text.Encoding.Latin1.GetString(link.Name.Span);
 
     /// <summary>Records that the blob is complete at <paramref name="path"/>; unless <paramref name="known"/>, only if the file is there (a store that cannot place leaves it absent).</summary>
     internal void MarkPlaced(string path, bool known = false)

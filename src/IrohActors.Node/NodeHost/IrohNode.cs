@@ -171,9 +171,14 @@ public sealed class IrohNode : IAsyncDisposable
         await Store.SetTagAsync(ContentImporter.TagName(ticket.Hash), ticket.Hash, ticket.Format, cancellationToken).ConfigureAwait(false);
         var placement = new DirectoryPlacement(target);
         var result = await new BlobGetter(Store, progress).GetCollectionAsync(connection, ticket.Hash, placement, cancellationToken).ConfigureAwait(false);
-        var collection = await CollectionReader.OpenAsync(await StoreBlobReader.OpenAsync(Store, ticket.Hash, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-        var summary = await CollectionExporter.ExportAsync(collection, target, OpenContentAsync, placement.AlreadyThere, cancellationToken).ConfigureAwait(false);
-        return (result, summary);
+        return (result, await ExportPlacedAsync(ticket.Hash, placement, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>After a download that placed children under <paramref name="placement"/>: exports the collection's other files there (no overwriting).</summary>
+    internal async Task<ExportSummary> ExportPlacedAsync(Hash root, DirectoryPlacement placement, CancellationToken cancellationToken)
+    {
+        var collection = await CollectionReader.OpenAsync(await StoreBlobReader.OpenAsync(Store, root, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        return await CollectionExporter.ExportAsync(collection, placement.Root, OpenContentAsync, placement.AlreadyThere, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Writes a complete blob to <paramref name="path"/>, or a complete collection's files under <paramref name="path"/> (safe export: no overwriting, hostile names refused).</summary>

@@ -40,10 +40,12 @@ internal sealed class BlobWriteStage
     /// <summary>Leaf bytes written.</summary>
     public long WrittenBytes => Interlocked.Read(ref _writtenBytes);
 
-    /// <summary>Opens the store's writer of <paramref name="hash"/> (whose size is proved) and starts the stage.</summary>
-    public static async Task<BlobWriteStage> OpenAsync(IBlobStore store, Hash hash, BaoTree tree, CancellationToken cancellationToken)
+    /// <summary>Opens the store's writer of <paramref name="hash"/> (whose size is proved; its data file placed at <paramref name="placeAt"/> when given) and starts the stage.</summary>
+    public static async Task<BlobWriteStage> OpenAsync(IBlobStore store, Hash hash, BaoTree tree, string? placeAt, CancellationToken cancellationToken)
     {
-        var writer = await store.OpenWriterAsync(hash, tree, cancellationToken).ConfigureAwait(false);
+        var writer = placeAt is null
+            ? await store.OpenWriterAsync(hash, tree, cancellationToken).ConfigureAwait(false)
+            : await store.OpenWriterAsync(hash, tree, placeAt, cancellationToken).ConfigureAwait(false);
         return new BlobWriteStage(writer);
     }
 

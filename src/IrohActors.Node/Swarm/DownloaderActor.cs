@@ -7,6 +7,7 @@ using IrohActors.Node.Getter;
 using IrohActors.Node.Peers;
 using IrohActors.Node.Protocol;
 using IrohActors.Node.Provider;
+using IrohActors.Node.Transport;
 using IrohActors.Store;
 
 namespace IrohActors.Node.Swarm;
@@ -39,6 +40,8 @@ internal sealed class DownloaderActor : ReceiveActor, IWithTimers
     private Job? _job;
     private Hash _blob;
     private readonly Dictionary<int, (ulong Size, ChunkRanges Has)> _observed = [];
+    private readonly Dictionary<Hash, string> _placeBlobAt = [];
+    private IReadOnlyDictionary<ulong, string> _placeAt = new Dictionary<ulong, string>();
     private int _awaitingObserve;
     private List<int> _proofCandidates = [];
     private long _closedWritten;
@@ -73,6 +76,9 @@ internal sealed class DownloaderActor : ReceiveActor, IWithTimers
             Fail(m.Error);
         });
         Receive<SwarmTick>(_ => OnTick());
+        Receive<ReconnectPeer>(OnReconnectPeer);
+        Receive<PeerReconnected>(OnReconnected);
+        Receive<PeerReconnectFailed>(OnReconnectFailed);
         Receive<CancelSwarm>(_ => Fail(new OperationCanceledException("the swarm download was cancelled")));
     }
 
@@ -237,10 +243,11 @@ internal sealed class DownloaderActor : ReceiveActor, IWithTimers
         _preparing = true;
         var hash = _blob;
         var token = _cancel.Token;
+        var placeAt = _placeBlobAt.GetValueOrDefault(hash);
         Task.Run(async () =>
         {
             var missing = await _store.MissingAsync(hash, token).ConfigureAwait(false);
-            var stage = await BlobWriteStage.OpenAsync(_store, hash, tree, token).ConfigureAwait(false);
+            var stage = await BlobWriteStage.OpenAsync(_store, hash, tree, placeAt, token).ConfigureAwait(false);
             return new BlobJobReady(hash, missing & ChunkRanges.Range(0, Math.Max(1, tree.Chunks.Value)), stage);
         }, token).PipeTo(Self, Self, m => m, e => new StepFailed(e));
     }
@@ -275,6 +282,9 @@ internal sealed class DownloaderActor : ReceiveActor, IWithTimers
         foreach (var (index, _, missing) in m.Children)
             if (!missing.IsEmpty)
                 needed |= ChunkRanges.Chunk(index);
+        _placeAt = m.PlaceAt;
+        foreach (var (index, path) in m.PlaceAt)
+            _placeBlobAt[m.Children[(int)index].Hash] = path;
         var job = new Job(++_jobId, JobKind.Children, _request.Hash, new SpanPlanner(needed, 1)) { Children = m.Children };
         var count = (ulong)m.Children.Count;
         foreach (var peer in _peers.Where(p => p.IsLive))
@@ -312,6 +322,9 @@ internal sealed class DownloaderActor : ReceiveActor, IWithTimers
         if (_failure is null && !job.Planner.IsComplete)
         {
             if (_peers.Any(p => p.IsLive && p.BackoffUntil > _clock.Elapsed && job.Planner.HasWorkFor(p.Index)))
+                return;
+            // A dropped peer being reconnected may still serve what is left.
+            if (_peers.Any(p => p.Reconnecting))
                 return;
             var unit = job.Kind == JobKind.Blob ? "chunks" : "children (by index)";
             Fail(new SwarmIncompleteException(job.Hash, job.Planner.Remaining, unit, PeerNotes()));
@@ -379,14 +392,26 @@ internal sealed class DownloaderActor : ReceiveActor, IWithTimers
     {
         var root = _request.Hash;
         var token = _cancel.Token;
+        var placement = _request.Placement;
         Task.Run(async () =>
         {
             var collection = await CollectionReader.OpenAsync(await StoreBlobReader.OpenAsync(_store, root, token).ConfigureAwait(false), token).ConfigureAwait(false);
+            // Every name and existing path is checked before any child is written (as the single-peer receive does).
+            if (placement is not null)
+                await placement.PrepareAsync(collection, root, token).ConfigureAwait(false);
             var children = new List<(ulong, Hash, ChunkRanges)>();
+            var placeAt = new Dictionary<ulong, string>();
+            var placedHashes = new HashSet<Hash>();
             ulong index = 0;
             await foreach (var link in collection.EnumerateAsync(token).ConfigureAwait(false))
-                children.Add((index++, link.Hash, await _store.MissingAsync(link.Hash, token).ConfigureAwait(false)));
-            return new ChildrenListed(children);
+            {
+                var missing = await _store.MissingAsync(link.Hash, token).ConfigureAwait(false);
+                // One file per blob is written in place (a writer per blob); copies of the same content are exported after.
+                if (placement is not null && !missing.IsEmpty && placedHashes.Add(link.Hash) && placement.PathFor(link) is { } path)
+                    placeAt[index] = path;
+                children.Add((index++, link.Hash, missing));
+            }
+            return new ChildrenListed(children, placeAt);
         }, token).PipeTo(Self, Self, m => m, e => new StepFailed(e));
     }
 
@@ -444,7 +469,7 @@ internal sealed class DownloaderActor : ReceiveActor, IWithTimers
                 var (index, hash, missing) = job.Children![(int)i];
                 runs.Add((index, hash, missing & firstSpan));
             }
-            RangeFetcher.FetchChildrenAsync(connection, _store, job.Hash, runs, request.Progress, _options.StallTimeout, token)
+            RangeFetcher.FetchChildrenAsync(connection, _store, job.Hash, runs, _placeAt, request.Progress, _options.StallTimeout, token)
                 .PipeTo(Self, Self, () => new FetchFinished(id, null), e => new FetchFinished(id, e));
         }
         return request;
@@ -581,6 +606,84 @@ internal sealed class DownloaderActor : ReceiveActor, IWithTimers
         peer.Gone = reason;
         RemovePeer(peer);
         Publish(new SwarmPeerDropped(_request.Hash, peer.Id, reason));
+        if (!peer.Banned && peer.ReconnectAttempts < _options.ReconnectAttempts)
+            ScheduleReconnect(peer);
+    }
+
+    // ---- reconnecting a dropped peer ---------------------------------------------------------------------------
+
+    /// <summary>Tries again after a backoff that doubles per failed attempt; the peer stays dropped meanwhile.</summary>
+    private void ScheduleReconnect(SwarmPeer peer)
+    {
+        peer.Connection = null;
+        peer.Reconnecting = true;
+        var delay = _options.ReconnectBackoff * Math.Pow(2, peer.ReconnectAttempts);
+        Timers.StartSingleTimer($"reconnect-{peer.Index}", new ReconnectPeer(peer.Index), delay);
+    }
+
+    private void OnReconnectPeer(ReconnectPeer m)
+    {
+        var peer = _peers[m.Peer];
+        if (_failure is not null || !peer.Reconnecting)
+            return;
+        peer.ReconnectAttempts++;
+        var index = peer.Index;
+        var address = peer.Address;
+        var hash = _blob;
+        var peersActor = _peersActor;
+        var token = _cancel.Token;
+        Task.Run(async () =>
+        {
+            var connection = (await peersActor.Ask<PeerConnected>(new GetPeerConnection(address), TimeSpan.FromMinutes(2), token).ConfigureAwait(false)).Connection;
+            // The peer actor may not have noticed the loss yet and hand out the dead connection: that attempt failed.
+            if (connection.Completion.IsCompleted)
+                throw new ConnectionClosedException(CloseCode.TransportClosed, false, "the connection is still the closed one");
+            var (size, has) = await RangeFetcher.ObserveAsync(connection, hash, token).WaitAsync(_options.StallTimeout, token).ConfigureAwait(false);
+            return new PeerReconnected(index, hash, connection, size, has);
+        }, token).PipeTo(Self, Self, r => r, e => new PeerReconnectFailed(index, e));
+    }
+
+    private void OnReconnected(PeerReconnected m)
+    {
+        var peer = _peers[m.Peer];
+        if (!peer.Reconnecting || peer.Banned)
+            return;
+        peer.Reconnecting = false;
+        peer.Connection = m.Connection;
+        peer.Gone = null;
+        peer.Rate = 0;
+        // Attempts are not reset: a peer that keeps failing is reconnected at most ReconnectAttempts times per download.
+        Publish(new SwarmPeerReconnected(_request.Hash, peer.Id, peer.ReconnectAttempts));
+        if (m.Hash == _blob)
+            _observed[m.Peer] = (m.Size, m.Has);
+        if (_job is { } job && !job.Closing)
+        {
+            if (job.Kind == JobKind.Children)
+                job.Planner.SetHas(peer.Index, ChunkRanges.Range(0, (ulong)job.Children!.Count));
+            else if (m.Hash == job.Hash)
+                job.Planner.SetHas(peer.Index, m.Has);
+        }
+        Pump();
+    }
+
+    private void OnReconnectFailed(PeerReconnectFailed m)
+    {
+        var peer = _peers[m.Peer];
+        if (!peer.Reconnecting)
+            return;
+        var error = Unwrap(m.Error);
+        if (_failure is null && peer.ReconnectAttempts < _options.ReconnectAttempts && error is not PeerIdentityMismatchException and not OperationCanceledException)
+        {
+            ScheduleReconnect(peer);
+            return;
+        }
+        peer.Reconnecting = false;
+        peer.Gone = $"{peer.Gone}; not reconnected after {peer.ReconnectAttempts} attempt(s): {error.Message}";
+        // Nobody else may be left: the download can now end (or fail naming what is missing).
+        if (_job is not null)
+            Pump();
+        else
+            TryFinish();
     }
 
     private void RemovePeer(SwarmPeer peer)
@@ -683,7 +786,7 @@ internal sealed class DownloaderActor : ReceiveActor, IWithTimers
 
     private string PeerNotes()
     {
-        var notes = _peers.Select(p => p.Gone is null ? $"{p.Id.ToShortString()} has not got it" : $"{p.Id.ToShortString()} {(p.Banned ? "banned" : "dropped")}").ToList();
+        var notes = _peers.Select(p => p.Gone is null ? $"{p.Id.ToShortString()} has not got it" : p.Banned ? $"{p.Id.ToShortString()} banned" : $"{p.Id.ToShortString()} dropped ({p.Gone})").ToList();
         return notes.Count == 0 ? "no providers" : string.Join("; ", notes);
     }
 
@@ -714,6 +817,10 @@ internal sealed class DownloaderActor : ReceiveActor, IWithTimers
         }
         else
         {
+            // A placed child's file exists only once the blob completed (its writer renames it into place then).
+            if (_request.Placement is { } placement)
+                foreach (var path in _placeAt.Values)
+                    placement.MarkPlaced(path);
             var progress = Progress();
             _progress?.Report(progress);
             Publish(progress);
@@ -791,6 +898,12 @@ internal sealed class DownloaderActor : ReceiveActor, IWithTimers
         public TimeSpan BackoffUntil { get; set; }
 
         public bool Limited { get; set; }
+
+        /// <summary>Dropped, with a reconnect attempt scheduled or running.</summary>
+        public bool Reconnecting { get; set; }
+
+        /// <summary>Reconnect attempts in this download.</summary>
+        public int ReconnectAttempts { get; set; }
     }
 
     /// <summary>A request in flight.</summary>

@@ -168,7 +168,8 @@ internal static class RangeFetcher
     /// its first span and its last chunk, which proves its size). Children arrive in order; each is verified and
     /// written through its own store writer. <paramref name="progress"/>'s verified end counts children finished.
     /// </summary>
-    public static async Task FetchChildrenAsync(NodeConnection connection, IBlobStore store, Hash root, IReadOnlyList<(ulong Index, Hash Hash, ChunkRanges Ranges)> children, FetchProgress progress, TimeSpan stallTimeout, CancellationToken cancellationToken)
+    /// <remarks>A child with a path in <paramref name="placeAt"/> has its data file written there (the store's placement: under a temporary name, renamed when complete).</remarks>
+    public static async Task FetchChildrenAsync(NodeConnection connection, IBlobStore store, Hash root, IReadOnlyList<(ulong Index, Hash Hash, ChunkRanges Ranges)> children, IReadOnlyDictionary<ulong, string>? placeAt, FetchProgress progress, TimeSpan stallTimeout, CancellationToken cancellationToken)
     {
         var peer = connection.RemoteNodeId;
         var seq = new List<ChunkRanges> { ChunkRanges.Empty };
@@ -198,7 +199,9 @@ internal static class RangeFetcher
                     IBlobWriter writer;
                     try
                     {
-                        writer = await store.OpenWriterAsync(hash, tree, cancellationToken).ConfigureAwait(false);
+                        writer = placeAt is not null && placeAt.TryGetValue(index, out var path)
+                            ? await store.OpenWriterAsync(hash, tree, path, cancellationToken).ConfigureAwait(false)
+                            : await store.OpenWriterAsync(hash, tree, cancellationToken).ConfigureAwait(false);
                     }
                     catch (BlobSizeMismatchException e)
                     {

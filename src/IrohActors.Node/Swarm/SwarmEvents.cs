@@ -29,6 +29,12 @@ public sealed record SwarmPeerBanned(Hash Download, NodeId Peer, Hash Blob, ulon
 /// <param name="Reason">Why.</param>
 public sealed record SwarmPeerDropped(Hash Download, NodeId Peer, string Reason) : SwarmEvent(Download);
 
+/// <summary>A dropped provider was connected again within the same download and gets work again.</summary>
+/// <param name="Download">The download.</param>
+/// <param name="Peer">The provider.</param>
+/// <param name="Attempt">Which attempt succeeded (1 = the first after the drop).</param>
+public sealed record SwarmPeerReconnected(Hash Download, NodeId Peer, int Attempt) : SwarmEvent(Download);
+
 /// <summary>A request finished: a provider delivered a span of a blob (chunk ranges) or a run of children (child indices).</summary>
 /// <param name="Download">The download.</param>
 /// <param name="Peer">The provider.</param>

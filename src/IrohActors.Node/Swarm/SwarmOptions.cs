@@ -33,6 +33,12 @@ public sealed record SwarmOptions
     /// <summary>How often rates are sampled and progress is reported.</summary>
     public TimeSpan SampleInterval { get; init; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>A provider dropped for a lost connection or a stall is reconnected, at most this many attempts per provider within one download (0: never).</summary>
+    public int ReconnectAttempts { get; init; } = 3;
+
+    /// <summary>The wait before the first reconnect attempt; it doubles with each failed attempt.</summary>
+    public TimeSpan ReconnectBackoff { get; init; } = TimeSpan.FromMilliseconds(250);
+
     /// <summary>Reads <c>iroh.swarm</c> (absent keys keep their defaults) and checks the values.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range (the parameter names it).</exception>
     public static SwarmOptions FromConfig(IrohActors.Hocon.Config config)
@@ -51,6 +57,8 @@ public sealed record SwarmOptions
             ChildrenPerRequest = config.GetInt("iroh.swarm.children-per-request", d.ChildrenPerRequest),
             EndgameSpeedup = config.GetDouble("iroh.swarm.endgame-speedup", d.EndgameSpeedup),
             SampleInterval = config.GetTimeSpan("iroh.swarm.sample-interval", d.SampleInterval),
+            ReconnectAttempts = config.GetInt("iroh.swarm.reconnect-attempts", d.ReconnectAttempts),
+            ReconnectBackoff = config.GetTimeSpan("iroh.swarm.reconnect-backoff", d.ReconnectBackoff),
         };
         options.Validate();
         return options;
@@ -74,6 +82,10 @@ public sealed record SwarmOptions
             throw new ArgumentOutOfRangeException(nameof(ChildrenPerRequest), ChildrenPerRequest, "must be at least 1");
         if (EndgameSpeedup < 1)
             throw new ArgumentOutOfRangeException(nameof(EndgameSpeedup), EndgameSpeedup, "must be at least 1");
+        if (ReconnectAttempts < 0)
+            throw new ArgumentOutOfRangeException(nameof(ReconnectAttempts), ReconnectAttempts, "must not be negative");
+        if (ReconnectBackoff < TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(ReconnectBackoff), ReconnectBackoff, "must not be negative");
         if (SpanTargetTime <= TimeSpan.Zero || WindowTargetTime <= TimeSpan.Zero || SampleInterval <= TimeSpan.Zero)
             throw new ArgumentOutOfRangeException(nameof(SpanTargetTime), "span-target-time, window-target-time and sample-interval must be positive");
     }

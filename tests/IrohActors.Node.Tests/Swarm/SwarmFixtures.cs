@@ -33,6 +33,19 @@ internal static class SwarmFixtures
         return queue;
     }
 
+    /// <summary>The events of type <typeparamref name="T"/> once at least one arrived (they reach the recorder asynchronously).</summary>
+    public static async Task<List<T>> EventuallyAsync<T>(ConcurrentQueue<SwarmEvent> events)
+    {
+        var deadline = DateTime.UtcNow + Blobs.TestNodes.Generous;
+        while (true)
+        {
+            var list = events.OfType<T>().ToList();
+            if (list.Count > 0 || DateTime.UtcNow > deadline)
+                return list;
+            await Task.Delay(20);
+        }
+    }
+
     private sealed class EventRecorder : ReceiveActor
     {
         public EventRecorder(ConcurrentQueue<SwarmEvent> queue) => Receive<SwarmEvent>(queue.Enqueue);

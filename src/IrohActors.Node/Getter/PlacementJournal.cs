@@ -1,0 +1,105 @@
+using System.Buffers.Binary;
+using IrohActors.Blake3;
+
+namespace IrohActors.Node.Getter;
+
+/// <summary>
+/// Makes writing small received files straight to their final names crash safe without a rename per file: before a
+/// child's file is created, a durable high-water mark in <c>.iroh-receive-&lt;root&gt;</c> (in the target directory)
+/// says that children below it may have been created by this receive. A resumed receive may then replace such a
+/// file when its content is wrong (a crash left it empty or short: its bytes were not yet synced), and still refuses
+/// every other existing file. The mark moves ahead in steps of <see cref="Step"/> children, so it costs one
+/// <c>fdatasync</c> per step; the journal is deleted when the receive completes.
+/// </summary>
+internal sealed class PlacementJournal : IDisposable
+{
+    /// <summary>How far ahead of the child being written the mark is moved.</summary>
+    public const ulong Step = 4096;
+
+    private readonly FileStream _file;
+    private readonly byte[] _record = new byte[8];
+
+    private PlacementJournal(string path, FileStream file, ulong mark)
+    {
+        Path = path;
+        _file = file;
+        Mark = mark;
+    }
+
+    /// <summary>The journal file.</summary>
+    public string Path { get; }
+
+    /// <summary>Children with a smaller index may have been created by this receive (possibly incomplete after a crash).</summary>
+    public ulong Mark { get; private set; }
+
+    /// <summary>The journal path of a receive of <paramref name="root"/> into <paramref name="targetDirectory"/>.</summary>
+    public static string PathFor(string targetDirectory, Hash root) => System.IO.Path.Combine(targetDirectory, $".iroh-receive-{root.ToHex()}");
+
+    /// <summary>The mark an interrupted earlier receive left (0 when there is no journal).</summary>
+    public static ulong ReadMark(string path)
+    {
+        try
+        {
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1);
+            Span<byte> record = stackalloc byte[8];
+            return file.Read(record) == 8 ? BinaryPrimitives.ReadUInt64LittleEndian(record) : 0;
+        }
+        catch (FileNotFoundException)
+        {
+            return 0;
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>Opens (or creates, durably) the journal at <paramref name="path"/>, keeping the mark it holds.</summary>
+    public static PlacementJournal Open(string path)
+    {
+        var mark = ReadMark(path);
+        var created = !File.Exists(path);
+        var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 1);
+        var journal = new PlacementJournal(path, file, mark);
+        if (created)
+        {
+            journal.Persist(mark);
+            // The new name must be durable before any file it covers is.
+            SyncDirectory(System.IO.Path.GetDirectoryName(path)!);
+        }
+        return journal;
+    }
+
+    /// <summary>Ensures the mark is above <paramref name="index"/> (durable before the call returns).</summary>
+    public void Cover(ulong index)
+    {
+        if (index < Mark)
+            return;
+        Persist(index + Step);
+    }
+
+    private void Persist(ulong mark)
+    {
+        BinaryPrimitives.WriteUInt64LittleEndian(_record, mark);
+        RandomAccess.Write(_file.SafeFileHandle, _record, 0);
+        _file.Flush(flushToDisk: true);
+        Mark = mark;
+    }
+
+    /// <summary>Closes and deletes the journal (the receive is complete: every file in place is durable and recorded).</summary>
+    public void Complete()
+    {
+        _file.Dispose();
+        File.Delete(Path);
+    }
+
+    /// <summary>Closes the journal, keeping it for the next run.</summary>
+    public void Dispose() => _file.Dispose();
+
+    private static void SyncDirectory(string directory)
+    {
+        if (!OperatingSystem.IsLinux())
+            return;
+        LibC.OnDescriptor(directory, LibC.Fsync, "fsync");
+    }
+}

@@ -1,0 +1,231 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using IrohActors.Bao;
+using IrohActors.Store;
+
+namespace IrohActors.Node.Getter;
+
+/// <summary>
+/// Small children of a placed collection download (≤ <see cref="MaxBytes"/>), after the decoding thread verified
+/// them in memory: a few writer threads create each file at its final path (<see cref="NewFile"/>: create-exclusive,
+/// one write, close; covered by the <see cref="PlacementJournal"/> first), then the files are made durable together
+/// (one <c>syncfs</c> per batch, never a fsync per file) and recorded in the store as blobs referenced in place
+/// without reading them again (<see cref="IBlobStore.RecordPlacedFilesAsync"/>), one batch at a time in the
+/// background while the download goes on. Memory is bounded: the decoder waits while
+/// <see cref="MaxQueuedBytes"/> are queued for the writers.
+/// </summary>
+internal sealed class SmallFilePlacer
+{
+    /// <summary>Children up to this size take this path (verified in memory; their outboard fits the store's inline limit).</summary>
+    public const long MaxBytes = 4 << 20;
+
+    private const int MaxBatchFiles = 1000;
+    private const long MaxBatchBytes = 64 << 20;
+    private const long MaxQueuedBytes = 16 << 20;
+    private const long FileOverhead = 4096;
+    private const int MaxCommitsInFlight = 4;
+
+    private readonly IBlobStore _store;
+    private readonly DirectoryPlacement _placement;
+    private readonly PlacementJournal _journal;
+    private readonly BlockingCollection<Job> _queue = new(new ConcurrentQueue<Job>());
+    private readonly Task[] _writers;
+    private readonly object _lock = new();
+    private readonly List<PlacedFile> _done = [];
+    private readonly SemaphoreSlim _commitSlots = new(MaxCommitsInFlight, MaxCommitsInFlight);
+    private long _doneBytes;
+    private long _queuedBytes;
+    private TaskCompletionSource? _space;
+    private Task _commits = Task.CompletedTask;
+    private Exception? _failure;
+
+    /// <summary>Starts <paramref name="writers"/> writer threads placing files under <paramref name="placement"/>.</summary>
+    public SmallFilePlacer(IBlobStore store, DirectoryPlacement placement, PlacementJournal journal, int writers)
+    {
+        _store = store;
+        _placement = placement;
+        _journal = journal;
+        _writers = new Task[Math.Max(1, writers)];
+        for (var i = 0; i < _writers.Length; i++)
+            _writers[i] = Task.Factory.StartNew(WriteLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    }
+
+    /// <summary>Writer threads for this machine: the decoder keeps one core busy, file creation is mostly kernel time.</summary>
+    public static int DefaultWriters => Math.Clamp(Environment.ProcessorCount, 1, 4);
+
+    /// <summary>
+    /// Queues verified data for child <paramref name="index"/> at <paramref name="path"/>; takes ownership of
+    /// <paramref name="buffer"/> (rented from <see cref="ArrayPool{T}.Shared"/>, returned once written).
+    /// </summary>
+    /// <exception cref="IOException">An earlier file could not be placed or recorded (the first failure).</exception>
+    public ValueTask AddAsync(ulong index, string path, byte[] buffer, int length, PreOrderOutboard outboard)
+    {
+        if (Volatile.Read(ref _failure) is { } failure)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            return ValueTask.FromException(failure);
+        }
+        try
+        {
+            // The mark is durable before the file exists: a crash never leaves a file of ours a rerun would refuse.
+            _journal.Cover(index);
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+        var cost = length + FileOverhead;
+        Task? wait = null;
+        lock (_lock)
+        {
+            _queuedBytes += cost;
+            if (_queuedBytes > MaxQueuedBytes)
+                wait = (_space ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        }
+        _queue.Add(new Job(path, buffer, length, outboard, cost));
+        return wait is null ? ValueTask.CompletedTask : new ValueTask(wait);
+    }
+
+    /// <summary>
+    /// Writes what is queued, commits every placed file (also after a failure of the download: a rerun skips them)
+    /// and waits for all commits; throws the first failure. Call once, at the end.
+    /// </summary>
+    public async Task CompleteAsync()
+    {
+        _queue.CompleteAdding();
+        await Task.WhenAll(_writers).ConfigureAwait(false);
+        PlacedFile[] rest;
+        lock (_lock)
+        {
+            rest = [.. _done];
+            _done.Clear();
+        }
+        if (rest.Length > 0)
+            StartCommit(rest);
+        Task commits;
+        lock (_lock)
+            commits = _commits;
+        try
+        {
+            await commits.ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            Fail(e);
+        }
+        _queue.Dispose();
+        if (Volatile.Read(ref _failure) is { } failure)
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+    }
+
+    private void WriteLoop()
+    {
+        foreach (var job in _queue.GetConsumingEnumerable())
+        {
+            try
+            {
+                if (Volatile.Read(ref _failure) is null)
+                {
+                    var mtime = NewFile.Write(job.Path, job.Buffer.AsSpan(0, job.Length));
+                    Placed(new PlacedFile(job.Path, job.Length, mtime, job.Outboard));
+                }
+            }
+            catch (Exception e)
+            {
+                Fail(e);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(job.Buffer);
+                TaskCompletionSource? space = null;
+                lock (_lock)
+                {
+                    _queuedBytes -= job.Cost;
+                    if (_space is not null && _queuedBytes <= MaxQueuedBytes / 2)
+                    {
+                        space = _space;
+                        _space = null;
+                    }
+                }
+                space?.TrySetResult();
+            }
+        }
+    }
+
+    private void Placed(PlacedFile file)
+    {
+        PlacedFile[]? batch = null;
+        lock (_lock)
+        {
+            _done.Add(file);
+            _doneBytes += file.Length;
+            if (_done.Count >= MaxBatchFiles || _doneBytes >= MaxBatchBytes)
+            {
+                batch = [.. _done];
+                _done.Clear();
+                _doneBytes = 0;
+            }
+        }
+        if (batch is not null)
+            StartCommit(batch);
+    }
+
+    /// <summary>Queues a batch's commit behind the previous ones; blocks the (writer) thread while too many are queued.</summary>
+    private void StartCommit(PlacedFile[] batch)
+    {
+        _commitSlots.Wait();
+        lock (_lock)
+        {
+            var previous = _commits;
+            _commits = Task.Run(async () =>
+            {
+                try
+                {
+                    await previous.ConfigureAwait(false);
+                    await CommitAsync(batch).ConfigureAwait(false);
+                }
+                catch (Exception e)
+                {
+                    Fail(e);
+                    throw;
+                }
+                finally
+                {
+                    _commitSlots.Release();
+                }
+            }, CancellationToken.None);
+        }
+    }
+
+    private async Task CommitAsync(PlacedFile[] batch)
+    {
+        // Durable first (one barrier for the whole batch), recorded after: the store never refers to unsynced bytes.
+        SyncFileSystem(_placement.Root);
+        await _store.RecordPlacedFilesAsync(batch, CancellationToken.None).ConfigureAwait(false);
+        foreach (var file in batch)
+            _placement.MarkPlaced(file.Path, known: true);
+    }
+
+    private void Fail(Exception e)
+    {
+        Interlocked.CompareExchange(ref _failure, e, null);
+        TaskCompletionSource? space;
+        lock (_lock)
+        {
+            space = _space;
+            _space = null;
+        }
+        // The decoder must not wait for space the failed writers will never free.
+        space?.TrySetResult();
+    }
+
+    /// <summary>Makes every file written so far on the file system of <paramref name="directory"/> durable (Linux <c>syncfs</c>; elsewhere a fsync per file was not made, so nothing).</summary>
+    private static void SyncFileSystem(string directory)
+    {
+        if (LibC.Available)
+            LibC.OnDescriptor(directory, LibC.SyncFs, "syncfs");
+    }
+
+    private readonly record struct Job(string Path, byte[] Buffer, int Length, PreOrderOutboard Outboard, long Cost);
+}
