@@ -160,13 +160,19 @@ internal sealed class StoreEngine : IBlobStore
             if (file.Outboard.Tree.Size != (ulong)file.Length || file.Outboard.Tree.BlockSize != BlockSize)
                 throw new ArgumentException($"{file.Path}: the outboard describes {file.Outboard.Tree.Size} bytes at chunk log {file.Outboard.Tree.BlockSize.ChunkLog}, the file has {file.Length} bytes and the store uses chunk log {BlockSize.ChunkLog}", nameof(files));
         cancellationToken.ThrowIfCancellationRequested();
-        // Already hashed (verified while received): straight to the group commit, no staging thread.
-        var commits = new Task<ImportResult>[files.Count];
+        // Already hashed (verified while received): straight to the group commit, no staging thread. Announced as
+        // a bulk import so that the files share as few commits as possible.
+        var pending = new PendingImport[files.Count];
         for (var i = 0; i < files.Count; i++)
+            pending[i] = new PendingImport(files[i].Hash, new StagedExternal(Path.GetFullPath(files[i].Path), files[i].Length, files[i].LastWriteTimeUtcTicks), files[i].Outboard);
+        var commits = new Task<ImportResult>[pending.Length];
+        _batcher.Announce(pending.Length);
+        for (var i = 0; i < pending.Length; i++)
         {
-            var file = files[i];
             _batcher.BeginPrepare();
-            commits[i] = _batcher.Enqueue(new PendingImport(file.Hash, new StagedExternal(Path.GetFullPath(file.Path), file.Length, file.LastWriteTimeUtcTicks), file.Outboard));
+            _batcher.Enqueue(pending[i]);
+            _batcher.Announce(-1);
+            commits[i] = pending[i].Completion;
         }
         try
         {
