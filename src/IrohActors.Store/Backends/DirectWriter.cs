@@ -46,7 +46,7 @@ internal sealed unsafe class DirectWriter : IDisposable
             return null;
         // O_DIRECT is 0x4000 on x86-64 but 0x10000 on arm64.
         var flags = OWriteOnly | OCloExec | (RuntimeInformation.ProcessArchitecture == Architecture.X64 ? ODirect : 0x10000);
-        var fd = Open(path, flags, 0);
+        var fd = NativeFile.Open(path, flags, 0);
         if (fd < 0)
             return null;
         return new DirectWriter(new SafeFileHandle(fd, ownsHandle: true), buffered);
@@ -108,7 +108,4 @@ internal sealed unsafe class DirectWriter : IDisposable
             _buffers[i] = 0;
         }
     }
-
-    [DllImport("libc", EntryPoint = "open", SetLastError = true)]
-    private static extern int Open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, int mode);
 }

@@ -11,7 +11,7 @@ namespace IrohActors.Store.Backends;
 /// <c>temp/</c> holds imports in progress. Files are made durable before the row that refers to them commits,
 /// and deleted only after the row that no longer refers to them commits.
 /// </summary>
-internal sealed partial class FileSystemBackend : IStorageBackend
+internal sealed class FileSystemBackend : IStorageBackend
 {
     private readonly object _lock = new();
     private readonly SqliteConnection _db;
@@ -332,17 +332,17 @@ internal sealed partial class FileSystemBackend : IStorageBackend
     {
         if (OperatingSystem.IsLinux() && moves.Count >= SyncfsThreshold)
         {
-            var fd = Open(TempDir, 0);
+            var fd = NativeFile.Open(TempDir, 0, 0);
             if (fd < 0)
                 throw new IOException($"cannot open {TempDir} to sync the file system (errno {Marshal.GetLastPInvokeError()})");
             try
             {
-                if (Syncfs(fd) != 0)
+                if (NativeFile.Syncfs(fd) != 0)
                     throw new IOException($"syncfs on {TempDir} failed (errno {Marshal.GetLastPInvokeError()})");
             }
             finally
             {
-                Close(fd);
+                NativeFile.CloseFd(fd);
             }
             return;
         }
@@ -563,7 +563,7 @@ internal sealed partial class FileSystemBackend : IStorageBackend
     {
         if (entry.Data != DataLocation.Owned || !OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
             return false;
-        return Link(DataPath(entry.Hash), path) == 0;
+        return NativeFile.Link(DataPath(entry.Hash), path) == 0;
     }
 
     public void SetTag(TagInfo tag)
@@ -640,27 +640,12 @@ internal sealed partial class FileSystemBackend : IStorageBackend
     {
         if (!OperatingSystem.IsLinux())
             return;
-        var fd = Open(directory, 0);
+        var fd = NativeFile.Open(directory, 0, 0);
         if (fd < 0)
             return;
-        Fsync(fd);
-        Close(fd);
+        NativeFile.Fsync(fd);
+        NativeFile.CloseFd(fd);
     }
-
-    [LibraryImport("libc", EntryPoint = "link", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static partial int Link(string existing, string created);
-
-    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static partial int Open(string path, int flags);
-
-    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
-    private static partial int Fsync(int fd);
-
-    [LibraryImport("libc", EntryPoint = "syncfs", SetLastError = true)]
-    private static partial int Syncfs(int fd);
-
-    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
-    private static partial int Close(int fd);
 
     private static byte[] Resize(byte[] bytes, int length)
     {

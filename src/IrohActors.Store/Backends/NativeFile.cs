@@ -34,7 +34,7 @@ internal static unsafe partial class NativeFile
     {
         int fd;
         do
-            fd = Open(path, ORdOnly | OCloExec);
+            fd = Open(path, ORdOnly | OCloExec, 0);
         while (fd < 0 && Marshal.GetLastPInvokeError() == EIntr);
         if (fd < 0)
             throw Error(path, "open", Marshal.GetLastPInvokeError());
@@ -138,8 +138,23 @@ internal static unsafe partial class NativeFile
         public uint MtimeNanoseconds;
     }
 
+    // The raw calls, shared by the store's other direct users (FileSystemBackend, DirectWriter): one declaration each.
+
+    /// <summary><c>open(2)</c>; <paramref name="mode"/> applies only when a file is created.</summary>
     [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static partial int Open(string path, int flags);
+    internal static partial int Open(string path, int flags, int mode);
+
+    /// <summary><c>fsync(2)</c>.</summary>
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    internal static partial int Fsync(int fd);
+
+    /// <summary><c>syncfs(2)</c>: every file of the descriptor's file system durable.</summary>
+    [LibraryImport("libc", EntryPoint = "syncfs", SetLastError = true)]
+    internal static partial int Syncfs(int fd);
+
+    /// <summary><c>link(2)</c>: a hard link <paramref name="created"/> to <paramref name="existing"/>.</summary>
+    [LibraryImport("libc", EntryPoint = "link", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    internal static partial int Link(string existing, string created);
 
     [LibraryImport("libc", EntryPoint = "statx", SetLastError = true)]
     private static partial int Statx(int dirfd, byte* path, int flags, uint mask, StatxBuffer* buffer);
@@ -150,8 +165,8 @@ internal static unsafe partial class NativeFile
     [LibraryImport("libc", EntryPoint = "posix_fadvise")]
     private static partial int PosixFadvise(int fd, long offset, long length, int advice);
 
-    [LibraryImport("libc", EntryPoint = "close")]
-    private static partial int CloseFd(int fd);
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    internal static partial int CloseFd(int fd);
 }
 
 /// <summary>A file's size and modification time (UTC ticks), as recorded for an in-place blob.</summary>
