@@ -21,37 +21,14 @@ public static class DirectoryLinks
         var top = new DirectoryInfo(root);
         if (!top.Exists)
             throw new DirectoryNotFoundException($"directory not found: {root}");
-        var options = new EnumerationOptions
+        foreach (var (path, name) in TreeWalker.Walk(root, onSkipped, cancellationToken))
         {
-            RecurseSubdirectories = false,
-            IgnoreInaccessible = false,
-            AttributesToSkip = 0,
-            ReturnSpecialDirectories = false,
-        };
-        var pending = new Stack<(DirectoryInfo Dir, string Prefix)>();
-        pending.Push((top, ""));
-        while (pending.TryPop(out var current))
-        {
-            foreach (var entry in current.Dir.EnumerateFileSystemInfos("*", options))
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                string name = current.Prefix + entry.Name;
-                if (entry.LinkTarget is not null)
-                {
-                    onSkipped?.Invoke(name);
-                    continue;
-                }
-                if (entry is DirectoryInfo dir)
-                {
-                    pending.Push((dir, name + "/"));
-                    continue;
-                }
-                var stream = new FileStream(entry.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan | FileOptions.Asynchronous);
-                Hash hash;
-                await using (stream.ConfigureAwait(false))
-                    hash = (await Hasher.New().UpdateAsync(stream, cancellationToken).ConfigureAwait(false)).Finalize();
-                yield return new Link(name, hash);
-            }
+            cancellationToken.ThrowIfCancellationRequested();
+            var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan | FileOptions.Asynchronous);
+            Hash hash;
+            await using (stream.ConfigureAwait(false))
+                hash = (await Hasher.New().UpdateAsync(stream, cancellationToken).ConfigureAwait(false)).Finalize();
+            yield return new Link(name, hash);
         }
     }
 }

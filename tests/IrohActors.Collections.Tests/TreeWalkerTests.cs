@@ -1,8 +1,6 @@
-using IrohActors.Node.NodeHost;
+namespace IrohActors.Collections.Tests;
 
-namespace IrohActors.Node.Tests.Blobs;
-
-/// <summary>The import's directory walk (readdir's entry types on Linux) against .NET's own file-system view.</summary>
+/// <summary>The directory walk of imports and directory collections (readdir's entry types on Linux) against .NET's own file-system view.</summary>
 public sealed class TreeWalkerTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("tree-walker-").FullName;
