@@ -118,12 +118,30 @@ internal sealed class BlobWriter : IBlobWriter
     private void WriteRun(ulong offset, ReadOnlySpan<byte> bytes)
     {
         var storage = _storage ?? throw new ObjectDisposedException($"writer of blob {Hash}");
-        var end = offset + (ulong)bytes.Length;
-        if (end > Tree.Size || offset % ChunkNum.ChunkLen != 0)
-            throw new ArgumentException($"blob {Hash}: a run of {bytes.Length} bytes at offset {offset} does not fit {Tree}");
-        var readable = bytes.Length == 0 || storage.WriteLeaf(offset, bytes);
+        CheckRun(offset, bytes.Length);
+        MarkRun(offset, bytes.Length, bytes.Length == 0 || storage.WriteLeaf(offset, bytes));
+    }
+
+    /// <summary>Writes a run of verified leaf bytes lying in <paramref name="lent"/> (lent to the decoder by <see cref="VerifiedRunTarget"/>) from where they are, and marks its chunks present.</summary>
+    private void WriteRun(ulong offset, ReadOnlyMemory<byte> bytes, System.Buffers.IMemoryOwner<byte> lent)
+    {
+        var storage = _storage ?? throw new ObjectDisposedException($"writer of blob {Hash}");
+        CheckRun(offset, bytes.Length);
+        MarkRun(offset, bytes.Length, bytes.Length == 0 || storage.WriteLeaf(offset, bytes, lent));
+    }
+
+    private void CheckRun(ulong offset, int length)
+    {
+        if (offset + (ulong)length > Tree.Size || offset % ChunkNum.ChunkLen != 0)
+            throw new ArgumentException($"blob {Hash}: a run of {length} bytes at offset {offset} does not fit {Tree}");
+    }
+
+    // Chunks just written become present now (readable) or after the next sync (on their way to the file).
+    private void MarkRun(ulong offset, int length, bool readable)
+    {
+        var end = offset + (ulong)length;
         var startChunk = offset / ChunkNum.ChunkLen;
-        var endChunk = Math.Max(startChunk + 1, ChunkNum.Chunks((ulong)bytes.Length).Value + startChunk);
+        var endChunk = Math.Max(startChunk + 1, ChunkNum.Chunks((ulong)length).Value + startChunk);
         lock (_lock)
         {
             Mark(ChunkRanges.Range(startChunk, endChunk), readable);
@@ -132,8 +150,12 @@ internal sealed class BlobWriter : IBlobWriter
         }
     }
 
-    /// <summary>The decoder's seekable target and outboard sink for one <see cref="WriteAllAsync"/>: receives only verified bytes and pairs.</summary>
-    private sealed class VerifiedRunTarget(BlobWriter writer) : Stream, IOutboardWriter
+    /// <summary>
+    /// The decoder's seekable target and outboard sink for one <see cref="WriteAllAsync"/>: receives only verified bytes
+    /// and pairs. It lends the decoder's units their leaf storage (aligned blocks where the data file takes direct
+    /// writes), so verified runs are written from where they were read and verified, not copied again.
+    /// </summary>
+    private sealed class VerifiedRunTarget(BlobWriter writer) : Stream, IOutboardWriter, ILeafStorageTarget
     {
         private readonly System.Diagnostics.Stopwatch _sinceCheckpoint = System.Diagnostics.Stopwatch.StartNew();
 
@@ -164,15 +186,33 @@ internal sealed class BlobWriter : IBlobWriter
         public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {
             Write(buffer.Span);
+            await CheckpointAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public System.Buffers.IMemoryOwner<byte> RentLeafStorage(int minimumBytes) =>
+            writer._storage is { } storage ? storage.RentLeafStorage(minimumBytes) : System.Buffers.MemoryPool<byte>.Shared.Rent(minimumBytes);
+
+        public async ValueTask WriteLeavesAsync(ulong offset, ReadOnlyMemory<byte> verified, System.Buffers.IMemoryOwner<byte> storage, CancellationToken cancellationToken)
+        {
+            writer.WriteRun(offset, verified, storage);
+            Position = (long)offset + verified.Length;
+            await CheckpointAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        public void ReturnLeafStorage(System.Buffers.IMemoryOwner<byte> storage) => storage.Dispose();
+
+        // Progress made durable about once a CheckpointInterval while the decode runs.
+        private async ValueTask CheckpointAsync(CancellationToken cancellationToken)
+        {
             if (_sinceCheckpoint.Elapsed >= CheckpointInterval)
             {
                 _sinceCheckpoint.Restart();
                 await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
             }
         }
-
-        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
         public override void Flush()
         {

@@ -22,8 +22,11 @@ internal sealed class LeafBatch : IDisposable
     private readonly int _groupBytes;
     private readonly int _capacity;
     private readonly bool _inPlace;
+    private readonly ILeafStorageTarget? _lender;
     private byte[] _buffer;
     private Memory<byte> _storage;
+    // Storage lent by the target (null while none is rented): handed back with the leaves once they are written.
+    private IMemoryOwner<byte>? _lent;
     private int _used;
 
     // Stream order: entry >= 0 is leaf index, entry < 0 is parent index ~entry.
@@ -46,14 +49,19 @@ internal sealed class LeafBatch : IDisposable
 
     private int[] _unitStarts = new int[64];
 
-    /// <summary>A batch of up to <paramref name="capacity"/> leaf bytes, in a pooled buffer or, given <paramref name="inPlace"/>, at their offsets in it.</summary>
-    public LeafBatch(int capacity, BlockSize blockSize, Memory<byte>? inPlace = null)
+    /// <summary>
+    /// A batch of up to <paramref name="capacity"/> leaf bytes: at their offsets in <paramref name="inPlace"/>, given;
+    /// else in storage rented from <paramref name="lender"/> (when the first leaf arrives, and again after
+    /// <see cref="ReturnStorage"/>), given; else in a pooled buffer.
+    /// </summary>
+    public LeafBatch(int capacity, BlockSize blockSize, Memory<byte>? inPlace = null, ILeafStorageTarget? lender = null)
     {
         _capacity = capacity;
         _chunkLog = blockSize.ChunkLog;
         _groupBytes = (int)blockSize.Bytes;
         _inPlace = inPlace.HasValue;
-        _buffer = _inPlace ? [] : ArrayPool<byte>.Shared.Rent(capacity);
+        _lender = _inPlace ? null : lender;
+        _buffer = _inPlace || _lender is not null ? [] : ArrayPool<byte>.Shared.Rent(capacity);
         _storage = inPlace ?? _buffer;
         // Sized for the capacity (they grow when needed): a batch of one small blob allocates little.
         var items = Math.Clamp((int)(capacity / _groupBytes) * 2 + 2, 4, 256);
@@ -92,7 +100,25 @@ internal sealed class LeafBatch : IDisposable
                 Grow(ref _pairs);
             return _pairs.AsMemory(_parents * HashPair.Size, HashPair.Size);
         }
+        if (_lender is not null && _lent is null)
+        {
+            _lent = _lender.RentLeafStorage(_capacity);
+            _storage = _lent.Memory;
+        }
         return _storage.Slice(LeafOffset(chunk), chunk.Size);
+    }
+
+    /// <summary>The lent storage the leaves are in (null when the batch has none: not lent, or no leaf yet).</summary>
+    public IMemoryOwner<byte>? LentStorage => _lent;
+
+    /// <summary>Hands the lent storage back to the target (after its verified runs were written, or when they never will be); the next leaf rents new storage.</summary>
+    public void ReturnStorage()
+    {
+        if (_lent is not { } lent)
+            return;
+        _lent = null;
+        _storage = default;
+        _lender!.ReturnLeafStorage(lent);
     }
 
     private int LeafOffset(BaoChunk chunk) => _inPlace ? checked((int)chunk.Offset) : _used;
@@ -280,6 +306,7 @@ internal sealed class LeafBatch : IDisposable
 
     public void Dispose()
     {
+        ReturnStorage();
         if (_buffer.Length > 0)
             ArrayPool<byte>.Shared.Return(_buffer);
         if (_pairs.Length > 0)

@@ -165,7 +165,8 @@ public sealed partial class ResponseDecoder
             {
                 if (!_pool.TryPop(out var unit))
                 {
-                    unit = new LeafBatch(Math.Max(UnitBytes, (int)decoder.Tree.BlockSize.Bytes + 64), decoder.Tree.BlockSize, inPlace);
+                    // A target that lends storage gets its leaves written from where they were read and verified.
+                    unit = new LeafBatch(Math.Max(UnitBytes, (int)decoder.Tree.BlockSize.Bytes + 64), decoder.Tree.BlockSize, inPlace, target as ILeafStorageTarget);
                     _all.Add(unit);
                 }
                 var result = new UnitResult(unit);
@@ -209,6 +210,8 @@ public sealed partial class ResponseDecoder
                     Volatile.Write(ref _stop, true);
                     next.Unread.Span.Clear();
                 }
+                // The storage goes with the unit's writes (lent storage back to the target; nothing else to do).
+                next.Unit.ReturnStorage();
                 lock (_lock)
                 {
                     next.Unit.Clear();

@@ -114,6 +114,8 @@ public sealed partial class ResponseDecoder : IDisposable
     /// cache; units are committed in stream order, one thread at a time (so <paramref name="target"/> and
     /// <paramref name="outboard"/> see no concurrent calls, though not always from the calling thread). Nothing
     /// of a unit is written before it verified, and on a failure everything before the failing item is written first.
+    /// A target that is also an <see cref="ILeafStorageTarget"/> lends the units their leaf storage and gets the
+    /// verified runs from there (<see cref="ILeafStorageTarget.WriteLeavesAsync"/> instead of the stream's writes).
     /// </summary>
     public Task DecodeIntoAsync(Stream? target, IOutboardWriter? outboard = null, CancellationToken cancellationToken = default) =>
         DecodeAsync(target, null, outboard, false, cancellationToken);
@@ -269,6 +271,13 @@ public sealed partial class ResponseDecoder : IDisposable
             while (i < leaves)
             {
                 i = batch.LeafRun(i, leaves, out var offset, out var bytes);
+                if (batch.LentStorage is { } storage)
+                {
+                    // Written from where it was verified: the target owns the storage once the unit is committed.
+                    await ((ILeafStorageTarget)target).WriteLeavesAsync(offset, bytes, storage, cancellationToken).ConfigureAwait(false);
+                    written = (long)offset + bytes.Length;
+                    continue;
+                }
                 written = Position(target, offset, written);
                 await target.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
                 written += bytes.Length;

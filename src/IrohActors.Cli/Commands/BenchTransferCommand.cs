@@ -81,10 +81,17 @@ internal static class BenchTransferCommand
                 var cpu = self.TotalProcessorTime;
                 var gcs = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
                 var allocated = GC.GetTotalAllocatedBytes();
+                var threads = Environment.GetEnvironmentVariable("IROH_BENCH_THREADS") is not null ? ThreadCpuSample.Take() : null;
                 var start = Stopwatch.GetTimestamp();
                 var clock = Stopwatch.StartNew();
                 await getter.DownloadAsync(ticket, null, ct);
                 ours.Add(clock.Elapsed.TotalSeconds);
+                if (threads is not null)
+                {
+                    Console.WriteLine("cpu per thread name during the transfer:");
+                    foreach (var line in ThreadCpuSample.Take().Since(threads, ours[^1]))
+                        Console.WriteLine(line);
+                }
                 gcLine = $"gc during the transfer: {GC.CollectionCount(0) - gcs.Item1} gen0, {GC.CollectionCount(1) - gcs.Item2} gen1, {GC.CollectionCount(2) - gcs.Item3} gen2; {(GC.GetTotalAllocatedBytes() - allocated) / (1 << 20)} MiB allocated";
                 if (Environment.GetEnvironmentVariable("IROH_BENCH_WINDOW") is not null)
                     Console.WriteLine($"transfer window (CLOCK_MONOTONIC, for perf -k monotonic): {start / (double)Stopwatch.Frequency:F6}-{Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency:F6}");

@@ -109,6 +109,18 @@ internal interface IPartialStorage : IDisposable
     /// </summary>
     bool WriteLeaf(ulong offset, ReadOnlySpan<byte> bytes);
 
+    /// <summary>
+    /// Memory for a decoder's leaves that <see cref="WriteLeaf(ulong, ReadOnlyMemory{byte}, System.Buffers.IMemoryOwner{byte})"/>
+    /// can write without copying (aligned for <c>O_DIRECT</c> where the data file takes direct writes; pooled arrays otherwise).
+    /// </summary>
+    System.Buffers.IMemoryOwner<byte> RentLeafStorage(int minimumBytes);
+
+    /// <summary>
+    /// <see cref="WriteLeaf(ulong, ReadOnlySpan{byte})"/> for bytes lying in <paramref name="storage"/> (from
+    /// <see cref="RentLeafStorage"/>): a write-behind device write reads them from there, holding the storage until it finished.
+    /// </summary>
+    bool WriteLeaf(ulong offset, ReadOnlyMemory<byte> bytes, System.Buffers.IMemoryOwner<byte> storage);
+
     void WritePair(TreeNode node, in HashPair pair);
 
     /// <summary>Makes every write so far durable (fsync).</summary>

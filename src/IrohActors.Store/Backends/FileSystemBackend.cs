@@ -789,6 +789,19 @@ internal sealed class FileSystemBackend : IStorageBackend
             return true;
         }
 
+        public System.Buffers.IMemoryOwner<byte> RentLeafStorage(int minimumBytes) =>
+            direct is not null ? AlignedBlock.Rent(minimumBytes) : System.Buffers.MemoryPool<byte>.Shared.Rent(minimumBytes);
+
+        public bool WriteLeaf(ulong offset, ReadOnlyMemory<byte> bytes, System.Buffers.IMemoryOwner<byte> storage)
+        {
+            if (direct is null || bytes.Length < DirectWriter.MinimumBytes || storage is not AlignedBlock block)
+                return WriteLeaf(offset, bytes.Span);
+            FlushPairs();
+            // Written to the device from the block it was verified in (no copy), behind the caller: readable after the next Sync.
+            direct.WriteFrom((long)offset, bytes, block);
+            return false;
+        }
+
         public void WritePair(TreeNode node, in HashPair pair)
         {
             if (outboard.Tree.PreOrderOffset(node) is not { } slot)

@@ -184,6 +184,10 @@ internal sealed class MemoryBackend(BlockSize blockSize) : IStorageBackend
             return true;
         }
 
+        public System.Buffers.IMemoryOwner<byte> RentLeafStorage(int minimumBytes) => System.Buffers.MemoryPool<byte>.Shared.Rent(minimumBytes);
+
+        public bool WriteLeaf(ulong offset, ReadOnlyMemory<byte> bytes, System.Buffers.IMemoryOwner<byte> storage) => WriteLeaf(offset, bytes.Span);
+
         public void WritePair(TreeNode node, in HashPair pair) => outboard.Save(node, pair);
 
         public void Sync()
