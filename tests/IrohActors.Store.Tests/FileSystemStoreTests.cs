@@ -208,6 +208,81 @@ public sealed class FileSystemStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_batched_write_from_lent_blocks_reports_only_readable_ranges_while_it_runs()
+    {
+        // The getter's path: the decoder's units verify in aligned blocks the writer lent and are written to the device
+        // from there, behind the decode (O_DIRECT where allowed). A provider reading the partial blob meanwhile must
+        // only ever be told of ranges whose bytes are in the file and verify.
+        await using var store = BlobStores.OpenFileSystem(StoreDir);
+        var data = TestData.Bytes(12 << 20, 8);
+        var (root, tree, encoded) = TestData.Encode(data, ChunkRanges.All, store.BlockSize);
+        var reads = 0;
+        using var done = new CancellationTokenSource();
+        var reader = Task.Run(async () =>
+        {
+            while (!done.IsCancellationRequested)
+            {
+                var status = await store.StatusAsync(root);
+                if (status.State == BlobState.Partial && !status.Ranges.IsEmpty)
+                {
+                    using var partial = await store.OpenReaderAsync(root, status.Ranges);
+                    await partial.WriteToAsync(Stream.Null);
+                    reads++;
+                }
+                await Task.Delay(15);
+            }
+        });
+        await using (var writer = await store.OpenWriterAsync(root, tree))
+        {
+            // Slow enough that the writer makes a checkpoint (once a second) half way.
+            using var decoder = new ResponseDecoder(root, tree, ChunkRanges.All, new SlowStream(encoded, 256 * 1024, TimeSpan.FromMilliseconds(40)), "test peer");
+            await writer.WriteAllAsync(decoder);
+        }
+        done.Cancel();
+        await reader;
+        Assert.True(reads > 0, "the partial blob was never readable while it was written");
+        Assert.Equal(BlobState.Complete, (await store.StatusAsync(root)).State);
+        Assert.Equal(data, await TestData.ReadAllAsync(store, root));
+    }
+
+    // Pauses before each read that starts a new `every` bytes (a network stream at a few MB/s).
+    private sealed class SlowStream(byte[] bytes, int every, TimeSpan pause) : Stream
+    {
+        private int _position;
+        private int _nextPause;
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => _position; set => throw new NotSupportedException(); }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (_position >= _nextPause)
+            {
+                _nextPause = _position + every;
+                await Task.Delay(pause, cancellationToken);
+            }
+            return Read(buffer.Span);
+        }
+
+        public override int Read(Span<byte> buffer)
+        {
+            var n = Math.Min(buffer.Length, bytes.Length - _position);
+            bytes.AsSpan(_position, n).CopyTo(buffer);
+            _position += n;
+            return n;
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    [Fact]
     public async Task Hard_link_export_shares_the_store_file()
     {
         var data = TestData.Bytes(2 << 20, 6);
