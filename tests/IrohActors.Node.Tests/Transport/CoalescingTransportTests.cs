@@ -113,6 +113,37 @@ public class CoalescingTransportTests
     }
 
     [Fact]
+    public async Task ReadsFromTheReadAheadNeverCrossATlsRecordEnd()
+    {
+        // TLS records (type 23, version 3.3, 16-bit length, body) of varying sizes, arriving in pieces that cut
+        // records and headers anywhere; read as SslStream reads, with a buffer larger than a record.
+        var random = new Random(11);
+        var stream = new MemoryStream();
+        var ends = new List<long>();
+        for (var i = 0; i < 200; i++)
+        {
+            var length = i % 7 == 0 ? random.Next(0, 40) : random.Next(1, 16_640);
+            stream.Write([23, 3, 3, (byte)(length >> 8), (byte)length]);
+            stream.Write(Bytes(i, length));
+            ends.Add(stream.Length);
+        }
+        var bytes = stream.ToArray();
+        var transport = new CoalescingTransport(new TricklingStream(bytes, 100_003));
+        var received = new MemoryStream();
+        var buffer = new byte[20_000];
+        int n;
+        while ((n = await transport.ReadAsync(buffer)) > 0)
+        {
+            var start = received.Length;
+            received.Write(buffer, 0, n);
+            // The record this read started in ends at or after the read's end.
+            var recordEnd = ends.First(end => end > start);
+            Assert.True(received.Length <= recordEnd, $"a read of {n} bytes at {start} crossed the record end at {recordEnd}");
+        }
+        Assert.Equal(bytes, received.ToArray());
+    }
+
+    [Fact]
     public async Task AReadAsLargeAsHalfTheBufferBypassesTheReadAhead()
     {
         var bytes = Bytes(10, 300_000);

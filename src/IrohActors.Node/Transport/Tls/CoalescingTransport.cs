@@ -11,7 +11,9 @@ namespace IrohActors.Node.Transport;
 /// its own) writes go straight through. Every byte keeps its order: a pass-through write first sends what is buffered.
 /// Reads are gathered the same way: SslStream asks for about a record at a time (about twenty <c>recv</c> calls per 256 KiB sent), so
 /// small reads are served from a <see cref="BufferBytes"/> read-ahead filled by one <c>recv</c> of whatever has arrived
-/// (one copy of 256 KiB is cheaper than twenty system calls). One reader at a time, as SslStream reads.
+/// (one copy of 256 KiB is cheaper than twenty system calls). Reads from the read-ahead end where a TLS record ends, so
+/// SslStream receives whole records and never moves a partial one to the front of its buffer (0.03 s per GiB of
+/// <c>ArrayBuffer</c> compaction otherwise). One reader at a time, as SslStream reads.
 /// </summary>
 internal sealed class CoalescingTransport(Stream inner) : Stream
 {
@@ -22,9 +24,17 @@ internal sealed class CoalescingTransport(Stream inner) : Stream
     private byte[]? _buffer;
     private int _length;
     private int _batches;
+    /// <summary>A TLS record header: type, version, 16-bit length.</summary>
+    private const int RecordHeader = 5;
+
     private byte[]? _readAhead;
     private int _readStart;
     private int _readEnd;
+    // Where the bytes handed to the reader are in the record stream: bytes of the current record still to come (0: at a
+    // record's start, or inside its header), and the part of a header handed out so far.
+    private readonly byte[] _header = new byte[RecordHeader];
+    private int _recordLeft;
+    private int _headerHave;
 
     public override bool CanRead => inner.CanRead;
 
@@ -109,8 +119,15 @@ internal sealed class CoalescingTransport(Stream inner) : Stream
         if (_readEnd > _readStart)
             return ValueTask.FromResult(TakeReadAhead(buffer.Span));
         if (buffer.Length >= BufferBytes / 2)
-            return inner.ReadAsync(buffer, cancellationToken);
+            return ReadDirectAsync(buffer, cancellationToken);
         return FillAndTakeAsync(buffer, cancellationToken);
+    }
+
+    private async ValueTask<int> ReadDirectAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        var n = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        Track(buffer.Span[..n]);
+        return n;
     }
 
     private async ValueTask<int> FillAndTakeAsync(Memory<byte> buffer, CancellationToken cancellationToken)
@@ -121,12 +138,44 @@ internal sealed class CoalescingTransport(Stream inner) : Stream
         return n == 0 ? 0 : TakeReadAhead(buffer.Span);
     }
 
+    // Hands out read-ahead bytes, up to the end of the record they belong to.
     private int TakeReadAhead(Span<byte> destination)
     {
-        var n = Math.Min(destination.Length, _readEnd - _readStart);
-        _readAhead.AsSpan(_readStart, n).CopyTo(destination);
+        var available = _readEnd - _readStart;
+        if (_recordLeft == 0 && _headerHave == 0 && available >= RecordHeader)
+            _recordLeft = RecordHeader + System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(_readAhead.AsSpan(_readStart + 3, 2));
+        var n = Math.Min(destination.Length, available);
+        if (_recordLeft > 0)
+            n = Math.Min(n, _recordLeft);
+        var given = _readAhead.AsSpan(_readStart, n);
+        given.CopyTo(destination);
         _readStart += n;
+        Track(given);
         return n;
+    }
+
+    // Follows the record stream through the bytes just handed out (headers may arrive in pieces).
+    private void Track(ReadOnlySpan<byte> given)
+    {
+        while (!given.IsEmpty)
+        {
+            if (_recordLeft > 0)
+            {
+                var body = Math.Min(_recordLeft, given.Length);
+                _recordLeft -= body;
+                given = given[body..];
+                continue;
+            }
+            var part = Math.Min(RecordHeader - _headerHave, given.Length);
+            given[..part].CopyTo(_header.AsSpan(_headerHave));
+            _headerHave += part;
+            given = given[part..];
+            if (_headerHave == RecordHeader)
+            {
+                _recordLeft = System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(_header.AsSpan(3));
+                _headerHave = 0;
+            }
+        }
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
