@@ -165,6 +165,10 @@ internal static unsafe partial class NativeFile
     [LibraryImport("libc", EntryPoint = "posix_fadvise")]
     private static partial int PosixFadvise(int fd, long offset, long length, int advice);
 
+    /// <summary><c>madvise(2)</c>; failure only means the advice is not taken.</summary>
+    [LibraryImport("libc", EntryPoint = "madvise")]
+    internal static partial int Madvise(void* address, nuint length, int advice);
+
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     internal static partial int CloseFd(int fd);
 }
