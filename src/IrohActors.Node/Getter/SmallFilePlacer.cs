@@ -6,13 +6,15 @@ using IrohActors.Store;
 namespace IrohActors.Node.Getter;
 
 /// <summary>
-/// Small children of a placed collection download (≤ <see cref="MaxBytes"/>), after the decoding thread verified
-/// them in memory: a few writer threads create each file at its final path (<see cref="NewFile"/>: create-exclusive,
-/// one write, close; covered by the <see cref="PlacementJournal"/> first), then the files are made durable together
-/// (one <c>syncfs</c> per batch, never a fsync per file) and recorded in the store as blobs referenced in place
+/// Small children of a placed collection download (≤ <see cref="MaxBytes"/>): the decoding thread only reads each
+/// child's encoded item off the connection (<see cref="EncodedSmallBlob"/>); a few writer threads verify it and then
+/// create the file at its final path (<see cref="NewFile"/>: create-exclusive, one write, close; covered by the
+/// <see cref="PlacementJournal"/> first) — nothing that did not verify is ever written. The files are then made durable
+/// together (one <c>syncfs</c> per batch, never a fsync per file) and recorded in the store as blobs referenced in place
 /// without reading them again (<see cref="IBlobStore.RecordPlacedFilesAsync"/>), one batch at a time in the
 /// background while the download goes on. Memory is bounded: the decoder waits while
-/// <see cref="MaxQueuedBytes"/> are queued for the writers.
+/// <see cref="MaxQueuedBytes"/> are queued for the writers. The first failure (a child that does not verify, a file
+/// that cannot be created) stops the writers; children a writer had verified before it are placed and recorded.
 /// </summary>
 internal sealed class SmallFilePlacer
 {
@@ -54,15 +56,15 @@ internal sealed class SmallFilePlacer
     public static int DefaultWriters => Math.Clamp(Environment.ProcessorCount, 1, 4);
 
     /// <summary>
-    /// Queues verified data for child <paramref name="index"/> at <paramref name="path"/>; takes ownership of
-    /// <paramref name="buffer"/> (rented from <see cref="ArrayPool{T}.Shared"/>, returned once written).
+    /// Queues child <paramref name="index"/>'s encoded item, to be verified and placed at <paramref name="path"/>; takes
+    /// ownership of <paramref name="blob"/>. Completes at once unless too much is queued for the writers.
     /// </summary>
-    /// <exception cref="IOException">An earlier file could not be placed or recorded (the first failure).</exception>
-    public ValueTask AddAsync(ulong index, string path, byte[] buffer, int length, PreOrderOutboard outboard)
+    /// <exception cref="IOException">An earlier child did not verify (<see cref="TransferVerificationException"/>) or could not be placed or recorded (the first failure).</exception>
+    public ValueTask AddAsync(ulong index, string path, EncodedSmallBlob blob)
     {
         if (Volatile.Read(ref _failure) is { } failure)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            blob.Release();
             return ValueTask.FromException(failure);
         }
         try
@@ -72,10 +74,10 @@ internal sealed class SmallFilePlacer
         }
         catch
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            blob.Release();
             throw;
         }
-        var cost = length + FileOverhead;
+        var cost = blob.Length + FileOverhead;
         Task? wait = null;
         lock (_lock)
         {
@@ -83,7 +85,7 @@ internal sealed class SmallFilePlacer
             if (_queuedBytes > MaxQueuedBytes)
                 wait = (_space ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
         }
-        _queue.Add(new Job(path, buffer, length, outboard, cost));
+        _queue.Add(new Job(path, blob, cost));
         return wait is null ? ValueTask.CompletedTask : new ValueTask(wait);
     }
 
@@ -123,12 +125,18 @@ internal sealed class SmallFilePlacer
     {
         foreach (var job in _queue.GetConsumingEnumerable())
         {
+            byte[]? data = null;
             try
             {
                 if (Volatile.Read(ref _failure) is null)
                 {
-                    var mtime = NewFile.Write(job.Path, job.Buffer.AsSpan(0, job.Length));
-                    Placed(new PlacedFile(job.Path, job.Length, mtime, job.Outboard));
+                    var blob = job.Blob;
+                    var outboard = PreOrderOutboard.CreateEmpty(blob.Tree, blob.Hash);
+                    // Verified first, written after: a child that does not verify never reaches its name.
+                    data = blob.Verify(outboard);
+                    var length = (int)blob.Tree.Size;
+                    var mtime = NewFile.Write(job.Path, data.AsSpan(0, length));
+                    Placed(new PlacedFile(job.Path, length, mtime, outboard));
                 }
             }
             catch (Exception e)
@@ -137,7 +145,9 @@ internal sealed class SmallFilePlacer
             }
             finally
             {
-                ArrayPool<byte>.Shared.Return(job.Buffer);
+                job.Blob.Release();
+                if (data is not null)
+                    ArrayPool<byte>.Shared.Return(data);
                 TaskCompletionSource? space = null;
                 lock (_lock)
                 {
@@ -227,5 +237,5 @@ internal sealed class SmallFilePlacer
             LibC.OnDescriptor(directory, LibC.SyncFs, "syncfs");
     }
 
-    private readonly record struct Job(string Path, byte[] Buffer, int Length, PreOrderOutboard Outboard, long Cost);
+    private readonly record struct Job(string Path, EncodedSmallBlob Blob, long Cost);
 }
