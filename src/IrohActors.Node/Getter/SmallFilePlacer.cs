@@ -21,7 +21,7 @@ internal sealed class SmallFilePlacer
     /// <summary>Children up to this size take this path (verified in memory; their outboard fits the store's inline limit).</summary>
     public const long MaxBytes = 4 << 20;
 
-    private const int MaxBatchFiles = 1000;
+    private const int MaxBatchFiles = 4096;
     private const long MaxBatchBytes = 64 << 20;
     private const long MaxQueuedBytes = 16 << 20;
     private const long FileOverhead = 4096;
