@@ -43,13 +43,21 @@ internal sealed class EncodedSmallBlob
     /// <summary>
     /// Verifies the encoding against <see cref="Hash"/>; returns the blob's data (a buffer rented from the shared pool, now
     /// the caller's, holding <see cref="BaoTree.Size"/> bytes) and fills <paramref name="outboard"/> with its verified parents.
-    /// A blob of one chunk group is its own encoding and is verified where it lies; a larger one is decoded into a new buffer.
+    /// A blob of one chunk group is its own encoding and is verified where it lies (hashed whole); a larger one is decoded
+    /// into a new buffer.
     /// </summary>
     /// <exception cref="TransferVerificationException">A parent or leaf does not verify, or the encoding is short (names chunk and peer).</exception>
     public byte[] Verify(PreOrderOutboard outboard)
     {
         var encoded = _buffer ?? throw new ObjectDisposedException(nameof(EncodedSmallBlob));
         var size = (int)Tree.Size;
+        // One chunk group: the encoding is the data, it has no parents, and its root hash is the BLAKE3 hash of the data.
+        // Most files of a source tree are this small; the decoder is only needed to name what failed.
+        if (Tree.IsSingleGroup && Length == size && Hasher.Hash(encoded.AsSpan(0, size)) == Hash)
+        {
+            _buffer = null;
+            return encoded;
+        }
         var data = Tree.IsSingleGroup && Length == size ? encoded : ArrayPool<byte>.Shared.Rent(Math.Max(1, size));
         try
         {
