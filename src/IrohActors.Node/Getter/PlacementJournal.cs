@@ -93,7 +93,8 @@ internal sealed class PlacementJournal : IDisposable
             if (_ahead is null && index >= mark - Math.Min(mark, Step / 2))
             {
                 var next = mark + Step;
-                _ahead = Task.Run(() => Persist(next));
+                // A thread of its own: the fsync blocks, and the pool runs the decoder.
+                _ahead = Task.Factory.StartNew(() => Persist(next), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             }
             return;
         }

@@ -34,16 +34,18 @@ internal sealed class SmallFilePlacer
     private readonly IBlobStore _store;
     private readonly DirectoryPlacement _placement;
     private readonly PlacementJournal _journal;
-    private readonly JobQueue _queue = new();
+    private readonly WorkQueue<Job> _queue = new();
+    private readonly WorkQueue<PlacedFile[]> _batches = new();
     private readonly Task[] _writers;
+    private readonly Task _committer;
     private readonly object _lock = new();
     private readonly List<PlacedFile> _done = [];
     private readonly SemaphoreSlim _commitSlots = new(MaxCommitsInFlight, MaxCommitsInFlight);
     private long _doneBytes;
     private long _queuedBytes;
     private TaskCompletionSource? _space;
-    private Task _commits = Task.CompletedTask;
     private Exception? _failure;
+    private bool _commitFailed;
 
     /// <summary>Starts <paramref name="writers"/> writer threads placing files under <paramref name="placement"/>.</summary>
     public SmallFilePlacer(IBlobStore store, DirectoryPlacement placement, PlacementJournal journal, int writers)
@@ -54,6 +56,9 @@ internal sealed class SmallFilePlacer
         _writers = new Task[Math.Max(1, writers)];
         for (var i = 0; i < _writers.Length; i++)
             _writers[i] = Task.Factory.StartNew(WriteLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        // Commits block in syncfs and SQLite: a thread of their own, not the pool's (which runs the decoder and, in a
+        // process that also sends, the provider).
+        _committer = Task.Factory.StartNew(CommitLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     /// <summary>Writer threads for this machine: the decoder keeps one core busy, file creation is mostly kernel time.</summary>
@@ -109,17 +114,8 @@ internal sealed class SmallFilePlacer
         }
         if (rest.Length > 0)
             StartCommit(rest);
-        Task commits;
-        lock (_lock)
-            commits = _commits;
-        try
-        {
-            await commits.ConfigureAwait(false);
-        }
-        catch (Exception e)
-        {
-            Fail(e);
-        }
+        _batches.CompleteAdding();
+        await _committer.ConfigureAwait(false);
         if (Volatile.Read(ref _failure) is { } failure)
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
     }
@@ -188,34 +184,36 @@ internal sealed class SmallFilePlacer
     private void StartCommit(PlacedFile[] batch)
     {
         _commitSlots.Wait();
-        lock (_lock)
+        _batches.Add(batch);
+    }
+
+    // The committer thread: batches in order; after a failed commit, none of the later ones (a rerun places them again).
+    private void CommitLoop()
+    {
+        while (_batches.TryTake(out var batch))
         {
-            var previous = _commits;
-            _commits = Task.Run(async () =>
+            try
             {
-                try
-                {
-                    await previous.ConfigureAwait(false);
-                    await CommitAsync(batch).ConfigureAwait(false);
-                }
-                catch (Exception e)
-                {
-                    Fail(e);
-                    throw;
-                }
-                finally
-                {
-                    _commitSlots.Release();
-                }
-            }, CancellationToken.None);
+                if (!_commitFailed)
+                    Commit(batch);
+            }
+            catch (Exception e)
+            {
+                _commitFailed = true;
+                Fail(e);
+            }
+            finally
+            {
+                _commitSlots.Release();
+            }
         }
     }
 
-    private async Task CommitAsync(PlacedFile[] batch)
+    private void Commit(PlacedFile[] batch)
     {
         // Durable first (one barrier for the whole batch), recorded after: the store never refers to unsynced bytes.
         SyncFileSystem(_placement.Root);
-        await _store.RecordPlacedFilesAsync(batch, CancellationToken.None).ConfigureAwait(false);
+        _store.RecordPlacedFilesAsync(batch, CancellationToken.None).GetAwaiter().GetResult();
         foreach (var file in batch)
             _placement.MarkPlaced(file.Path, known: true);
     }
@@ -243,21 +241,22 @@ internal sealed class SmallFilePlacer
     private readonly record struct Job(string Path, EncodedSmallBlob Blob, long Cost);
 
     /// <summary>
-    /// The writers' jobs, in order. A writer with nothing to do sleeps at once: <c>BlockingCollection</c>'s semaphore spun
-    /// (<c>sched_yield</c>) first, taking CPU from the decoding thread and the sender on two cores.
+    /// Work for the writer and committer threads, in order. A thread with nothing to do sleeps at once:
+    /// <c>BlockingCollection</c>'s semaphore spun (<c>sched_yield</c>) first, taking CPU from the decoding thread and the
+    /// sender on two cores.
     /// </summary>
-    private sealed class JobQueue
+    private sealed class WorkQueue<T>
     {
-        private readonly Queue<Job> _jobs = new();
+        private readonly Queue<T> _jobs = new();
         private bool _completed;
         private int _sleeping;
 
-        public void Add(Job job)
+        public void Add(T job)
         {
             lock (_jobs)
             {
                 if (_completed)
-                    throw new InvalidOperationException("the placer is complete");
+                    throw new InvalidOperationException("the queue is complete");
                 _jobs.Enqueue(job);
                 if (_sleeping > 0)
                     Monitor.Pulse(_jobs);
@@ -275,7 +274,7 @@ internal sealed class SmallFilePlacer
         }
 
         /// <summary>The next job, waiting for one; false once completed and empty.</summary>
-        public bool TryTake(out Job job)
+        public bool TryTake([System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out T job)
         {
             lock (_jobs)
             {
