@@ -143,6 +143,46 @@ public sealed class ExportTests : IDisposable
     }
 
     [Fact]
+    public async Task EverySiblingInADirectoryIsCheckedOnItsOwn()
+    {
+        // Siblings share their directory's checks, not their own: an existing file or a planted link among them is refused.
+        Directory.CreateDirectory(Path.Combine(Target, "d", "e"));
+        File.WriteAllText(Path.Combine(Target, "d", "e", "f3"), "mine");
+        File.CreateSymbolicLink(Path.Combine(Target, "d", "e", "f5"), Path.Combine(Outside, "victim"));
+        var siblings = Enumerable.Range(0, 7).Select(i => Blob($"d/e/f{i}", $"content {i}")).ToList();
+
+        var e = await Assert.ThrowsAsync<CollectionExportException>(() => ExportAsync(siblings));
+        Assert.Equal("d/e/f3", LinkNameOf(e));
+        Assert.Contains("already exists", e.Message);
+        e = await Assert.ThrowsAsync<CollectionExportException>(() => ExportAsync(siblings.Where(l => LinkNameOf(l) != "d/e/f3"), overwrite: true));
+        Assert.Equal("d/e/f5", LinkNameOf(e));
+        Assert.Contains("symbolic link", e.Message);
+
+        Assert.Equal("mine", File.ReadAllText(Path.Combine(Target, "d", "e", "f3")));
+        Assert.Equal("original", File.ReadAllText(Path.Combine(Outside, "victim")));
+        Assert.Equal(["f3", "f5"], Directory.GetFileSystemEntries(Path.Combine(Target, "d", "e")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task SiblingsOfANewDirectoryAllLandInIt()
+    {
+        var links = new List<Link>();
+        for (var d = 0; d < 3; d++)
+            for (var f = 0; f < 4; f++)
+                links.Add(Blob($"top/d{d}/f{f}", $"{d}.{f}"));
+        links.Add(Blob("top/z", "last"));
+
+        var summary = await ExportAsync(links);
+
+        Assert.Equal(13, summary.Files);
+        for (var d = 0; d < 3; d++)
+            for (var f = 0; f < 4; f++)
+                Assert.Equal($"{d}.{f}", File.ReadAllText(Path.Combine(Target, "top", $"d{d}", $"f{f}")));
+        Assert.Equal("last", File.ReadAllText(Path.Combine(Target, "top", "z")));
+        Assert.Equal(17, AllEntries(Target).Length);
+    }
+
+    [Fact]
     public async Task ContentThatDoesNotMatchItsHashIsRefused()
     {
         var link = Blob("f", "real");
@@ -153,4 +193,6 @@ public sealed class ExportTests : IDisposable
     }
 
     private static string LinkNameOf(CollectionExportException e) => Encoding.UTF8.GetString(e.Name.Span);
+
+    private static string LinkNameOf(Link link) => Encoding.UTF8.GetString(link.Name.Span);
 }

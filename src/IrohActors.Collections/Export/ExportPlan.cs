@@ -13,6 +13,8 @@ internal sealed class ExportPlan
     private readonly HashSet<string> _directories = new(StringComparer.Ordinal);
     private readonly HashSet<string> _checkedDirectories = new(StringComparer.Ordinal);
     private readonly HashSet<string> _missingDirectories = new(StringComparer.Ordinal);
+    private LastDirectory _checked;
+    private LastDirectory _prepared;
 
     public ExportPlan(string root, bool overwrite)
     {
@@ -48,6 +50,33 @@ internal sealed class ExportPlan
         string relative = string.Join('/', segments);
         if (!_files.Add(relative) || _directories.Contains(relative))
             throw new CollectionExportException(name, "the path is also needed as a directory by another link");
+        // Siblings follow each other in a collection: the directory the previous name walked is walked only once. (Nothing
+        // its walk looked at can have changed: the previous name added only itself, which is no prefix of its own directory.)
+        var directoryName = DirectoryName(name);
+        string? dir;
+        if (_checked.Matches(directoryName))
+            dir = _checked.Path;
+        else
+        {
+            _checked.Forget();
+            dir = WalkDirectories(name, segments);
+            _checked.Remember(directoryName, dir);
+        }
+        if (dir is null)
+        {
+            // Nothing below a missing directory exists yet.
+            return;
+        }
+        var path = Path.Combine(dir, segments[^1]);
+        if (_alreadyThere is { } there && IsRegularFile(path) && there(path))
+            return;
+        CheckFinal(name, path, _overwrite);
+    }
+
+    // Checks the directories of a name against the other names and the file system: its full directory path when every
+    // component exists (as a real directory), null when one is missing.
+    private string? WalkDirectories(ReadOnlySpan<byte> name, string[] segments)
+    {
         string dir = _root;
         string dirRelative = "";
         for (int i = 0; i < segments.Length - 1; i++)
@@ -58,15 +87,16 @@ internal sealed class ExportPlan
             _directories.Add(dirRelative);
             dir = Path.Combine(dir, segments[i]);
             if (!CheckExistingDirectory(name, dir, dirRelative))
-            {
-                // Nothing below a missing directory exists yet.
-                return;
-            }
+                return null;
         }
-        var path = Path.Combine(dir, segments[^1]);
-        if (_alreadyThere is { } there && IsRegularFile(path) && there(path))
-            return;
-        CheckFinal(name, path, _overwrite);
+        return dir;
+    }
+
+    // The bytes of a name before its last '/' (empty for a name at the top).
+    private static ReadOnlySpan<byte> DirectoryName(ReadOnlySpan<byte> name)
+    {
+        var cut = name.LastIndexOf((byte)'/');
+        return cut < 0 ? [] : name[..cut];
     }
 
     /// <summary>True for an existing regular file that is not a symbolic link.</summary>
@@ -80,24 +110,44 @@ internal sealed class ExportPlan
     public string PrepareDirectories(ReadOnlySpan<byte> name)
     {
         var segments = ExportPathPolicy.Segments(name);
+        // Siblings follow each other: their directory, created and checked for the previous name, is taken as it was then
+        // (as for any directory found before: _checkedDirectories is not asked again either).
+        var directoryName = DirectoryName(name);
+        string dir;
+        if (_prepared.Matches(directoryName) && _prepared.Path is { } known)
+            dir = known;
+        else
+        {
+            _prepared.Forget();
+            dir = CreateDirectories(name, segments);
+            _prepared.Remember(directoryName, dir);
+        }
+        string path = Path.Combine(dir, segments[^1]);
+        if (!path.StartsWith(_root + Path.DirectorySeparatorChar, StringComparison.Ordinal) || Path.GetFullPath(path) != path)
+            throw new CollectionExportException(name, "the path resolves outside the target directory");
+        return path;
+    }
+
+    private string CreateDirectories(ReadOnlySpan<byte> name, string[] segments)
+    {
         string dir = _root;
+        string dirRelative = "";
         for (int i = 0; i < segments.Length - 1; i++)
         {
             dir = Path.Combine(dir, segments[i]);
-            string dirRelative = string.Join('/', segments, 0, i + 1);
+            dirRelative = i == 0 ? segments[0] : dirRelative + "/" + segments[i];
             if (!CheckExistingDirectory(name, dir, dirRelative))
             {
                 Directory.CreateDirectory(dir);
+                // A check after this must not trust a walk that found the directory missing.
+                _checked.Forget();
                 _checkedDirectories.Remove(dir);
                 _missingDirectories.Remove(dir);
                 if (!CheckExistingDirectory(name, dir, dirRelative))
                     throw new CollectionExportException(name, $"directory \"{dirRelative}\" vanished after creating it");
             }
         }
-        string path = Path.Combine(dir, segments[^1]);
-        if (!path.StartsWith(_root + Path.DirectorySeparatorChar, StringComparison.Ordinal) || Path.GetFullPath(path) != path)
-            throw new CollectionExportException(name, "the path resolves outside the target directory");
-        return path;
+        return dir;
     }
 
     /// <summary>The file's own path: absent, or (when overwriting) a regular file; never a link or directory.</summary>
@@ -133,5 +183,27 @@ internal sealed class ExportPlan
             throw new CollectionExportException(name, $"\"{dirRelative}\" exists and is not a directory");
         _missingDirectories.Add(dir);
         return false;
+    }
+
+    /// <summary>The directory of the previous name, as bytes of the name, and what walking it gave (its full path, or null: missing).</summary>
+    private struct LastDirectory
+    {
+        private byte[]? _name;
+
+        public string? Path { get; private set; }
+
+        public readonly bool Matches(ReadOnlySpan<byte> directoryName) => _name is not null && directoryName.SequenceEqual(_name);
+
+        public void Remember(ReadOnlySpan<byte> directoryName, string? path)
+        {
+            _name = directoryName.ToArray();
+            Path = path;
+        }
+
+        public void Forget()
+        {
+            _name = null;
+            Path = null;
+        }
     }
 }

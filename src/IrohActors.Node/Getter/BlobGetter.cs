@@ -120,18 +120,24 @@ public sealed class BlobGetter
                 // Files already in place are recorded also when the download stops early (a resume then skips them).
                 if (small is not null)
                 {
+                    var placed = false;
                     try
                     {
+                        // Throws the first failure of the writers (a child that did not verify) when the download itself did not fail.
                         await small.CompleteAsync().ConfigureAwait(false);
+                        placed = true;
                     }
                     catch when (!completed)
                     {
                         // The download's own failure is the one to report.
                     }
-                    if (completed)
-                        placement!.Completed();
-                    else
-                        placement!.Stopped();
+                    finally
+                    {
+                        if (completed && placed)
+                            placement!.Completed();
+                        else
+                            placement!.Stopped();
+                    }
                 }
             }
         }, cancellationToken).ConfigureAwait(false);
@@ -166,23 +172,42 @@ public sealed class BlobGetter
         var tree = new BaoTree(size, _store.BlockSize);
         if (placeAt is not null && small is not null && size <= SmallFilePlacer.MaxBytes && ranges.IsAll)
         {
-            // Small: verified in memory (its outboard captured on the way), written once at its final place by the
-            // placer's writers, recorded in a batch. A blob the store already holds keeps its copy; the file is placed anyway.
-            var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent((int)Math.Max(1, size));
-            var outboard = PreOrderOutboard.CreateEmpty(tree, hash);
+            // Small: its whole encoded item is read here and handed to the placer, whose writers verify it (capturing its
+            // outboard), write it once at its final place and record it in a batch, on the other core. A blob the store
+            // already holds keeps its copy; the file is placed anyway.
+            var length = (int)EncodedSmallBlob.EncodedLength(tree);
+            var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Max(1, length));
+            var read = 0;
             try
             {
-                using var smallDecoder = new ResponseDecoder(hash, tree, ranges, response, $"peer {peer}");
-                await smallDecoder.DecodeIntoMemoryAsync(buffer.AsMemory(0, (int)size), outboard, cancellationToken).ConfigureAwait(false);
+                while (read < length)
+                {
+                    var n = await response.ReadAsync(buffer.AsMemory(read, length - read), cancellationToken).ConfigureAwait(false);
+                    if (n == 0)
+                        break;
+                    read += n;
+                }
             }
-            catch (Exception e)
+            catch
             {
                 System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-                if (e is BaoVerificationException verification)
-                    throw new TransferVerificationException(peer, hash, verification);
                 throw;
             }
-            await small.AddAsync(childIndex, placeAt, buffer, (int)size, outboard).ConfigureAwait(false);
+            var blob = new EncodedSmallBlob(peer, hash, tree, buffer, read);
+            if (read < length)
+            {
+                // The response ended inside this blob: the decoder names the first chunk missing (or one before it that is wrong).
+                try
+                {
+                    System.Buffers.ArrayPool<byte>.Shared.Return(blob.Verify(PreOrderOutboard.CreateEmpty(tree, hash)));
+                }
+                finally
+                {
+                    blob.Release();
+                }
+                throw new InvalidOperationException($"a response {read} of {length} bytes long verified for blob {hash.ToHex()}");
+            }
+            await small.AddAsync(childIndex, placeAt, blob).ConfigureAwait(false);
             state.BlobsDone++;
             if (_progress is not null && (response.BytesRead >= state.NextSmallReport || state.BlobsDone == state.BlobsTotal))
             {

@@ -89,6 +89,23 @@ public sealed class DirectoryPlacement
         }
         _target = await ExportTarget.PlanAsync(collection, Root, (link, path) => AlreadyThere(link, path) || _reclaimable.Contains(Key(link)), cancellationToken).ConfigureAwait(false);
         _journalPath = journalPath;
+        _links = collection.Count;
+    }
+
+    private long _links = -1;
+
+    /// <summary>
+    /// True when this download placed every link's file (each complete at its path: durable and recorded, or renamed
+    /// into place), so an export afterwards would only find each of them there; false when some link was skipped,
+    /// already there from an earlier run, or not placed.
+    /// </summary>
+    internal bool PlacedAll
+    {
+        get
+        {
+            lock (_placed)
+                return _links >= 0 && _placed.Count == _links;
+        }
     }
 
     private string? _journalPath;

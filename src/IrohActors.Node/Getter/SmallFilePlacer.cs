@@ -1,43 +1,55 @@
 using System.Buffers;
-using System.Collections.Concurrent;
 using IrohActors.Bao;
 using IrohActors.Store;
 
 namespace IrohActors.Node.Getter;
 
 /// <summary>
-/// Small children of a placed collection download (≤ <see cref="MaxBytes"/>), after the decoding thread verified
-/// them in memory: a few writer threads create each file at its final path (<see cref="NewFile"/>: create-exclusive,
-/// one write, close; covered by the <see cref="PlacementJournal"/> first), then the files are made durable together
-/// (one <c>syncfs</c> per batch, never a fsync per file) and recorded in the store as blobs referenced in place
+/// Small children of a placed collection download (≤ <see cref="MaxBytes"/>): the decoding thread only reads each
+/// child's encoded item off the connection (<see cref="EncodedSmallBlob"/>); a few writer threads verify it and then
+/// create the file at its final path (<see cref="NewFile"/>: create-exclusive, one write, close; covered by the
+/// <see cref="PlacementJournal"/> first) — nothing that did not verify is ever written. The files are then made durable
+/// together (one <c>syncfs</c> per batch, never a fsync per file) and recorded in the store as blobs referenced in place
 /// without reading them again (<see cref="IBlobStore.RecordPlacedFilesAsync"/>), one batch at a time in the
 /// background while the download goes on. Memory is bounded: the decoder waits while
-/// <see cref="MaxQueuedBytes"/> are queued for the writers.
+/// <see cref="MaxQueuedBytes"/> are queued for the writers. The first failure (a child that does not verify, a file
+/// that cannot be created) stops the writers; children a writer had verified before it are placed and recorded.
 /// </summary>
 internal sealed class SmallFilePlacer
 {
-    /// <summary>Children up to this size take this path (verified in memory; their outboard fits the store's inline limit).</summary>
-    public const long MaxBytes = 4 << 20;
+    /// <summary>
+    /// Children up to this size take this path (verified in memory, placed under the journal, made durable with their
+    /// batch). All but the largest files of a source tree: a larger child is written by the store's partial writer on
+    /// the decoding thread itself (resumable by range, but with a fsync, a rename and a directory fsync of its own while
+    /// the decoder waits), which the kernel tree's 29 files over 4 MiB used to cost in series.
+    /// </summary>
+    public const long MaxBytes = 16 << 20;
 
-    private const int MaxBatchFiles = 1000;
+    private const int MaxBatchFiles = 4096;
     private const long MaxBatchBytes = 64 << 20;
-    private const long MaxQueuedBytes = 16 << 20;
+    private const long MaxQueuedBytes = 32 << 20;
     private const long FileOverhead = 4096;
     private const int MaxCommitsInFlight = 4;
 
     private readonly IBlobStore _store;
     private readonly DirectoryPlacement _placement;
     private readonly PlacementJournal _journal;
-    private readonly BlockingCollection<Job> _queue = new(new ConcurrentQueue<Job>());
+    // One queue per writer; all files of a directory go to the same writer (see Route).
+    private readonly WorkQueue<Job>[] _queues;
+    private readonly long[] _writerBytes;
+    private string _lastDirectory = "";
+    private int _writer;
+    private readonly WorkQueue<PlacedFile[]> _batches = new();
     private readonly Task[] _writers;
+    private readonly Task _committer;
     private readonly object _lock = new();
     private readonly List<PlacedFile> _done = [];
     private readonly SemaphoreSlim _commitSlots = new(MaxCommitsInFlight, MaxCommitsInFlight);
     private long _doneBytes;
     private long _queuedBytes;
     private TaskCompletionSource? _space;
-    private Task _commits = Task.CompletedTask;
     private Exception? _failure;
+    private bool _commitFailed;
 
     /// <summary>Starts <paramref name="writers"/> writer threads placing files under <paramref name="placement"/>.</summary>
     public SmallFilePlacer(IBlobStore store, DirectoryPlacement placement, PlacementJournal journal, int writers)
@@ -46,23 +58,32 @@ internal sealed class SmallFilePlacer
         _placement = placement;
         _journal = journal;
         _writers = new Task[Math.Max(1, writers)];
+        _queues = new WorkQueue<Job>[_writers.Length];
+        _writerBytes = new long[_writers.Length];
         for (var i = 0; i < _writers.Length; i++)
-            _writers[i] = Task.Factory.StartNew(WriteLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        {
+            var queue = _queues[i] = new WorkQueue<Job>();
+            var writer = i;
+            _writers[i] = Task.Factory.StartNew(() => WriteLoop(queue, writer), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        }
+        // Commits block in syncfs and SQLite: a thread of their own, not the pool's (which runs the decoder and, in a
+        // process that also sends, the provider).
+        _committer = Task.Factory.StartNew(CommitLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     /// <summary>Writer threads for this machine: the decoder keeps one core busy, file creation is mostly kernel time.</summary>
     public static int DefaultWriters => Math.Clamp(Environment.ProcessorCount, 1, 4);
 
     /// <summary>
-    /// Queues verified data for child <paramref name="index"/> at <paramref name="path"/>; takes ownership of
-    /// <paramref name="buffer"/> (rented from <see cref="ArrayPool{T}.Shared"/>, returned once written).
+    /// Queues child <paramref name="index"/>'s encoded item, to be verified and placed at <paramref name="path"/>; takes
+    /// ownership of <paramref name="blob"/>. Completes at once unless too much is queued for the writers.
     /// </summary>
-    /// <exception cref="IOException">An earlier file could not be placed or recorded (the first failure).</exception>
-    public ValueTask AddAsync(ulong index, string path, byte[] buffer, int length, PreOrderOutboard outboard)
+    /// <exception cref="IOException">An earlier child did not verify (<see cref="TransferVerificationException"/>) or could not be placed or recorded (the first failure).</exception>
+    public ValueTask AddAsync(ulong index, string path, EncodedSmallBlob blob)
     {
         if (Volatile.Read(ref _failure) is { } failure)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            blob.Release();
             return ValueTask.FromException(failure);
         }
         try
@@ -72,18 +93,21 @@ internal sealed class SmallFilePlacer
         }
         catch
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            blob.Release();
             throw;
         }
-        var cost = length + FileOverhead;
+        var cost = blob.Length + FileOverhead;
         Task? wait = null;
+        int writer;
         lock (_lock)
         {
             _queuedBytes += cost;
             if (_queuedBytes > MaxQueuedBytes)
                 wait = (_space ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+            writer = Route(path);
+            _writerBytes[writer] += cost;
         }
-        _queue.Add(new Job(path, buffer, length, outboard, cost));
+        _queues[writer].Add(new Job(path, blob, cost));
         return wait is null ? ValueTask.CompletedTask : new ValueTask(wait);
     }
 
@@ -93,7 +117,8 @@ internal sealed class SmallFilePlacer
     /// </summary>
     public async Task CompleteAsync()
     {
-        _queue.CompleteAdding();
+        foreach (var queue in _queues)
+            queue.CompleteAdding();
         await Task.WhenAll(_writers).ConfigureAwait(false);
         PlacedFile[] rest;
         lock (_lock)
@@ -103,32 +128,48 @@ internal sealed class SmallFilePlacer
         }
         if (rest.Length > 0)
             StartCommit(rest);
-        Task commits;
-        lock (_lock)
-            commits = _commits;
-        try
-        {
-            await commits.ConfigureAwait(false);
-        }
-        catch (Exception e)
-        {
-            Fail(e);
-        }
-        _queue.Dispose();
+        _batches.CompleteAdding();
+        await _committer.ConfigureAwait(false);
         if (Volatile.Read(ref _failure) is { } failure)
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
     }
 
-    private void WriteLoop()
+    /// <summary>
+    /// The writer for a file at <paramref name="path"/> (under the lock): the same as the previous file's while the directory
+    /// stays the same, else the least loaded one. Two threads creating files in one directory serialize on its inode lock,
+    /// and the waiting one spins in the kernel while the other allocates an inode (siblings follow each other in a
+    /// collection, so both writers were almost always in the same directory: ≈ 1 s of spinning per kernel tree on ext4, up
+    /// to 9 s while the ext4 trap of measured-here.md slowed inode allocation).
+    /// </summary>
+    private int Route(string path)
     {
-        foreach (var job in _queue.GetConsumingEnumerable())
+        var directory = path.AsSpan(0, Math.Max(0, path.LastIndexOf(Path.DirectorySeparatorChar)));
+        if (directory.SequenceEqual(_lastDirectory))
+            return _writer;
+        _lastDirectory = directory.ToString();
+        var least = 0;
+        for (var i = 1; i < _writerBytes.Length; i++)
+            if (_writerBytes[i] < _writerBytes[least])
+                least = i;
+        return _writer = least;
+    }
+
+    private void WriteLoop(WorkQueue<Job> queue, int writer)
+    {
+        while (queue.TryTake(out var job))
         {
+            byte[]? data = null;
             try
             {
                 if (Volatile.Read(ref _failure) is null)
                 {
-                    var mtime = NewFile.Write(job.Path, job.Buffer.AsSpan(0, job.Length));
-                    Placed(new PlacedFile(job.Path, job.Length, mtime, job.Outboard));
+                    var blob = job.Blob;
+                    var outboard = PreOrderOutboard.CreateEmpty(blob.Tree, blob.Hash);
+                    // Verified first, written after: a child that does not verify never reaches its name.
+                    data = blob.Verify(outboard);
+                    var length = (int)blob.Tree.Size;
+                    var mtime = NewFile.Write(job.Path, data.AsSpan(0, length));
+                    Placed(new PlacedFile(job.Path, length, mtime, outboard));
                 }
             }
             catch (Exception e)
@@ -137,11 +178,14 @@ internal sealed class SmallFilePlacer
             }
             finally
             {
-                ArrayPool<byte>.Shared.Return(job.Buffer);
+                job.Blob.Release();
+                if (data is not null)
+                    ArrayPool<byte>.Shared.Return(data);
                 TaskCompletionSource? space = null;
                 lock (_lock)
                 {
                     _queuedBytes -= job.Cost;
+                    _writerBytes[writer] -= job.Cost;
                     if (_space is not null && _queuedBytes <= MaxQueuedBytes / 2)
                     {
                         space = _space;
@@ -175,34 +219,36 @@ internal sealed class SmallFilePlacer
     private void StartCommit(PlacedFile[] batch)
     {
         _commitSlots.Wait();
-        lock (_lock)
+        _batches.Add(batch);
+    }
+
+    // The committer thread: batches in order; after a failed commit, none of the later ones (a rerun places them again).
+    private void CommitLoop()
+    {
+        while (_batches.TryTake(out var batch))
         {
-            var previous = _commits;
-            _commits = Task.Run(async () =>
+            try
             {
-                try
-                {
-                    await previous.ConfigureAwait(false);
-                    await CommitAsync(batch).ConfigureAwait(false);
-                }
-                catch (Exception e)
-                {
-                    Fail(e);
-                    throw;
-                }
-                finally
-                {
-                    _commitSlots.Release();
-                }
-            }, CancellationToken.None);
+                if (!_commitFailed)
+                    Commit(batch);
+            }
+            catch (Exception e)
+            {
+                _commitFailed = true;
+                Fail(e);
+            }
+            finally
+            {
+                _commitSlots.Release();
+            }
         }
     }
 
-    private async Task CommitAsync(PlacedFile[] batch)
+    private void Commit(PlacedFile[] batch)
     {
         // Durable first (one barrier for the whole batch), recorded after: the store never refers to unsynced bytes.
         SyncFileSystem(_placement.Root);
-        await _store.RecordPlacedFilesAsync(batch, CancellationToken.None).ConfigureAwait(false);
+        _store.RecordPlacedFilesAsync(batch, CancellationToken.None).GetAwaiter().GetResult();
         foreach (var file in batch)
             _placement.MarkPlaced(file.Path, known: true);
     }
@@ -227,5 +273,60 @@ internal sealed class SmallFilePlacer
             LibC.OnDescriptor(directory, LibC.SyncFs, "syncfs");
     }
 
-    private readonly record struct Job(string Path, byte[] Buffer, int Length, PreOrderOutboard Outboard, long Cost);
+    private readonly record struct Job(string Path, EncodedSmallBlob Blob, long Cost);
+
+    /// <summary>
+    /// Work for the writer and committer threads, in order. A thread with nothing to do sleeps at once:
+    /// <c>BlockingCollection</c>'s semaphore spun (<c>sched_yield</c>) first, taking CPU from the decoding thread and the
+    /// sender on two cores.
+    /// </summary>
+    private sealed class WorkQueue<T>
+    {
+        private readonly Queue<T> _jobs = new();
+        private bool _completed;
+        private int _sleeping;
+
+        public void Add(T job)
+        {
+            lock (_jobs)
+            {
+                if (_completed)
+                    throw new InvalidOperationException("the queue is complete");
+                _jobs.Enqueue(job);
+                if (_sleeping > 0)
+                    Monitor.Pulse(_jobs);
+            }
+        }
+
+        /// <summary>No more jobs: the writers finish what is queued and stop.</summary>
+        public void CompleteAdding()
+        {
+            lock (_jobs)
+            {
+                _completed = true;
+                Monitor.PulseAll(_jobs);
+            }
+        }
+
+        /// <summary>The next job, waiting for one; false once completed and empty.</summary>
+        public bool TryTake([System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out T job)
+        {
+            lock (_jobs)
+            {
+                while (_jobs.Count == 0)
+                {
+                    if (_completed)
+                    {
+                        job = default;
+                        return false;
+                    }
+                    _sleeping++;
+                    Monitor.Wait(_jobs);
+                    _sleeping--;
+                }
+                job = _jobs.Dequeue();
+                return true;
+            }
+        }
+    }
 }

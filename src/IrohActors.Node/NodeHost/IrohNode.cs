@@ -177,6 +177,9 @@ public sealed class IrohNode : IAsyncDisposable
     /// <summary>After a download that placed children under <paramref name="placement"/>: exports the collection's other files there (no overwriting).</summary>
     internal async Task<ExportSummary> ExportPlacedAsync(Hash root, DirectoryPlacement placement, CancellationToken cancellationToken)
     {
+        // Every file in place already: the export would read the collection twice more only to skip each link.
+        if (placement.PlacedAll)
+            return new ExportSummary(placement.Placed.Count, 0);
         var collection = await CollectionReader.OpenAsync(await StoreBlobReader.OpenAsync(Store, root, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         return await CollectionExporter.ExportAsync(collection, placement.Root, OpenContentAsync, placement.AlreadyThere, cancellationToken).ConfigureAwait(false);
     }

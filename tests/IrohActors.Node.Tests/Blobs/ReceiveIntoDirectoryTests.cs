@@ -15,7 +15,7 @@ public sealed class ReceiveIntoDirectoryTests : IDisposable
     {
         var files = new Dictionary<string, byte[]>
         {
-            ["big.bin"] = TestNodes.RandomBytes(5 * 1024 * 1024 + 123, 1),
+            ["big.bin"] = TestNodes.RandomBytes(17 * 1024 * 1024 + 123, 1), // over SmallFilePlacer.MaxBytes: the store's placed writer
             ["dir/mid.bin"] = TestNodes.RandomBytes(100_000, 2),
             ["dir/sub/copy-of-mid.bin"] = TestNodes.RandomBytes(100_000, 2),
             ["dir/sub/small.txt"] = "small"u8.ToArray(),
@@ -88,7 +88,7 @@ public sealed class ReceiveIntoDirectoryTests : IDisposable
         var source = Path.Combine(_dir, "src");
         var files = new Dictionary<string, byte[]>();
         for (var i = 0; i < 6; i++)
-            files[$"d{i % 2}/f{i}"] = TestNodes.RandomBytes(12 * 1024 * 1024, 10 + i);
+            files[$"d{i % 2}/f{i}"] = TestNodes.RandomBytes(17 * 1024 * 1024, 10 + i); // over SmallFilePlacer.MaxBytes: the store's placed writer
         foreach (var (name, bytes) in files)
         {
             Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(source, name))!);
@@ -102,7 +102,7 @@ public sealed class ReceiveIntoDirectoryTests : IDisposable
         using var cancel = new CancellationTokenSource();
         var progress = new TransferTests.SyncProgress(p =>
         {
-            if (p.BlobsDone >= 3 && p.BytesReceived > 45L * 1024 * 1024)
+            if (p.BlobsDone >= 3 && p.BytesReceived > 60L * 1024 * 1024)
                 cancel.Cancel();
         });
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => getter.ReceiveAsync(ticket, target, progress, cancel.Token).WaitAsync(TestNodes.Generous));

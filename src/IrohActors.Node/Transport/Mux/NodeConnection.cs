@@ -213,9 +213,11 @@ public sealed class NodeConnection : IAsyncDisposable
             // receive queue; so wait until the peer, having read everything, closes its side too.
             await _readLoopDone.Task.WaitAsync(_options.CloseTimeout).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is IOException or TimeoutException or SocketException or ObjectDisposedException or InvalidOperationException)
+        catch (Exception e) when (e is IOException or TimeoutException or SocketException or ObjectDisposedException or InvalidOperationException
+            or System.Security.Cryptography.CryptographicException)
         {
-            // The peer is gone or slow: drop the transport anyway.
+            // The peer is gone or slow: drop the transport anyway. (OpenSSL refuses to send our close_notify when the
+            // peer's data arrived after its own, "application data after close notify": both sides closing at once.)
         }
         EndClose(closed);
     }
