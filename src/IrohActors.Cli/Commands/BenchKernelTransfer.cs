@@ -60,8 +60,9 @@ internal static class BenchKernelTransfer
     private static async Task<(double SendSeconds, long Files)> SendReceiveAsync(string root, string tree, int round, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
-        await using var provider = await IrohNode.StartAsync(new IrohNodeOptions { DataDirectory = Path.Combine(root, $"send-data-{round}"), ListenAddress = new IPEndPoint(IPAddress.Loopback, 0) }, ct);
-        var (ticket, _) = await provider.ShareAsync(tree, cancellationToken: ct);
+        // As send does: the import runs while the node starts.
+        var (provider, ticket, _) = await IrohNode.StartSharingAsync(new IrohNodeOptions { DataDirectory = Path.Combine(root, $"send-data-{round}"), ListenAddress = new IPEndPoint(IPAddress.Loopback, 0) }, tree, cancellationToken: ct);
+        await using var _ = provider;
         var send = clock.Elapsed.TotalSeconds;
         await using var getter = await IrohNode.StartAsync(new IrohNodeOptions { DataDirectory = Path.Combine(root, $"recv-data-{round}"), ListenAddress = null }, ct);
         var target = Path.Combine(root, $"recv-out-{round}");

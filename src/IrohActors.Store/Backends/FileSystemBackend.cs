@@ -325,7 +325,7 @@ internal sealed class FileSystemBackend : IStorageBackend
     private sealed record PlannedMove(string From, string To, Staged? Owner);
 
     /// <summary>
-    /// Makes the files about to be renamed durable: one <c>syncfs</c> for a batch of several (Linux), else an fsync each.
+    /// Makes the files about to be renamed durable: one <c>syncfs</c> for a batch of many (Linux), else an fsync each.
     /// A partial blob's file at the target path is replaced only by a durable one, so its recorded ranges stay backed.
     /// </summary>
     private void SyncForRename(List<PlannedMove> moves)
@@ -350,8 +350,12 @@ internal sealed class FileSystemBackend : IStorageBackend
             SyncFile(move.From);
     }
 
-    /// <summary>From this many new files on, one file-system sync is cheaper than an fsync each.</summary>
-    private const int SyncfsThreshold = 8;
+    /// <summary>
+    /// From this many new files on, one file-system sync is cheaper than an fsync each. <c>syncfs</c> also waits for every
+    /// other writer's dirty pages on the file system: an in-place import of the kernel tree (a few outboard files per
+    /// batch) waited 0.16–2 s in one such call after a large write elsewhere, where its few fsyncs take milliseconds.
+    /// </summary>
+    private const int SyncfsThreshold = 64;
 
     /// <summary>The read buffer of a complete blob's outboard (1,024 pairs).</summary>
     private const int OutboardReadBuffer = 64 * 1024;
