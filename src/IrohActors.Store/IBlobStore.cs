@@ -63,6 +63,16 @@ public interface IBlobStore : IAsyncDisposable
     /// <exception cref="BlobNotFoundException">Some requested ranges are not present.</exception>
     Task<BlobReader> OpenReaderAsync(Hash hash, ChunkRanges ranges, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Looks up many blobs at once (a collection's children about to be served one after another): their records and
+    /// small inline bytes in one read of the store's database, so that opening each one's reader through the returned
+    /// <see cref="BlobLookup"/> costs no database read of its own. Readers opened that way verify every byte as
+    /// <see cref="OpenReaderAsync"/>'s do, and a blob that was not complete at the lookup is opened as
+    /// <see cref="OpenReaderAsync"/> opens it.
+    /// </summary>
+    Task<BlobLookup> LookUpAsync(IReadOnlyList<Hash> hashes, CancellationToken cancellationToken = default) =>
+        Task.FromResult(new BlobLookup((hash, ranges, ct) => new ValueTask<BlobReader>(OpenReaderAsync(hash, ranges, ct))));
+
     /// <summary>What the store holds of <paramref name="hash"/>.</summary>
     Task<BlobStatus> StatusAsync(Hash hash, CancellationToken cancellationToken = default);
 
@@ -181,6 +191,19 @@ public sealed record PlacedFile(string Path, long Length, long LastWriteTimeUtcT
 {
     /// <summary>The blob's hash (the outboard's root).</summary>
     public Hash Hash => Outboard.Root;
+}
+
+/// <summary>Blobs looked up together by <see cref="IBlobStore.LookUpAsync"/>: opens their readers without a database read each.</summary>
+public sealed class BlobLookup
+{
+    private readonly Func<Hash, ChunkRanges, CancellationToken, ValueTask<BlobReader>> _open;
+
+    internal BlobLookup(Func<Hash, ChunkRanges, CancellationToken, ValueTask<BlobReader>> open) => _open = open;
+
+    /// <summary>As <see cref="IBlobStore.OpenReaderAsync"/>, from the record looked up when the blob was complete then.</summary>
+    /// <exception cref="BlobNotFoundException">Some requested ranges are not present.</exception>
+    /// <exception cref="BlobCorruptException">The blob is marked corrupt, or its in-place file changed.</exception>
+    public ValueTask<BlobReader> OpenReaderAsync(Hash hash, ChunkRanges ranges, CancellationToken cancellationToken = default) => _open(hash, ranges, cancellationToken);
 }
 
 /// <summary>A blob's hash and size as hashed by an import, before it is durable (<see cref="IBlobStore.ImportFilesAsync(IReadOnlyList{string}, ImportMode, Action{IReadOnlyList{HashedBlob}}, CancellationToken)"/>).</summary>

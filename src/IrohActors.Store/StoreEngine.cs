@@ -342,6 +342,37 @@ internal sealed class StoreEngine : IBlobStore
         return Task.FromResult(OpenVerified(entry, ranges));
     }
 
+    public Task<BlobLookup> LookUpAsync(IReadOnlyList<Hash> hashes, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(hashes);
+        var found = _backend.GetMany(hashes);
+        return Task.FromResult(new BlobLookup((hash, ranges, ct) => OpenLookedUp(found, hash, ranges, ct)));
+    }
+
+    /// <summary>
+    /// A reader from a looked-up row when the blob was complete then (its bytes are verified as they are read, so a row
+    /// grown stale can only fail verification, never serve wrong bytes); anything else, or a file gone meanwhile,
+    /// takes the single-blob path, which reads the row again.
+    /// </summary>
+    private ValueTask<BlobReader> OpenLookedUp(Dictionary<Hash, LookedUpEntry> found, Hash hash, ChunkRanges ranges, CancellationToken cancellationToken)
+    {
+        if (found.TryGetValue(hash, out var row) && row.Entry.State == BlobState.Complete)
+        {
+            BlobData? data = null;
+            try
+            {
+                data = _backend.OpenData(row);
+            }
+            catch (FileNotFoundException)
+            {
+                // Deleted or replaced since the lookup: the single-blob path says what it is now.
+            }
+            if (data is not null)
+                return ValueTask.FromResult(OpenVerified(row.Entry, data, ranges));
+        }
+        return new ValueTask<BlobReader>(OpenReaderAsync(hash, ranges, cancellationToken));
+    }
+
     /// <summary>Opens a reader over a complete or partial entry, checking an in-place file for edits first.</summary>
     private BlobReader OpenVerified(Entry entry, ChunkRanges ranges)
     {
@@ -354,6 +385,11 @@ internal sealed class StoreEngine : IBlobStore
         {
             throw Corrupt(entry.Hash, 0, "its file is gone", e);
         }
+        return OpenVerified(entry, data, ranges);
+    }
+
+    private BlobReader OpenVerified(Entry entry, BlobData data, ChunkRanges ranges)
+    {
         // A placed partial blob's file is still under its temporary name; only complete in-place files are checked.
         if (entry.Data == DataLocation.External && entry.State == BlobState.Complete)
             CheckExternal(entry, data);
@@ -362,6 +398,9 @@ internal sealed class StoreEngine : IBlobStore
 
     private void CheckExternal(Entry entry, BlobData data)
     {
+        // The opened file's own size and time when the backend read them from its descriptor, else by path.
+        if (data.Stamp is { } stamp && stamp.Length == entry.ExternalLength && stamp.MtimeTicks == entry.ExternalMtime)
+            return;
         var now = new FileInfo(entry.ExternalPath!);
         if (now.Exists && now.Length == entry.ExternalLength && now.LastWriteTimeUtc.Ticks == entry.ExternalMtime)
             return;
