@@ -33,6 +33,17 @@ public interface IBlobStore : IAsyncDisposable
         BlobStoreDefaults.ImportFilesOneByOneAsync(this, paths, mode, cancellationToken);
 
     /// <summary>
+    /// <see cref="ImportFilesAsync(IReadOnlyList{string}, ImportMode, CancellationToken)"/>, calling
+    /// <paramref name="onHashed"/> once, as soon as every file is hashed, with each file's hash and size in the order of
+    /// <paramref name="paths"/> — possibly while the last batches are still being committed, so that work needing only
+    /// the hashes (building a collection) overlaps the commits. Nothing is durable or pinned until the returned task
+    /// completes; when it fails, what was reported must not be relied on. Not called when hashing fails or is cancelled;
+    /// an exception it throws fails the import (after the queued commits finish).
+    /// </summary>
+    Task<IReadOnlyList<ImportResult>> ImportFilesAsync(IReadOnlyList<string> paths, ImportMode mode, Action<IReadOnlyList<HashedBlob>> onHashed, CancellationToken cancellationToken = default) =>
+        BlobStoreDefaults.ImportFilesThenReportAsync(this, paths, mode, onHashed, cancellationToken);
+
+    /// <summary>
     /// Records files the caller wrote and verified itself (a download that placed received blobs at their final
     /// paths) as blobs referenced in place, without reading them again: each file's bytes must hash to its
     /// outboard's root (they were verified against it as they arrived) and must already be durable (the caller
@@ -51,6 +62,16 @@ public interface IBlobStore : IAsyncDisposable
     /// <summary>Opens a reader yielding the verified stream of <paramref name="ranges"/> (which must be present).</summary>
     /// <exception cref="BlobNotFoundException">Some requested ranges are not present.</exception>
     Task<BlobReader> OpenReaderAsync(Hash hash, ChunkRanges ranges, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Looks up many blobs at once (a collection's children about to be served one after another): their records and
+    /// small inline bytes in one read of the store's database, so that opening each one's reader through the returned
+    /// <see cref="BlobLookup"/> costs no database read of its own. Readers opened that way verify every byte as
+    /// <see cref="OpenReaderAsync"/>'s do, and a blob that was not complete at the lookup is opened as
+    /// <see cref="OpenReaderAsync"/> opens it.
+    /// </summary>
+    Task<BlobLookup> LookUpAsync(IReadOnlyList<Hash> hashes, CancellationToken cancellationToken = default) =>
+        Task.FromResult(new BlobLookup((hash, ranges, ct) => new ValueTask<BlobReader>(OpenReaderAsync(hash, ranges, ct))));
 
     /// <summary>What the store holds of <paramref name="hash"/>.</summary>
     Task<BlobStatus> StatusAsync(Hash hash, CancellationToken cancellationToken = default);
@@ -124,6 +145,24 @@ internal static class BlobStoreDefaults
         }
     }
 
+    /// <summary>Imports the files as one call, then reports their hashes (a store that does not batch has no commits to overlap).</summary>
+    public static async Task<IReadOnlyList<ImportResult>> ImportFilesThenReportAsync(IBlobStore store, IReadOnlyList<string> paths, ImportMode mode, Action<IReadOnlyList<HashedBlob>> onHashed, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(onHashed);
+        var results = await store.ImportFilesAsync(paths, mode, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            onHashed([.. results.Select(r => new HashedBlob(r.Hash, r.Size))]);
+            return results;
+        }
+        catch
+        {
+            foreach (var result in results)
+                result.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Imports the files one at a time; on a failure releases the earlier results' pins and rethrows.</summary>
     public static async Task<IReadOnlyList<ImportResult>> ImportFilesOneByOneAsync(IBlobStore store, IReadOnlyList<string> paths, ImportMode mode, CancellationToken cancellationToken)
     {
@@ -153,6 +192,24 @@ public sealed record PlacedFile(string Path, long Length, long LastWriteTimeUtcT
     /// <summary>The blob's hash (the outboard's root).</summary>
     public Hash Hash => Outboard.Root;
 }
+
+/// <summary>Blobs looked up together by <see cref="IBlobStore.LookUpAsync"/>: opens their readers without a database read each.</summary>
+public sealed class BlobLookup
+{
+    private readonly Func<Hash, ChunkRanges, CancellationToken, ValueTask<BlobReader>> _open;
+
+    internal BlobLookup(Func<Hash, ChunkRanges, CancellationToken, ValueTask<BlobReader>> open) => _open = open;
+
+    /// <summary>As <see cref="IBlobStore.OpenReaderAsync"/>, from the record looked up when the blob was complete then.</summary>
+    /// <exception cref="BlobNotFoundException">Some requested ranges are not present.</exception>
+    /// <exception cref="BlobCorruptException">The blob is marked corrupt, or its in-place file changed.</exception>
+    public ValueTask<BlobReader> OpenReaderAsync(Hash hash, ChunkRanges ranges, CancellationToken cancellationToken = default) => _open(hash, ranges, cancellationToken);
+}
+
+/// <summary>A blob's hash and size as hashed by an import, before it is durable (<see cref="IBlobStore.ImportFilesAsync(IReadOnlyList{string}, ImportMode, Action{IReadOnlyList{HashedBlob}}, CancellationToken)"/>).</summary>
+/// <param name="Hash">The blob's hash (its outboard's root).</param>
+/// <param name="Size">Its size in bytes.</param>
+public readonly record struct HashedBlob(Hash Hash, ulong Size);
 
 /// <summary>The result of an import: the hash, the size and a temporary tag that pins the blob until disposed.</summary>
 public sealed class ImportResult : IDisposable

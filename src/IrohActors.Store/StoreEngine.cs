@@ -64,14 +64,22 @@ internal sealed class StoreEngine : IBlobStore
         return ImportAsync(() => StageFile(full, mode, cancellationToken), cancellationToken);
     }
 
-    public async Task<IReadOnlyList<ImportResult>> ImportFilesAsync(IReadOnlyList<string> paths, ImportMode mode = ImportMode.Copy, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<ImportResult>> ImportFilesAsync(IReadOnlyList<string> paths, ImportMode mode = ImportMode.Copy, CancellationToken cancellationToken = default) =>
+        ImportFilesCoreAsync(paths, mode, null, cancellationToken);
+
+    public Task<IReadOnlyList<ImportResult>> ImportFilesAsync(IReadOnlyList<string> paths, ImportMode mode, Action<IReadOnlyList<HashedBlob>> onHashed, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(onHashed);
+        return ImportFilesCoreAsync(paths, mode, onHashed, cancellationToken);
+    }
+
+    private async Task<IReadOnlyList<ImportResult>> ImportFilesCoreAsync(IReadOnlyList<string> paths, ImportMode mode, Action<IReadOnlyList<HashedBlob>>? onHashed, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(paths);
-        var full = new string[paths.Count];
-        for (var i = 0; i < full.Length; i++)
-            full[i] = Path.GetFullPath(paths[i]);
+        // Paths are made full by the workers, in parallel, rather than all of them here before any hashing starts.
+        var full = paths as string[] ?? [.. paths];
         var set = new ImportSet(full.Length);
-        var work = new ImportFilesWork(this, full, mode, set, cancellationToken);
+        var work = new ImportFilesWork(this, full, mode, set, onHashed is null ? null : new HashedBlob[full.Length], cancellationToken);
         // Workers are threads of their own: hashing a large file blocks on reads that themselves need pool threads.
         var workers = new Task[Math.Min(_options.EffectiveParallelism, Math.Max(1, full.Length))];
         _batcher.Announce(full.Length);
@@ -86,9 +94,22 @@ internal sealed class StoreEngine : IBlobStore
             // Imports that were never queued (a failure or cancellation stopped the workers) are no longer coming.
             _batcher.Announce(-(full.Length - work.Queued));
         }
+        // All hashed and queued: the caller may start on the hashes while the last batches commit.
+        Exception? reportFailure = null;
+        if (onHashed is not null && work.Failure is null && work.Queued == full.Length && !cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                onHashed(work.Hashed!);
+            }
+            catch (Exception e)
+            {
+                reportFailure = e;
+            }
+        }
         // Every queued import runs to its commit (that part is not cancellable); after a failure their pins go.
         await set.SealAsync().ConfigureAwait(false);
-        var failure = work.Failure ?? set.Failure;
+        var failure = work.Failure ?? set.Failure ?? reportFailure;
         if (failure is null && cancellationToken.IsCancellationRequested)
             failure = new OperationCanceledException(cancellationToken);
         if (failure is not null)
@@ -105,8 +126,11 @@ internal sealed class StoreEngine : IBlobStore
     /// on that thread and queues it for the group commit without waiting, so many files share each batch. No task,
     /// closure or completion source per file.
     /// </summary>
-    private sealed class ImportFilesWork(StoreEngine engine, string[] paths, ImportMode mode, ImportSet set, CancellationToken cancellationToken)
+    private sealed class ImportFilesWork(StoreEngine engine, string[] paths, ImportMode mode, ImportSet set, HashedBlob[]? hashed, CancellationToken cancellationToken)
     {
+        /// <summary>Each file's hash and size by index, when the caller wants them before the commits (else null).</summary>
+        public HashedBlob[]? Hashed => hashed;
+
         private int _next = -1;
         private int _queued;
         private Exception? _failure;
@@ -127,11 +151,13 @@ internal sealed class StoreEngine : IBlobStore
                 PendingImport pending;
                 try
                 {
-                    var staged = engine.StageFile(paths[i], mode, cancellationToken);
+                    var staged = engine.StageFile(Path.GetFullPath(paths[i]), mode, cancellationToken);
                     try
                     {
                         var outboard = staged.Outboard ?? engine.ComputeOutboard(staged);
                         pending = new PendingImport(outboard.Root, staged, outboard, set, i);
+                        if (hashed is not null)
+                            hashed[i] = new HashedBlob(outboard.Root, (ulong)staged.Length);
                     }
                     catch
                     {
@@ -316,6 +342,37 @@ internal sealed class StoreEngine : IBlobStore
         return Task.FromResult(OpenVerified(entry, ranges));
     }
 
+    public Task<BlobLookup> LookUpAsync(IReadOnlyList<Hash> hashes, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(hashes);
+        var found = _backend.GetMany(hashes);
+        return Task.FromResult(new BlobLookup((hash, ranges, ct) => OpenLookedUp(found, hash, ranges, ct)));
+    }
+
+    /// <summary>
+    /// A reader from a looked-up row when the blob was complete then (its bytes are verified as they are read, so a row
+    /// grown stale can only fail verification, never serve wrong bytes); anything else, or a file gone meanwhile,
+    /// takes the single-blob path, which reads the row again.
+    /// </summary>
+    private ValueTask<BlobReader> OpenLookedUp(Dictionary<Hash, LookedUpEntry> found, Hash hash, ChunkRanges ranges, CancellationToken cancellationToken)
+    {
+        if (found.TryGetValue(hash, out var row) && row.Entry.State == BlobState.Complete)
+        {
+            BlobData? data = null;
+            try
+            {
+                data = _backend.OpenData(row);
+            }
+            catch (FileNotFoundException)
+            {
+                // Deleted or replaced since the lookup: the single-blob path says what it is now.
+            }
+            if (data is not null)
+                return ValueTask.FromResult(OpenVerified(row.Entry, data, ranges));
+        }
+        return new ValueTask<BlobReader>(OpenReaderAsync(hash, ranges, cancellationToken));
+    }
+
     /// <summary>Opens a reader over a complete or partial entry, checking an in-place file for edits first.</summary>
     private BlobReader OpenVerified(Entry entry, ChunkRanges ranges)
     {
@@ -328,6 +385,11 @@ internal sealed class StoreEngine : IBlobStore
         {
             throw Corrupt(entry.Hash, 0, "its file is gone", e);
         }
+        return OpenVerified(entry, data, ranges);
+    }
+
+    private BlobReader OpenVerified(Entry entry, BlobData data, ChunkRanges ranges)
+    {
         // A placed partial blob's file is still under its temporary name; only complete in-place files are checked.
         if (entry.Data == DataLocation.External && entry.State == BlobState.Complete)
             CheckExternal(entry, data);
@@ -336,6 +398,9 @@ internal sealed class StoreEngine : IBlobStore
 
     private void CheckExternal(Entry entry, BlobData data)
     {
+        // The opened file's own size and time when the backend read them from its descriptor, else by path.
+        if (data.Stamp is { } stamp && stamp.Length == entry.ExternalLength && stamp.MtimeTicks == entry.ExternalMtime)
+            return;
         var now = new FileInfo(entry.ExternalPath!);
         if (now.Exists && now.Length == entry.ExternalLength && now.LastWriteTimeUtc.Ticks == entry.ExternalMtime)
             return;

@@ -109,6 +109,95 @@ public sealed class BatchImportTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData(ImportMode.Copy)]
+    [InlineData(ImportMode.InPlace)]
+    public async Task Hashes_are_reported_once_in_the_order_of_the_paths_and_match_the_results(ImportMode mode)
+    {
+        var paths = WriteFiles(40, i => (i % 4) switch { 0 => i, 1 => 16 * 1024 + i, 2 => 3000 + i * 11, _ => (300 << 10) + i });
+        await using var store = BlobStores.OpenFileSystem(Path.Combine(_dir, "store"));
+        var reports = new List<IReadOnlyList<HashedBlob>>();
+        var results = await store.ImportFilesAsync(paths, mode, hashed => reports.Add(hashed));
+        var reported = Assert.Single(reports);
+        Assert.Equal(paths.Length, reported.Count);
+        for (var i = 0; i < paths.Length; i++)
+        {
+            var bytes = await File.ReadAllBytesAsync(paths[i]);
+            Assert.Equal(Hasher.Hash(bytes), reported[i].Hash);
+            Assert.Equal((ulong)bytes.Length, reported[i].Size);
+            Assert.Equal(reported[i].Hash, results[i].Hash);
+            Assert.Equal(BlobState.Complete, (await store.StatusAsync(results[i].Hash)).State);
+            results[i].Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task Hashes_are_reported_before_the_batches_commit()
+    {
+        // A garbage collection holds the store's gate (its child enumerator waits), so no batch can commit until the
+        // report releases it: the report must come first (reported only after the commits, this would never finish).
+        var gcInside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var options = new StoreOptions { ChildEnumerator = _ => WaitInsideGc(gcInside, release.Task) };
+        var paths = WriteFiles(30, i => 500 + i * 101);
+        await using var store = BlobStores.OpenFileSystem(Path.Combine(_dir, "store"), options);
+        using (var seq = await store.ImportBytesAsync(new byte[Hash.Size]))
+            await store.SetTagAsync("seq", seq.Hash, BlobFormat.HashSeq);
+        var gc = store.GcAsync();
+        await gcInside.Task.WaitAsync(Patience);
+        var states = new List<BlobState>();
+        var import = store.ImportFilesAsync(paths, ImportMode.InPlace, hashed =>
+        {
+            states.AddRange(hashed.Select(h => store.StatusAsync(h.Hash).Result.State));
+            release.SetResult();
+        });
+        var results = await import.WaitAsync(Patience);
+        await gc.WaitAsync(Patience);
+        Assert.Equal(paths.Length, states.Count);
+        Assert.All(states, s => Assert.Equal(BlobState.Absent, s));
+        foreach (var r in results)
+        {
+            Assert.Equal(BlobState.Complete, (await store.StatusAsync(r.Hash)).State);
+            r.Dispose();
+        }
+    }
+
+    private static async IAsyncEnumerable<Hash> WaitInsideGc(TaskCompletionSource inside, Task release)
+    {
+        inside.TrySetResult();
+        await release;
+        yield break;
+    }
+
+    [Fact]
+    public async Task A_failing_report_fails_the_import_and_releases_its_pins()
+    {
+        var paths = WriteFiles(10, i => 1000 + i);
+        await using var store = BlobStores.OpenFileSystem(Path.Combine(_dir, "store"));
+        IReadOnlyList<HashedBlob>? reported = null;
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => store.ImportFilesAsync(paths, ImportMode.InPlace, hashed =>
+        {
+            reported = hashed;
+            throw new InvalidOperationException("the caller gave up");
+        }));
+        Assert.Equal("the caller gave up", e.Message);
+        Assert.NotNull(reported);
+        // The commits finished (nothing half-written), and nothing pins the blobs any more.
+        var gc = await store.GcAsync();
+        Assert.Equal(paths.Length, gc.Deleted.Count);
+        Assert.All(reported!, h => Assert.Contains(h.Hash, gc.Deleted));
+    }
+
+    [Fact]
+    public async Task Nothing_is_reported_when_a_file_cannot_be_hashed()
+    {
+        var paths = WriteFiles(5, i => 100 + i).Append(Path.Combine(_dir, "missing.bin")).ToArray();
+        await using var store = BlobStores.OpenFileSystem(Path.Combine(_dir, "store"));
+        var called = false;
+        await Assert.ThrowsAnyAsync<IOException>(() => store.ImportFilesAsync(paths, ImportMode.InPlace, _ => called = true));
+        Assert.False(called);
+    }
+
     [Fact]
     public void The_commit_keys_are_read_from_HOCON_and_bad_ones_name_their_key()
     {

@@ -25,11 +25,15 @@ internal sealed class LeafWindow : IDisposable
     private ulong _startChunk;
     private int _groups;
 
-    public LeafWindow(BlockSize blockSize)
+    /// <summary>A window of at most <see cref="WindowBytes"/>, and never more than <paramref name="treeGroups"/> groups.</summary>
+    /// <param name="blockSize">The tree's chunk-group size.</param>
+    /// <param name="treeGroups">The tree's group count: a small blob's window needs no more (a provider serving many
+    /// small blobs opens an encoder each, and a full-size array of CVs to zero each time cost more than the hashing).</param>
+    public LeafWindow(BlockSize blockSize, ulong treeGroups)
     {
         _chunkLog = blockSize.ChunkLog;
         _groupBytes = (int)blockSize.Bytes;
-        MaxGroups = Math.Max(1, WindowBytes / _groupBytes);
+        MaxGroups = (int)Math.Clamp(treeGroups, 1, (ulong)Math.Max(1, WindowBytes / _groupBytes));
         _cvs = new Hash[MaxGroups];
     }
 

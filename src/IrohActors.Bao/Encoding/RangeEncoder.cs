@@ -35,11 +35,12 @@ public sealed class RangeEncoder : IDisposable
         _walk = new ResponseWalk(outboard.Tree, ranges);
         _group = ArrayPool<byte>.Shared.Rent((int)outboard.Tree.BlockSize.Bytes);
         _expected[_depth++] = outboard.Root;
-        if (outboard.Tree.BlockSize.ChunkLog <= LeafWindow.MaxChunkLog && data.ReadsAcrossGroups)
+        // A blob of one group never uses a window (its only leaf is the root, read and hashed alone).
+        if (outboard.Tree.BlockSize.ChunkLog <= LeafWindow.MaxChunkLog && data.ReadsAcrossGroups && !outboard.Tree.IsSingleGroup)
         {
-            _window = new LeafWindow(outboard.Tree.BlockSize);
-            if (data.ReadsConcurrently)
-                _ahead = new LeafWindow(outboard.Tree.BlockSize);
+            _window = new LeafWindow(outboard.Tree.BlockSize, outboard.Tree.Blocks);
+            if (data.ReadsConcurrently && outboard.Tree.Blocks > (ulong)_window.MaxGroups)
+                _ahead = new LeafWindow(outboard.Tree.BlockSize, outboard.Tree.Blocks);
         }
     }
 

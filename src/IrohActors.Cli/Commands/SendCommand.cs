@@ -28,13 +28,14 @@ internal static class SendCommand
             try
             {
                 var options = NodeSettings.Load(parse.GetValue(config), parse.GetValue(dataDir), parse.GetValue(listen));
-                await using var node = await IrohNode.StartAsync(options, ct);
                 var clock = Stopwatch.StartNew();
-                var (ticket, content) = await node.ShareAsync(parse.GetValue(path)!, skipped =>
+                // The import runs while the node starts: both are on the way to the ticket.
+                var (node, ticket, content) = await IrohNode.StartSharingAsync(options, parse.GetValue(path)!, skipped =>
                 {
                     if (!quiet)
                         TransferDisplay.Note($"skipped symbolic link {skipped}");
                 }, ct);
+                await using var _ = node;
                 if (!quiet)
                     TransferDisplay.Note($"imported {content.Files} file(s), {content.Bytes} bytes in {clock.Elapsed.TotalSeconds:F2} s; node {node.NodeId} listening on {string.Join(", ", node.Address.DirectAddresses)}");
                 Console.Out.WriteLine(ticket.ToString());

@@ -35,20 +35,28 @@ public static class ContentImporter
             files = TreeWalker.Walk(full, onSkipped, cancellationToken);
         else
             throw new FileNotFoundException($"no such file or directory: {path}", path);
-        var links = new Link[files.Count];
         IReadOnlyList<ImportResult> pins = [];
-        long bytes = 0;
+        IReadOnlyList<HashedBlob>? hashes = null;
+        Task<(MemoryStream Bytes, CollectionInfo Info)>? building = null;
         try
         {
-            // One batch import: hashing on all cores, rows committed in groups (one transaction and fsync per batch).
-            pins = await store.ImportFilesAsync(files.Select(f => f.Path).ToArray(), mode, cancellationToken).ConfigureAwait(false);
+            // One batch import: hashing on all cores, rows committed in groups (one transaction and fsync per batch). The
+            // collection needs only the hashes: it is built while the last batches commit.
+            pins = await store.ImportFilesAsync(files.Select(f => f.Path).ToArray(), mode,
+                hashed =>
+                {
+                    hashes = hashed;
+                    building = Task.Run(() => BuildCollectionAsync(files, hashed, cancellationToken), cancellationToken);
+                }, cancellationToken).ConfigureAwait(false);
+            var (collectionBytes, info) = await (building ?? throw new InvalidOperationException("the store did not report the hashes of the import")).ConfigureAwait(false);
+            long bytes = 0;
             for (var i = 0; i < files.Count; i++)
             {
-                links[i] = new Link(files[i].Name, pins[i].Hash);
+                // The hashes the collection was built from are the ones committed.
+                if (pins[i].Hash != hashes![i].Hash)
+                    throw new InvalidOperationException($"{files[i].Path}: committed as {pins[i].Hash}, reported hashed as {hashes[i].Hash}");
                 bytes += (long)pins[i].Size;
             }
-            using var collectionBytes = new MemoryStream();
-            var info = await CollectionBuilder.BuildAsync(links, collectionBytes, null, cancellationToken).ConfigureAwait(false);
             using var collection = await store.ImportBytesAsync(collectionBytes.GetBuffer().AsMemory(0, (int)collectionBytes.Length), cancellationToken).ConfigureAwait(false);
             if (collection.Hash != info.Hash)
                 throw new InvalidOperationException($"the store hashed the collection to {collection.Hash}, the builder to {info.Hash}");
@@ -57,9 +65,23 @@ public static class ContentImporter
         }
         finally
         {
+            // A build still running after a failed import only reads the hashes; it is waited for, its outcome dropped.
+            if (building is not null)
+                await ((Task)building).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             foreach (var pin in pins)
                 pin.Dispose();
         }
+    }
+
+    /// <summary>The collection of the files named as walked, with the hashes of the import (in the same order).</summary>
+    private static async Task<(MemoryStream Bytes, CollectionInfo Info)> BuildCollectionAsync(List<(string Path, string Name)> files, IReadOnlyList<HashedBlob> hashed, CancellationToken cancellationToken)
+    {
+        var links = new Link[files.Count];
+        for (var i = 0; i < files.Count; i++)
+            links[i] = new Link(files[i].Name, hashed[i].Hash);
+        var bytes = new MemoryStream();
+        var info = await CollectionBuilder.BuildAsync(links, bytes, null, cancellationToken).ConfigureAwait(false);
+        return (bytes, info);
     }
 
     /// <summary>The tag that keeps imported content.</summary>

@@ -61,20 +61,81 @@ public sealed class IrohNode : IAsyncDisposable
     /// <summary>Starts a node.</summary>
     public static async Task<IrohNode> StartAsync(IrohNodeOptions options, CancellationToken cancellationToken = default)
     {
+        var (directory, store, ownsStore) = OpenStore(options);
+        try
+        {
+            return await StartWithStoreAsync(options, directory, store, ownsStore, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            if (ownsStore)
+                await store.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Starts a node and shares <paramref name="path"/> as <see cref="ShareAsync"/> does, importing while the node
+    /// starts: the store opens first, then the walk, the hashing and the group commits run beside the rest of the start
+    /// (key, TLS endpoint, actors, listener), which otherwise came first on the way to the ticket. Returns once the
+    /// import is durable and tagged and the node listens.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The path does not exist.</exception>
+    public static async Task<(IrohNode Node, BlobTicket Ticket, ImportedContent Content)> StartSharingAsync(IrohNodeOptions options, string path, Action<string>? onSkipped = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var (directory, store, ownsStore) = OpenStore(options);
+        using var importing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var import = Task.Run(() => ContentImporter.ImportAsync(store, path, onSkipped, importing.Token), CancellationToken.None);
+        IrohNode node;
+        try
+        {
+            node = await StartWithStoreAsync(options, directory, store, ownsStore, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // The import works on the store: it stops before the store closes.
+            await importing.CancelAsync().ConfigureAwait(false);
+            await ((Task)import).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (ownsStore)
+                await store.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        try
+        {
+            var content = await import.ConfigureAwait(false);
+            return (node, node.CreateTicket(content.Hash, content.IsCollection ? BlobFormat.HashSeq : BlobFormat.Raw), content);
+        }
+        catch
+        {
+            await node.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Checks the options and opens the node's store (or takes <see cref="IrohNodeOptions.Store"/>, not owned).</summary>
+    private static (string? Directory, IBlobStore Store, bool OwnsStore) OpenStore(IrohNodeOptions options)
+    {
         ArgumentNullException.ThrowIfNull(options);
         options.Provider.Validate();
         options.Transport.Validate();
         var directory = options.Key is null || options.Store is null ? NodeDataDirectory.Resolve(options.DataDirectory) : null;
+        return options.Store is { } given ? (directory, given, false) : (directory, NodeStore.OpenFileSystem(directory!, options.StoreOptions), true);
+    }
+
+    /// <summary>Loads the key and starts the endpoint, the actors and the listener over an open store (closed by the caller on failure).</summary>
+    private static async Task<IrohNode> StartWithStoreAsync(IrohNodeOptions options, string? directory, IBlobStore store, bool ownsStore, CancellationToken cancellationToken)
+    {
         var ownedKey = options.Key is null ? KeyFile.LoadOrCreate(directory!) : null;
         var key = options.Key ?? ownedKey!;
-        IBlobStore? store = options.Store;
-        var ownsStore = store is null;
-        store ??= NodeStore.OpenFileSystem(directory!, options.StoreOptions);
-        var endpoint = new NodeEndpoint(key, options.Transport);
-        var system = ActorSystem.Create("iroh-node");
+        NodeEndpoint? endpoint = null;
+        ActorSystem? system = null;
         try
         {
-            var node = system.ActorOf(Actors.Props.Create(() => new NodeActor(store, endpoint, options)), "node");
+            endpoint = new NodeEndpoint(key, options.Transport);
+            system = ActorSystem.Create("iroh-node");
+            var endpointRef = endpoint;
+            var node = system.ActorOf(Actors.Props.Create(() => new NodeActor(store, endpointRef, options)), "node");
             var children = await node.Ask<NodeChildren>(GetNodeChildren.Instance, AskTimeout, cancellationToken).ConfigureAwait(false);
             NodeListener? listener = null;
             if (options.ListenAddress is { } bind)
@@ -86,10 +147,9 @@ public sealed class IrohNode : IAsyncDisposable
         }
         catch
         {
-            await system.Terminate().ConfigureAwait(false);
-            endpoint.Dispose();
-            if (ownsStore)
-                await store.DisposeAsync().ConfigureAwait(false);
+            if (system is not null)
+                await system.Terminate().ConfigureAwait(false);
+            endpoint?.Dispose();
             ownedKey?.Dispose();
             throw;
         }

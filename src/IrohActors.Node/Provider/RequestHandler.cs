@@ -97,7 +97,7 @@ internal sealed class RequestHandler
         var rootRanges = get.Ranges[0];
         if (!rootRanges.IsEmpty)
         {
-            var error = await ServeBlobAsync(output, get.Hash, rootRanges, cancellationToken).ConfigureAwait(false);
+            var error = await ServeBlobAsync(output, get.Hash, rootRanges, null, cancellationToken).ConfigureAwait(false);
             if (error is not null || get.Ranges.IsSingleBlob)
                 return error;
         }
@@ -118,6 +118,7 @@ internal sealed class RequestHandler
         }
         var end = get.Ranges.End;
         ulong offset = 1;
+        var children = new List<(Hash Hash, ChunkRanges Ranges)>(LookupBatch);
         await foreach (var link in collection.EnumerateAsync(cancellationToken).ConfigureAwait(false))
         {
             if (end is { } e && offset >= e)
@@ -125,22 +126,49 @@ internal sealed class RequestHandler
             var ranges = get.Ranges[offset++];
             if (ranges.IsEmpty)
                 continue;
-            var error = await ServeBlobAsync(output, link.Hash, ranges, cancellationToken).ConfigureAwait(false);
-            if (error is not null)
+            children.Add((link.Hash, ranges));
+            if (children.Count < LookupBatch)
+                continue;
+            if (await ServeBlobsAsync(output, children, cancellationToken).ConfigureAwait(false) is { } error)
                 return error;
+            children.Clear();
         }
-        return null;
+        return await ServeBlobsAsync(output, children, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<(ErrorCode Code, string Message)?> ServeGetManyAsync(ResponseOutput output, GetManyRequest many, CancellationToken cancellationToken)
     {
+        var blobs = new List<(Hash Hash, ChunkRanges Ranges)>(LookupBatch);
         for (var i = 0; i < many.Hashes.Count; i++)
         {
             var ranges = many.Ranges[(ulong)i];
             if (ranges.IsEmpty)
                 continue;
-            var error = await ServeBlobAsync(output, many.Hashes[i], ranges, cancellationToken).ConfigureAwait(false);
-            if (error is not null)
+            blobs.Add((many.Hashes[i], ranges));
+            if (blobs.Count < LookupBatch)
+                continue;
+            if (await ServeBlobsAsync(output, blobs, cancellationToken).ConfigureAwait(false) is { } error)
+                return error;
+            blobs.Clear();
+        }
+        return await ServeBlobsAsync(output, blobs, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Blobs looked up in the store together (one database read for their records instead of one or two each).</summary>
+    private const int LookupBatch = 512;
+
+    /// <summary>Appends <paramref name="blobs"/> in order, their store records looked up together; stops at the first error.</summary>
+    private async Task<(ErrorCode Code, string Message)?> ServeBlobsAsync(ResponseOutput output, List<(Hash Hash, ChunkRanges Ranges)> blobs, CancellationToken cancellationToken)
+    {
+        if (blobs.Count == 0)
+            return null;
+        var hashes = new Hash[blobs.Count];
+        for (var i = 0; i < hashes.Length; i++)
+            hashes[i] = blobs[i].Hash;
+        var lookup = await _store.LookUpAsync(hashes, cancellationToken).ConfigureAwait(false);
+        foreach (var (hash, ranges) in blobs)
+        {
+            if (await ServeBlobAsync(output, hash, ranges, lookup, cancellationToken).ConfigureAwait(false) is { } error)
                 return error;
         }
         return null;
@@ -178,13 +206,18 @@ internal sealed class RequestHandler
         return null;
     }
 
-    /// <summary>Appends one blob (size header, then its verified stream); returns an error to send instead when nothing of it can be served.</summary>
-    private async Task<(ErrorCode Code, string Message)?> ServeBlobAsync(ResponseOutput output, Hash hash, ChunkRanges ranges, CancellationToken cancellationToken)
+    /// <summary>
+    /// Appends one blob (size header, then its verified stream), opened through <paramref name="lookup"/> when given;
+    /// returns an error to send instead when nothing of it can be served.
+    /// </summary>
+    private async Task<(ErrorCode Code, string Message)?> ServeBlobAsync(ResponseOutput output, Hash hash, ChunkRanges ranges, BlobLookup? lookup, CancellationToken cancellationToken)
     {
         BlobReader reader;
         try
         {
-            reader = await _store.OpenReaderAsync(hash, ranges, cancellationToken).ConfigureAwait(false);
+            reader = lookup is null
+                ? await _store.OpenReaderAsync(hash, ranges, cancellationToken).ConfigureAwait(false)
+                : await lookup.OpenReaderAsync(hash, ranges, cancellationToken).ConfigureAwait(false);
         }
         catch (BlobNotFoundException e)
         {

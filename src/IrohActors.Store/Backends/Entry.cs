@@ -85,6 +85,9 @@ internal sealed class BlobData(BaoTree tree, IOutboard outboard, ReadOnlyMemory<
 {
     public BaoTree Tree => tree;
 
+    /// <summary>Size and modification time of the opened file, read from its descriptor when opened; null when not read.</summary>
+    public FileStamp? Stamp { get; init; }
+
     public IOutboard Outboard => outboard;
 
     public RangeEncoder CreateEncoder(ChunkRanges ranges) => file is null
@@ -148,6 +151,19 @@ internal interface IStorageBackend : IDisposable
     /// <summary>Opens data and outboard; throws <see cref="FileNotFoundException"/> if an owned or external file vanished.</summary>
     BlobData OpenData(Entry entry);
 
+    /// <summary>As <see cref="OpenData(Entry)"/>, with the inline outboard and data already read (<see cref="GetMany"/>).</summary>
+    BlobData OpenData(LookedUpEntry found) => OpenData(found.Entry);
+
+    /// <summary>The rows of <paramref name="hashes"/> that exist, with their inline outboard and data, in one read.</summary>
+    Dictionary<Hash, LookedUpEntry> GetMany(IReadOnlyList<Hash> hashes)
+    {
+        var result = new Dictionary<Hash, LookedUpEntry>(hashes.Count);
+        foreach (var hash in hashes)
+            if (Get(hash) is { } entry)
+                result[hash] = new LookedUpEntry(entry, null, null);
+        return result;
+    }
+
     /// <summary>Opens (creating or, with <paramref name="reset"/>, emptying) the partial blob's storage.</summary>
     IPartialStorage OpenPartial(Hash hash, BaoTree tree, bool reset);
 
@@ -175,3 +191,6 @@ internal interface IStorageBackend : IDisposable
 
     List<TagInfo> ListTags();
 }
+
+/// <summary>A row read by <see cref="IStorageBackend.GetMany"/>, with its inline outboard and data when it has them (null: read on open).</summary>
+internal sealed record LookedUpEntry(Entry Entry, byte[]? InlineOutboard, byte[]? InlineData);

@@ -325,7 +325,7 @@ internal sealed class FileSystemBackend : IStorageBackend
     private sealed record PlannedMove(string From, string To, Staged? Owner);
 
     /// <summary>
-    /// Makes the files about to be renamed durable: one <c>syncfs</c> for a batch of several (Linux), else an fsync each.
+    /// Makes the files about to be renamed durable: one <c>syncfs</c> for a batch of many (Linux), else an fsync each.
     /// A partial blob's file at the target path is replaced only by a durable one, so its recorded ranges stay backed.
     /// </summary>
     private void SyncForRename(List<PlannedMove> moves)
@@ -350,14 +350,55 @@ internal sealed class FileSystemBackend : IStorageBackend
             SyncFile(move.From);
     }
 
-    /// <summary>From this many new files on, one file-system sync is cheaper than an fsync each.</summary>
-    private const int SyncfsThreshold = 8;
+    /// <summary>
+    /// From this many new files on, one file-system sync is cheaper than an fsync each. <c>syncfs</c> also waits for every
+    /// other writer's dirty pages on the file system: an in-place import of the kernel tree (a few outboard files per
+    /// batch) waited 0.16–2 s in one such call after a large write elsewhere, where its few fsyncs take milliseconds.
+    /// </summary>
+    private const int SyncfsThreshold = 64;
 
     /// <summary>The read buffer of a complete blob's outboard (1,024 pairs).</summary>
     private const int OutboardReadBuffer = 64 * 1024;
 
-    public BlobData OpenData(Entry entry)
+    public BlobData OpenData(Entry entry) => OpenData(new LookedUpEntry(entry, null, null));
+
+    /// <summary>At most this many hashes per lookup query (their inline data and outboards are held in memory).</summary>
+    private const int LookupChunk = 512;
+
+    public Dictionary<Hash, LookedUpEntry> GetMany(IReadOnlyList<Hash> hashes)
     {
+        var result = new Dictionary<Hash, LookedUpEntry>(hashes.Count);
+        for (var first = 0; first < hashes.Count; first += LookupChunk)
+        {
+            var count = Math.Min(LookupChunk, hashes.Count - first);
+            var keys = new byte[count * Hash.Size];
+            for (var i = 0; i < count; i++)
+                hashes[first + i].CopyTo(keys.AsSpan(i * Hash.Size));
+            lock (_lock)
+            {
+                // One statement (one read transaction) for the rows and their inline bytes; CROSS JOIN keeps the key list
+                // as the outer loop (one primary-key lookup per hash).
+                using var cmd = Command("""
+                    WITH RECURSIVE i(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM i WHERE n + 1 < $count)
+                    SELECT b.hash, b.state, b.size, b.size_proved, b.data_loc, b.outboard_loc, b.ranges, b.ext_path, b.ext_length, b.ext_mtime,
+                      (SELECT o.data FROM inline_outboard o WHERE o.hash = b.hash AND b.outboard_loc = $ol),
+                      (SELECT d.data FROM inline_data d WHERE d.hash = b.hash AND b.data_loc = $dl)
+                    FROM i CROSS JOIN blobs b ON b.hash = substr($keys, n * 32 + 1, 32)
+                    """, ("$count", count), ("$keys", keys), ("$ol", (int)OutboardLocation.Inline), ("$dl", (int)DataLocation.Inline));
+                using var reader = cmd.ExecuteReader();
+                while (reader.Read())
+                {
+                    var entry = ReadEntry(reader);
+                    result[entry.Hash] = new LookedUpEntry(entry, reader.IsDBNull(10) ? null : (byte[])reader.GetValue(10), reader.IsDBNull(11) ? null : (byte[])reader.GetValue(11));
+                }
+            }
+        }
+        return result;
+    }
+
+    public BlobData OpenData(LookedUpEntry found)
+    {
+        var entry = found.Entry;
         var tree = new BaoTree(entry.Size, _blockSize);
         Microsoft.Win32.SafeHandles.SafeFileHandle? outboardHandle = null;
         IDisposable? owner = null;
@@ -373,7 +414,7 @@ internal sealed class FileSystemBackend : IStorageBackend
                 outboard = PreOrderOutboard.FromStream(tree, entry.Hash, pairs, 0, OutboardPath(entry.Hash));
                 break;
             case OutboardLocation.Inline:
-                var bytes = ReadInline("inline_outboard", entry.Hash) ?? throw new FileNotFoundException($"blob {entry.Hash}: inline outboard row missing");
+                var bytes = found.InlineOutboard ?? ReadInline("inline_outboard", entry.Hash) ?? throw new FileNotFoundException($"blob {entry.Hash}: inline outboard row missing");
                 outboard = PreOrderOutboard.FromBytes(tree, entry.Hash, bytes.Length == (int)tree.OutboardSize ? bytes : Resize(bytes, (int)tree.OutboardSize));
                 break;
             default:
@@ -385,13 +426,29 @@ internal sealed class FileSystemBackend : IStorageBackend
             switch (entry.Data)
             {
                 case DataLocation.Inline:
-                    var data = ReadInline("inline_data", entry.Hash) ?? [];
+                    var data = found.InlineData ?? ReadInline("inline_data", entry.Hash) ?? [];
                     return new BlobData(tree, outboard, data, null, $"{Root} (inline data)", owner);
                 case DataLocation.Owned:
                     var path = DataPath(entry.Hash);
                     return new BlobData(tree, outboard, default, File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete), path, owner);
                 default:
                     var ext = entry.State == BlobState.Partial ? BlobPlacement.TemporaryPath(entry.ExternalPath!) : entry.ExternalPath!;
+                    if (NativeFile.IsSupported)
+                    {
+                        // open and one statx on the descriptor, instead of open, fstat, flock and lseek, then a stat by
+                        // path for the change check (a provider serving a tree of small files opens one per blob).
+                        var fd = NativeFile.OpenRead(ext);
+                        var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true);
+                        try
+                        {
+                            return new BlobData(tree, outboard, default, handle, ext, owner) { Stamp = NativeFile.Stat(fd, ext) };
+                        }
+                        catch
+                        {
+                            handle.Dispose();
+                            throw;
+                        }
+                    }
                     return new BlobData(tree, outboard, default, File.OpenHandle(ext, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete), ext, owner);
             }
         }
