@@ -87,6 +87,12 @@ internal sealed class PlacementJournal : IDisposable
     /// <exception cref="IOException">The journal cannot be written (also a failed background write, reported here).</exception>
     public void Cover(ulong index)
     {
+        // A finished background step is collected, so the next one can start early too (a failure is reported here).
+        if (_ahead is { IsCompleted: true } done)
+        {
+            _ahead = null;
+            done.GetAwaiter().GetResult();
+        }
         var mark = Mark;
         if (index < mark)
         {
