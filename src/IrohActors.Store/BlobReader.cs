@@ -47,6 +47,27 @@ public sealed class BlobReader : IDisposable
         }
     }
 
+    /// <summary>The bytes of the whole verified stream of <see cref="Ranges"/> (parents and leaves, no size header).</summary>
+    public ulong EncodedLength => _encoder.EncodedLength;
+
+    /// <summary>
+    /// Writes the rest of the verified stream into <paramref name="destination"/> (which must hold it: <see cref="EncodedLength"/>
+    /// bytes when nothing was read yet) and returns its length; leaves are read from storage straight into place and
+    /// checked there. For many small blobs, where handing out items one by one costs more than the bytes.
+    /// </summary>
+    /// <exception cref="BlobCorruptException">The stored bytes failed verification (the blob is now marked corrupt); what was written is not to be used.</exception>
+    public int EncodeTo(Span<byte> destination)
+    {
+        try
+        {
+            return _encoder.EncodeTo(destination);
+        }
+        catch (BaoVerificationException e)
+        {
+            throw _engine.Corrupt(Hash, e.Chunk.Value, e.Message, e);
+        }
+    }
+
     /// <summary>Writes the verified stream (no size header) to <paramref name="output"/>.</summary>
     public async Task WriteToAsync(Stream output, CancellationToken cancellationToken = default)
     {

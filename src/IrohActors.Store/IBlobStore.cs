@@ -197,8 +197,24 @@ public sealed record PlacedFile(string Path, long Length, long LastWriteTimeUtcT
 public sealed class BlobLookup
 {
     private readonly Func<Hash, ChunkRanges, CancellationToken, ValueTask<BlobReader>> _open;
+    private readonly Func<Hash, ulong?>? _completeSize;
 
-    internal BlobLookup(Func<Hash, ChunkRanges, CancellationToken, ValueTask<BlobReader>> open) => _open = open;
+    internal BlobLookup(Func<Hash, ChunkRanges, CancellationToken, ValueTask<BlobReader>> open, Func<Hash, ulong?>? completeSize = null)
+    {
+        _open = open;
+        _completeSize = completeSize;
+    }
+
+    /// <summary>
+    /// The size of <paramref name="hash"/> when it was complete at the lookup (what a reader opened through this lookup
+    /// will have, unless the blob changes meanwhile); false when it was not, or when the store does not say.
+    /// </summary>
+    public bool TryGetCompleteSize(Hash hash, out ulong size)
+    {
+        var found = _completeSize?.Invoke(hash);
+        size = found ?? 0;
+        return found.HasValue;
+    }
 
     /// <summary>As <see cref="IBlobStore.OpenReaderAsync"/>, from the record looked up when the blob was complete then.</summary>
     /// <exception cref="BlobNotFoundException">Some requested ranges are not present.</exception>

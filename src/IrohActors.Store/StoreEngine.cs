@@ -346,7 +346,9 @@ internal sealed class StoreEngine : IBlobStore
     {
         ArgumentNullException.ThrowIfNull(hashes);
         var found = _backend.GetMany(hashes);
-        return Task.FromResult(new BlobLookup((hash, ranges, ct) => OpenLookedUp(found, hash, ranges, ct)));
+        return Task.FromResult(new BlobLookup(
+            (hash, ranges, ct) => OpenLookedUp(found, hash, ranges, ct),
+            hash => found.TryGetValue(hash, out var row) && row.Entry.State == BlobState.Complete ? row.Entry.Size : null));
     }
 
     /// <summary>

@@ -53,8 +53,19 @@ public sealed class LookUpTests : IDisposable
                 var (root, _, encoded) = TestData.Encode(datas[i], r);
                 Assert.Equal(root, hashes[i]);
                 Assert.Equal(encoded, await DrainAsync(await lookup.OpenReaderAsync(hashes[i], r)));
+                // The same stream written in place in one call.
+                using (var reader = await lookup.OpenReaderAsync(hashes[i], r))
+                {
+                    Assert.Equal((ulong)encoded.Length, reader.EncodedLength);
+                    var inPlace = new byte[encoded.Length];
+                    Assert.Equal(encoded.Length, reader.EncodeTo(inPlace));
+                    Assert.Equal(encoded, inPlace);
+                }
+                Assert.True(lookup.TryGetCompleteSize(hashes[i], out var size));
+                Assert.Equal((ulong)datas[i].Length, size);
             }
         }
+        Assert.False(lookup.TryGetCompleteSize(absent, out _));
         await Assert.ThrowsAsync<BlobNotFoundException>(async () => await lookup.OpenReaderAsync(absent, ChunkRanges.All));
         foreach (var pin in pins)
             pin.Dispose();
@@ -77,6 +88,32 @@ public sealed class LookUpTests : IDisposable
         var e = await Assert.ThrowsAsync<BlobCorruptException>(async () => await lookup.OpenReaderAsync(hash, ChunkRanges.All));
         Assert.Equal(hash, e.Hash);
         Assert.Contains(path, e.Message);
+        Assert.Equal(BlobState.Corrupt, (await store.StatusAsync(hash)).State);
+        pins[0].Dispose();
+    }
+
+    [Theory]
+    [InlineData(3_900, 1_000)]
+    [InlineData(40_000, 33_000)]
+    public async Task An_in_place_file_changed_behind_its_stamp_fails_EncodeTo_and_is_marked_corrupt(int size, int badOffset)
+    {
+        var path = Path.Combine(_dir, $"flipped-{size}.bin");
+        var data = TestData.Bytes(size, 11);
+        File.WriteAllBytes(path, data);
+        await using var store = BlobStores.OpenFileSystem(Path.Combine(_dir, "store"));
+        var pins = await store.ImportFilesAsync([path], ImportMode.InPlace);
+        var hash = pins[0].Hash;
+        // Same size and time, one byte flipped: only the hashing of the bytes read can catch it.
+        var mtime = File.GetLastWriteTimeUtc(path);
+        data[badOffset] ^= 0x40;
+        File.WriteAllBytes(path, data);
+        File.SetLastWriteTimeUtc(path, mtime);
+        var lookup = await store.LookUpAsync([hash]);
+        using (var reader = await lookup.OpenReaderAsync(hash, ChunkRanges.All))
+        {
+            var e = Assert.Throws<BlobCorruptException>(() => reader.EncodeTo(new byte[reader.EncodedLength]));
+            Assert.Equal(hash, e.Hash);
+        }
         Assert.Equal(BlobState.Corrupt, (await store.StatusAsync(hash)).State);
         pins[0].Dispose();
     }

@@ -14,7 +14,7 @@ public sealed class RangeEncoder : IDisposable
     private readonly DataSource _data;
     private readonly IOutboard _outboard;
     private readonly ResponseWalk _walk;
-    private readonly Hash[] _expected = new Hash[70];
+    private readonly Hash[] _expected;
     private readonly byte[] _pair = new byte[64];
     private byte[] _group;
     private ulong _groupIndex = ulong.MaxValue;
@@ -33,6 +33,8 @@ public sealed class RangeEncoder : IDisposable
         _data = data;
         _outboard = outboard;
         _walk = new ResponseWalk(outboard.Tree, ranges);
+        // At most one expected hash waits per level (as the walk's frames); 70 were 2 KiB to zero per small blob.
+        _expected = new Hash[ResponseWalk.Height(outboard.Tree) + 2];
         _group = ArrayPool<byte>.Shared.Rent((int)outboard.Tree.BlockSize.Bytes);
         _expected[_depth++] = outboard.Root;
         // A blob of one group never uses a window (its only leaf is the root, read and hashed alone).
@@ -101,6 +103,61 @@ public sealed class RangeEncoder : IDisposable
         }
         item = new EncodedItem(chunk, data);
         return true;
+    }
+
+    /// <summary>The bytes of the whole stream for the ranges (parents and leaves; <see cref="ResponseWalk.EncodedLength"/>).</summary>
+    public ulong EncodedLength => _encodedLength ??= ResponseWalk.EncodedLength(Tree, _walk.Ranges);
+
+    private ulong? _encodedLength;
+
+    /// <summary>
+    /// Writes the rest of the stream into <paramref name="destination"/> and returns its length: leaves covering whole
+    /// groups are read from storage straight into place and hashed there (no read buffer, no window), parents come from
+    /// the outboard; each item is checked against the tree before the next one is read. For many small blobs, where
+    /// items would otherwise be copied out of the encoder's buffer one by one. <paramref name="destination"/> must hold
+    /// the rest of the stream (<see cref="EncodedLength"/> when nothing was read yet). Throws
+    /// <see cref="BaoVerificationException"/> on bad storage; what it wrote up to then is not to be used.
+    /// </summary>
+    public int EncodeTo(Span<byte> destination)
+    {
+        var written = 0;
+        while (_walk.TryNext(out var chunk))
+        {
+            var expected = _expected[--_depth];
+            if (chunk.Kind == BaoChunkKind.Parent)
+            {
+                var pair = LoadPair(chunk);
+                if (pair.ParentCv(chunk.IsRoot) != expected)
+                    throw new BaoVerificationException(BaoFailure.Mismatch, chunk, Where);
+                if (chunk.Right)
+                    _expected[_depth++] = pair.Right;
+                if (chunk.Left)
+                    _expected[_depth++] = pair.Left;
+                pair.Write(destination.Slice(written, 64));
+                written += 64;
+                continue;
+            }
+            var leaf = destination.Slice(written, chunk.Size);
+            var group = chunk.Offset / Tree.BlockSize.Bytes;
+            var (groupStart, groupEnd) = Tree.GroupByteRange(group);
+            if (chunk.Offset == groupStart && (ulong)chunk.Size == groupEnd - groupStart)
+            {
+                try
+                {
+                    _data.ReadInto(chunk.Offset, leaf);
+                }
+                catch (EndOfStreamException e)
+                {
+                    throw new BaoVerificationException(BaoFailure.Missing, chunk, Where, e);
+                }
+            }
+            else
+                ReadLeaf(chunk).Span.CopyTo(leaf);
+            if (Subtree.HashSubtree(chunk.StartChunk.Value, leaf, chunk.IsRoot) != expected)
+                throw new BaoVerificationException(BaoFailure.Mismatch, chunk, Where);
+            written += chunk.Size;
+        }
+        return written;
     }
 
     /// <summary>Writes the whole stream to <paramref name="output"/>.</summary>

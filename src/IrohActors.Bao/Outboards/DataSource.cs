@@ -13,6 +13,13 @@ internal abstract class DataSource
     /// </summary>
     public abstract ReadOnlyMemory<byte> Read(ulong offset, int length, Memory<byte> scratch);
 
+    /// <summary>
+    /// Reads the bytes <paramref name="offset"/>..+<c>destination.Length</c> into <paramref name="destination"/>. Throws
+    /// <see cref="EndOfStreamException"/> naming the offset if the data ends early.
+    /// </summary>
+    public virtual void ReadInto(ulong offset, Span<byte> destination) =>
+        Read(offset, destination.Length, new byte[destination.Length]).Span.CopyTo(destination);
+
     /// <summary>True when one <see cref="Read"/> may span several chunk groups (false: at most one group per read).</summary>
     public virtual bool ReadsAcrossGroups => true;
 
@@ -32,6 +39,8 @@ internal sealed class MemoryDataSource(ReadOnlyMemory<byte> data) : DataSource
             throw new EndOfStreamException($"data ends at {data.Length}, before offset {offset} + {length}");
         return data.Slice((int)offset, length);
     }
+
+    public override void ReadInto(ulong offset, Span<byte> destination) => Read(offset, destination.Length, default).Span.CopyTo(destination);
 }
 
 internal sealed class FileDataSource(SafeFileHandle handle, ulong length, string path) : DataSource
@@ -43,15 +52,20 @@ internal sealed class FileDataSource(SafeFileHandle handle, ulong length, string
     public override ReadOnlyMemory<byte> Read(ulong offset, int count, Memory<byte> scratch)
     {
         var dest = scratch[..count];
+        ReadInto(offset, dest.Span);
+        return dest;
+    }
+
+    public override void ReadInto(ulong offset, Span<byte> destination)
+    {
         var done = 0;
-        while (done < count)
+        while (done < destination.Length)
         {
-            var n = RandomAccess.Read(handle, dest.Span[done..], (long)offset + done);
+            var n = RandomAccess.Read(handle, destination[done..], (long)offset + done);
             if (n == 0)
                 throw new EndOfStreamException($"{path}: data ends at offset {(long)offset + done}, expected {length} bytes");
             done += n;
         }
-        return dest;
     }
 }
 
@@ -65,22 +79,28 @@ internal sealed class StreamDataSource(Stream stream, ulong length) : DataSource
 
     public override ReadOnlyMemory<byte> Read(ulong offset, int count, Memory<byte> scratch)
     {
+        var dest = scratch[..count];
+        ReadInto(offset, dest.Span);
+        return dest;
+    }
+
+    public override void ReadInto(ulong offset, Span<byte> destination)
+    {
+        var count = destination.Length;
         if (offset != _position)
         {
             if (!stream.CanSeek)
                 throw new NotSupportedException($"stream is at offset {_position} and cannot seek to {offset}");
             stream.Position = _origin + (long)offset;
         }
-        var dest = scratch[..count];
         var done = 0;
         while (done < count)
         {
-            var n = stream.Read(dest.Span[done..]);
+            var n = stream.Read(destination[done..]);
             if (n == 0)
                 throw new EndOfStreamException($"data stream ends at offset {offset + (ulong)done}, expected {length} bytes");
             done += n;
         }
         _position = offset + (ulong)count;
-        return dest;
     }
 }

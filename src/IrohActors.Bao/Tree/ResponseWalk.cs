@@ -9,7 +9,7 @@ public sealed class ResponseWalk
 {
     private readonly ChunkRanges _ranges;
     private readonly int _minFullLevel;
-    private readonly Frame[] _stack = new Frame[132];
+    private readonly Frame[] _stack;
     private int _depth;
 
     /// <summary>Walks <paramref name="tree"/> for <paramref name="ranges"/>, which are truncated against the size first.</summary>
@@ -18,6 +18,9 @@ public sealed class ResponseWalk
         Tree = tree;
         _ranges = ranges.Truncate(tree.Size);
         _minFullLevel = tree.BlockSize.ChunkLog;
+        // Each parent pops one frame and pushes two, so at most one frame per level waits: sized to the tree's height
+        // (a provider opens a walk per blob it serves; 132 frames were 4 KiB to zero for a one-chunk blob).
+        _stack = new Frame[Height(tree) + 2];
         if (!_ranges.IsEmpty)
             _stack[_depth++] = new Frame(0, tree.Size, true, ulong.MaxValue);
     }
@@ -80,6 +83,10 @@ public sealed class ResponseWalk
             total += item.Kind == BaoChunkKind.Parent ? 64UL : (ulong)item.Size;
         return total;
     }
+
+    /// <summary>The levels of parents above the chunks of <paramref name="tree"/> (0 for a blob of one chunk).</summary>
+    internal static int Height(BaoTree tree) =>
+        System.Numerics.BitOperations.Log2(System.Numerics.BitOperations.RoundUpToPowerOf2(Math.Max(1, tree.Chunks.Value)));
 
     private readonly record struct Frame(ulong Start, ulong Size, bool IsRoot, ulong End);
 }

@@ -26,12 +26,16 @@ internal static class BenchTransferCommand
         command.Options.Add(memory);
         var kernel = new Option<bool>("--kernel") { Description = "(b) instead: the Linux kernel tree from the start of send (import included) to the end of receive into an empty directory, next to tar | nc → nc | tar." };
         command.Options.Add(kernel);
+        var serveOnly = new Option<bool>("--serve-only") { Description = "With --kernel: the sender alone — send in a child process, its CPU per Get of the whole tree, the response discarded unparsed (no anchor)." };
+        command.Options.Add(serveOnly);
         command.SetAction(async (parse, ct) =>
         {
             var root = Path.Combine(parse.GetValue(tempDir)!, $"node-bench-{Guid.NewGuid():N}");
             Directory.CreateDirectory(root);
             try
             {
+                if (parse.GetValue(kernel) && parse.GetValue(serveOnly))
+                    return await BenchKernelServe.RunAsync(root, Math.Max(1, parse.GetValue(rounds)), ct);
                 if (parse.GetValue(kernel))
                     return await BenchKernelTransfer.RunAsync(root, parse.GetResult(rounds) is { Implicit: false } ? Math.Max(1, parse.GetValue(rounds)) : 1, ct);
                 return await RunAsync(root, (long)parse.GetValue(sizeMiB) << 20, Math.Max(1, parse.GetValue(rounds)), parse.GetValue(memory), ct);

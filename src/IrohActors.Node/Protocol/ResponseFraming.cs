@@ -11,12 +11,21 @@ internal static class ResponseFraming
     /// <summary>An error message is cut to this many UTF-8 bytes.</summary>
     public const int MaxErrorMessage = 1024;
 
+    /// <summary>Bytes of a blob item's header: the tag, then the 8-byte size.</summary>
+    public const int BlobHeaderSize = 9;
+
     public static byte[] BlobHeader(ulong size)
     {
-        var header = new byte[9];
-        header[0] = (byte)ResponseTag.Blob;
-        BinaryPrimitives.WriteUInt64LittleEndian(header.AsSpan(1), size);
+        var header = new byte[BlobHeaderSize];
+        WriteBlobHeader(header, size);
         return header;
+    }
+
+    /// <summary>Writes a blob item's header (<see cref="BlobHeaderSize"/> bytes) at the start of <paramref name="destination"/>.</summary>
+    public static void WriteBlobHeader(Span<byte> destination, ulong size)
+    {
+        destination[0] = (byte)ResponseTag.Blob;
+        BinaryPrimitives.WriteUInt64LittleEndian(destination[1..BlobHeaderSize], size);
     }
 
     public static byte[] ErrorFrame(ErrorCode code, string message)

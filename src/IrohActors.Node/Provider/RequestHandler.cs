@@ -97,7 +97,7 @@ internal sealed class RequestHandler
         var rootRanges = get.Ranges[0];
         if (!rootRanges.IsEmpty)
         {
-            var error = await ServeBlobAsync(output, get.Hash, rootRanges, null, cancellationToken).ConfigureAwait(false);
+            var error = await ServeBlobAsync(output, get.Hash, rootRanges, cancellationToken).ConfigureAwait(false);
             if (error is not null || get.Ranges.IsSingleBlob)
                 return error;
         }
@@ -116,62 +116,36 @@ internal sealed class RequestHandler
         {
             return (ErrorCode.BadRequest, $"blob {get.Hash} is not a collection: {e.Message}");
         }
-        var end = get.Ranges.End;
+        return await new BlobSequenceServer(_store).ServeAsync(output, ChildrenAsync(collection, get.Ranges, cancellationToken), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The children a Get asks for, in collection order, with their ranges (offset <c>i + 1</c> is link <c>i</c>).</summary>
+    private static async IAsyncEnumerable<(Hash Hash, ChunkRanges Ranges)> ChildrenAsync(CollectionReader collection, ChunkRangesSeq ranges, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var end = ranges.End;
         ulong offset = 1;
-        var children = new List<(Hash Hash, ChunkRanges Ranges)>(LookupBatch);
         await foreach (var link in collection.EnumerateAsync(cancellationToken).ConfigureAwait(false))
         {
             if (end is { } e && offset >= e)
-                break;
-            var ranges = get.Ranges[offset++];
-            if (ranges.IsEmpty)
-                continue;
-            children.Add((link.Hash, ranges));
-            if (children.Count < LookupBatch)
-                continue;
-            if (await ServeBlobsAsync(output, children, cancellationToken).ConfigureAwait(false) is { } error)
-                return error;
-            children.Clear();
+                yield break;
+            var childRanges = ranges[offset++];
+            if (!childRanges.IsEmpty)
+                yield return (link.Hash, childRanges);
         }
-        return await ServeBlobsAsync(output, children, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<(ErrorCode Code, string Message)?> ServeGetManyAsync(ResponseOutput output, GetManyRequest many, CancellationToken cancellationToken)
+    private Task<(ErrorCode Code, string Message)?> ServeGetManyAsync(ResponseOutput output, GetManyRequest many, CancellationToken cancellationToken) =>
+        new BlobSequenceServer(_store).ServeAsync(output, BlobsOf(many), cancellationToken);
+
+    private static async IAsyncEnumerable<(Hash Hash, ChunkRanges Ranges)> BlobsOf(GetManyRequest many)
     {
-        var blobs = new List<(Hash Hash, ChunkRanges Ranges)>(LookupBatch);
         for (var i = 0; i < many.Hashes.Count; i++)
         {
             var ranges = many.Ranges[(ulong)i];
-            if (ranges.IsEmpty)
-                continue;
-            blobs.Add((many.Hashes[i], ranges));
-            if (blobs.Count < LookupBatch)
-                continue;
-            if (await ServeBlobsAsync(output, blobs, cancellationToken).ConfigureAwait(false) is { } error)
-                return error;
-            blobs.Clear();
+            if (!ranges.IsEmpty)
+                yield return (many.Hashes[i], ranges);
         }
-        return await ServeBlobsAsync(output, blobs, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Blobs looked up in the store together (one database read for their records instead of one or two each).</summary>
-    private const int LookupBatch = 512;
-
-    /// <summary>Appends <paramref name="blobs"/> in order, their store records looked up together; stops at the first error.</summary>
-    private async Task<(ErrorCode Code, string Message)?> ServeBlobsAsync(ResponseOutput output, List<(Hash Hash, ChunkRanges Ranges)> blobs, CancellationToken cancellationToken)
-    {
-        if (blobs.Count == 0)
-            return null;
-        var hashes = new Hash[blobs.Count];
-        for (var i = 0; i < hashes.Length; i++)
-            hashes[i] = blobs[i].Hash;
-        var lookup = await _store.LookUpAsync(hashes, cancellationToken).ConfigureAwait(false);
-        foreach (var (hash, ranges) in blobs)
-        {
-            if (await ServeBlobAsync(output, hash, ranges, lookup, cancellationToken).ConfigureAwait(false) is { } error)
-                return error;
-        }
-        return null;
+        await Task.CompletedTask.ConfigureAwait(false);
     }
 
     private async Task<(ErrorCode Code, string Message)?> ServeObserveAsync(MuxStream stream, ObserveRequest observe, SentCounter sent, CancellationToken cancellationToken)
@@ -206,18 +180,13 @@ internal sealed class RequestHandler
         return null;
     }
 
-    /// <summary>
-    /// Appends one blob (size header, then its verified stream), opened through <paramref name="lookup"/> when given;
-    /// returns an error to send instead when nothing of it can be served.
-    /// </summary>
-    private async Task<(ErrorCode Code, string Message)?> ServeBlobAsync(ResponseOutput output, Hash hash, ChunkRanges ranges, BlobLookup? lookup, CancellationToken cancellationToken)
+    /// <summary>Appends one blob (size header, then its verified stream); returns an error to send instead when nothing of it can be served.</summary>
+    private async Task<(ErrorCode Code, string Message)?> ServeBlobAsync(ResponseOutput output, Hash hash, ChunkRanges ranges, CancellationToken cancellationToken)
     {
         BlobReader reader;
         try
         {
-            reader = lookup is null
-                ? await _store.OpenReaderAsync(hash, ranges, cancellationToken).ConfigureAwait(false)
-                : await lookup.OpenReaderAsync(hash, ranges, cancellationToken).ConfigureAwait(false);
+            reader = await _store.OpenReaderAsync(hash, ranges, cancellationToken).ConfigureAwait(false);
         }
         catch (BlobNotFoundException e)
         {
@@ -228,50 +197,7 @@ internal sealed class RequestHandler
             return (ErrorCode.Internal, e.Message);
         }
         using (reader)
-        {
-            output.Current = hash;
-            await output.AppendAsync(ResponseFraming.BlobHeader(reader.Tree.Size), cancellationToken).ConfigureAwait(false);
-            while (reader.TryNext(out var item))
-                await output.AppendAsync(item.Bytes, cancellationToken).ConfigureAwait(false);
-        }
+            await BlobSequenceServer.StreamAsync(output, hash, reader, cancellationToken).ConfigureAwait(false);
         return null;
-    }
-
-    /// <summary>
-    /// Where a Get's items go: each verified item is written straight into the stream (the mux copies it into its
-    /// send batch, where consecutive items of the stream share one DATA frame), so the bytes the store's reader verified
-    /// are copied once before TLS encrypts them. The store's encoder reads and hashes its windows ahead on pool
-    /// threads, and the mux's send loop encrypts the previous batch while this one fills: the three overlap. A
-    /// verification failure surfaces after every item before it was sent, never with any of the failing item's bytes.
-    /// </summary>
-    private sealed class ResponseOutput(MuxStream stream, SentCounter sent)
-    {
-        /// <summary>The blob being appended (for progress events).</summary>
-        public Hash Current { get; set; }
-
-        public async ValueTask AppendAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
-        {
-            await stream.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
-            sent.Add(Current, bytes.Length);
-        }
-    }
-
-    /// <summary>Counts response bytes and publishes a progress event every so many.</summary>
-    private sealed class SentCounter(long id, NodeId peer, long step, Action<ProviderEvent> publish)
-    {
-        private long _next;
-
-        public long Total { get; private set; }
-
-        public void Add(Hash hash, long bytes)
-        {
-            Total += bytes;
-            if (_next == 0)
-                _next = step;
-            if (Total < _next)
-                return;
-            _next = Total + step;
-            publish(new ProviderBytesSent(id, peer, hash, Total));
-        }
     }
 }

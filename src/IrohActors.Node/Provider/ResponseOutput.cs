@@ -1,0 +1,41 @@
+using IrohActors.Blake3;
+using IrohActors.Node.Identity;
+using IrohActors.Node.Transport;
+
+namespace IrohActors.Node.Provider;
+
+/// <summary>
+/// Where a Get's items go: verified bytes are written straight into the stream (the mux copies them into its send
+/// batch, where consecutive writes of the stream share one DATA frame), so the bytes the store's reader verified are
+/// copied once before TLS encrypts them; the mux's send loop encrypts the previous batch while this one fills.
+/// </summary>
+internal sealed class ResponseOutput(MuxStream stream, SentCounter sent)
+{
+    /// <summary>The blob being appended (for progress events).</summary>
+    public Hash Current { get; set; }
+
+    public async ValueTask AppendAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    {
+        await stream.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+        sent.Add(Current, bytes.Length);
+    }
+}
+
+/// <summary>Counts response bytes and publishes a progress event every so many.</summary>
+internal sealed class SentCounter(long id, NodeId peer, long step, Action<ProviderEvent> publish)
+{
+    private long _next;
+
+    public long Total { get; private set; }
+
+    public void Add(Hash hash, long bytes)
+    {
+        Total += bytes;
+        if (_next == 0)
+            _next = step;
+        if (Total < _next)
+            return;
+        _next = Total + step;
+        publish(new ProviderBytesSent(id, peer, hash, Total));
+    }
+}
