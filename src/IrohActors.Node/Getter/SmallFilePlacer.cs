@@ -30,6 +30,9 @@ internal sealed class SmallFilePlacer
     private const long MaxQueuedBytes = 32 << 20;
     private const long FileOverhead = 4096;
     private const int MaxCommitsInFlight = 4;
+    // Rows are recorded for several synced batches at once: each store commit rewrites every B-tree page its (random)
+    // hash keys touch, so 78,579 rows in 20 commits wrote ≈ 94,000 WAL pages; the syncfs cadence stays per batch.
+    private const int MaxRecordFiles = 16384;
 
     private readonly IBlobStore _store;
     private readonly DirectoryPlacement _placement;
@@ -222,15 +225,23 @@ internal sealed class SmallFilePlacer
         _batches.Add(batch);
     }
 
-    // The committer thread: batches in order; after a failed commit, none of the later ones (a rerun places them again).
+    // The committer thread: batches in order, each made durable (syncfs) as it comes, their rows recorded
+    // MaxRecordFiles at a time and at the end; after a failed commit, none of the later ones (a rerun places them again).
     private void CommitLoop()
     {
+        var synced = new List<PlacedFile>();
         while (_batches.TryTake(out var batch))
         {
             try
             {
                 if (!_commitFailed)
-                    Commit(batch);
+                {
+                    // Durable first (one barrier for the whole batch), recorded after: the store never refers to unsynced bytes.
+                    SyncFileSystem(_placement.Root);
+                    synced.AddRange(batch);
+                    if (synced.Count >= MaxRecordFiles)
+                        Record(synced);
+                }
             }
             catch (Exception e)
             {
@@ -242,15 +253,24 @@ internal sealed class SmallFilePlacer
                 _commitSlots.Release();
             }
         }
+        try
+        {
+            if (!_commitFailed && synced.Count > 0)
+                Record(synced);
+        }
+        catch (Exception e)
+        {
+            _commitFailed = true;
+            Fail(e);
+        }
     }
 
-    private void Commit(PlacedFile[] batch)
+    private void Record(List<PlacedFile> synced)
     {
-        // Durable first (one barrier for the whole batch), recorded after: the store never refers to unsynced bytes.
-        SyncFileSystem(_placement.Root);
-        _store.RecordPlacedFilesAsync(batch, CancellationToken.None).GetAwaiter().GetResult();
-        foreach (var file in batch)
+        _store.RecordPlacedFilesAsync(synced, CancellationToken.None).GetAwaiter().GetResult();
+        foreach (var file in synced)
             _placement.MarkPlaced(file.Path, known: true);
+        synced.Clear();
     }
 
     private void Fail(Exception e)
