@@ -30,7 +30,8 @@ internal sealed class ExportPlan
             Check(link.Name.Span);
             return;
         }
-        _alreadyThere = path => alreadyThere(link, path);
+        _alreadyThere = alreadyThere;
+        _link = link;
         try
         {
             Check(link.Name.Span);
@@ -38,16 +39,18 @@ internal sealed class ExportPlan
         finally
         {
             _alreadyThere = null;
+            _link = default;
         }
     }
 
-    private Func<string, bool>? _alreadyThere;
+    // The link being checked and the caller's test for a file that already holds its content (no closure per link).
+    private Func<Link, string, bool>? _alreadyThere;
+    private Link _link;
 
     /// <summary>Checks one name without touching the file system beyond reading it.</summary>
     public void Check(ReadOnlySpan<byte> name)
     {
-        var segments = ExportPathPolicy.Segments(name);
-        string relative = string.Join('/', segments);
+        var segments = ExportPathPolicy.Segments(name, out var relative);
         if (!_files.Add(relative) || _directories.Contains(relative))
             throw new CollectionExportException(name, "the path is also needed as a directory by another link");
         // Siblings follow each other in a collection: the directory the previous name walked is walked only once. (Nothing
@@ -68,7 +71,7 @@ internal sealed class ExportPlan
             return;
         }
         var path = Path.Combine(dir, segments[^1]);
-        if (_alreadyThere is { } there && IsRegularFile(path) && there(path))
+        if (_alreadyThere is { } there && IsRegularFile(path) && there(_link, path))
             return;
         CheckFinal(name, path, _overwrite);
     }
@@ -109,22 +112,20 @@ internal sealed class ExportPlan
     /// <summary>Creates the missing directories of a checked name (one level at a time) and returns its file path.</summary>
     public string PrepareDirectories(ReadOnlySpan<byte> name)
     {
-        var segments = ExportPathPolicy.Segments(name);
         // Siblings follow each other: their directory, created and checked for the previous name, is taken as it was then
-        // (as for any directory found before: _checkedDirectories is not asked again either).
+        // (as for any directory found before: _checkedDirectories is not asked again either), and only the file name is
+        // checked and decoded. The directory's path was checked to lie under the root when it was prepared, and a checked
+        // file name (no '/', not "." or "..") cannot lead out of it.
         var directoryName = DirectoryName(name);
-        string dir;
         if (_prepared.Matches(directoryName) && _prepared.Path is { } known)
-            dir = known;
-        else
-        {
-            _prepared.Forget();
-            dir = CreateDirectories(name, segments);
-            _prepared.Remember(directoryName, dir);
-        }
+            return Path.Join(known, ExportPathPolicy.FileName(name));
+        _prepared.Forget();
+        var segments = ExportPathPolicy.Segments(name);
+        var dir = CreateDirectories(name, segments);
         string path = Path.Combine(dir, segments[^1]);
         if (!path.StartsWith(_root + Path.DirectorySeparatorChar, StringComparison.Ordinal) || Path.GetFullPath(path) != path)
             throw new CollectionExportException(name, "the path resolves outside the target directory");
+        _prepared.Remember(directoryName, dir);
         return path;
     }
 
@@ -136,6 +137,18 @@ internal sealed class ExportPlan
         {
             dir = Path.Combine(dir, segments[i]);
             dirRelative = i == 0 ? segments[0] : dirRelative + "/" + segments[i];
+            if (_checkedDirectories.Contains(dir))
+                continue;
+            // One mkdir: when it creates the directory, nothing was there (no link, no file) and it is ours. Only when
+            // something exists is it looked at (a real directory is fine, anything else is refused).
+            if (NativeDirectory.TryCreateNew(dir))
+            {
+                _checked.Forget();
+                _missingDirectories.Remove(dir);
+                _checkedDirectories.Add(dir);
+                continue;
+            }
+            _missingDirectories.Remove(dir);
             if (!CheckExistingDirectory(name, dir, dirRelative))
             {
                 Directory.CreateDirectory(dir);
