@@ -195,6 +195,17 @@ public sealed class ExportTests : IDisposable
 
     [Theory]
     [MemberData(nameof(HostileSiblingNames))]
+    public async Task TheExportPlanChecksANameWhoseDirectoryItJustWalked(byte[] hostile, string reason)
+    {
+        // "a/0-first" and "0-top" walk the directories "a" and the top, and sort before the hostile name.
+        var e = await Assert.ThrowsAsync<CollectionExportException>(() => ExportAsync([Blob("0-top", "t"), Blob("a/0-first", "x"), Blob(hostile, "evil")]));
+        Assert.Contains(reason, e.Message);
+        Assert.Equal(hostile, e.Name.ToArray());
+        Assert.False(Directory.Exists(Target));
+    }
+
+    [Theory]
+    [MemberData(nameof(HostileSiblingNames))]
     public async Task PreparingAFileChecksItsNameEvenInADirectoryJustPrepared(byte[] hostile, string reason)
     {
         // A writer may ask for a path the plan never saw; the directory prepared for the sibling before it is no excuse.

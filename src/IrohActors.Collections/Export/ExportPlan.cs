@@ -50,30 +50,44 @@ internal sealed class ExportPlan
     /// <summary>Checks one name without touching the file system beyond reading it.</summary>
     public void Check(ReadOnlySpan<byte> name)
     {
-        var segments = ExportPathPolicy.Segments(name, out var relative);
-        if (!_files.Add(relative) || _directories.Contains(relative))
-            throw new CollectionExportException(name, "the path is also needed as a directory by another link");
-        // Siblings follow each other in a collection: the directory the previous name walked is walked only once. (Nothing
-        // its walk looked at can have changed: the previous name added only itself, which is no prefix of its own directory.)
+        // Siblings follow each other in a collection: the directory the previous name walked is walked only once, and of
+        // the name only its file name is checked and decoded (its directory part is the previous name's, checked then).
+        // (Nothing the walk looked at can have changed: the previous name added only itself, which is no prefix of its own directory.)
         var directoryName = DirectoryName(name);
+        string relative;
+        string fileName;
         string? dir;
         if (_checked.Matches(directoryName))
+        {
+            fileName = ExportPathPolicy.FileName(name);
+            relative = _checked.Relative.Length == 0 ? fileName : string.Concat(_checked.Relative, "/", fileName);
+            AddFile(name, relative);
             dir = _checked.Path;
+        }
         else
         {
+            var segments = ExportPathPolicy.Segments(name, out relative);
+            AddFile(name, relative);
             _checked.Forget();
             dir = WalkDirectories(name, segments);
-            _checked.Remember(directoryName, dir);
+            fileName = segments[^1];
+            _checked.Remember(directoryName, relative[..Math.Max(0, relative.Length - fileName.Length - 1)], dir);
         }
         if (dir is null)
         {
             // Nothing below a missing directory exists yet.
             return;
         }
-        var path = Path.Combine(dir, segments[^1]);
+        var path = Path.Combine(dir, fileName);
         if (_alreadyThere is { } there && IsRegularFile(path) && there(_link, path))
             return;
         CheckFinal(name, path, _overwrite);
+    }
+
+    private void AddFile(ReadOnlySpan<byte> name, string relative)
+    {
+        if (!_files.Add(relative) || _directories.Contains(relative))
+            throw new CollectionExportException(name, "the path is also needed as a directory by another link");
     }
 
     // Checks the directories of a name against the other names and the file system: its full directory path when every
@@ -205,17 +219,26 @@ internal sealed class ExportPlan
 
         public string? Path { get; private set; }
 
+        /// <summary>The directory part of the name as text ("" at the top); only for <see cref="Check(ReadOnlySpan{byte})"/>'s walk.</summary>
+        public readonly string Relative => _relative ?? "";
+
+        private string? _relative;
+
         public readonly bool Matches(ReadOnlySpan<byte> directoryName) => _name is not null && directoryName.SequenceEqual(_name);
 
-        public void Remember(ReadOnlySpan<byte> directoryName, string? path)
+        public void Remember(ReadOnlySpan<byte> directoryName, string? path) => Remember(directoryName, "", path);
+
+        public void Remember(ReadOnlySpan<byte> directoryName, string relative, string? path)
         {
             _name = directoryName.ToArray();
+            _relative = relative;
             Path = path;
         }
 
         public void Forget()
         {
             _name = null;
+            _relative = null;
             Path = null;
         }
     }
