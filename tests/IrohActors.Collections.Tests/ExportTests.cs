@@ -182,6 +182,75 @@ public sealed class ExportTests : IDisposable
         Assert.Equal(17, AllEntries(Target).Length);
     }
 
+    public static TheoryData<byte[], string> HostileSiblingNames => new()
+    {
+        { "a/.."u8.ToArray(), "'..' path segment 2" },
+        { "a/."u8.ToArray(), "'.' path segment 2" },
+        { "a/"u8.ToArray(), "empty path segment 2" },
+        { "a/x\\y"u8.ToArray(), "backslash at offset 3" },
+        { "a/x\0"u8.ToArray(), "NUL byte at offset 3" },
+        { new byte[] { 0x61, 0x2f, 0x62, 0xff }, "not valid UTF-8" },
+        { "/a"u8.ToArray(), "absolute path" },
+    };
+
+    [Theory]
+    [MemberData(nameof(HostileSiblingNames))]
+    public async Task TheExportPlanChecksANameWhoseDirectoryItJustWalked(byte[] hostile, string reason)
+    {
+        // "a/0-first" and "0-top" walk the directories "a" and the top, and sort before the hostile name.
+        var e = await Assert.ThrowsAsync<CollectionExportException>(() => ExportAsync([Blob("0-top", "t"), Blob("a/0-first", "x"), Blob(hostile, "evil")]));
+        Assert.Contains(reason, e.Message);
+        Assert.Equal(hostile, e.Name.ToArray());
+        Assert.False(Directory.Exists(Target));
+    }
+
+    [Theory]
+    [MemberData(nameof(HostileSiblingNames))]
+    public async Task PreparingAFileChecksItsNameEvenInADirectoryJustPrepared(byte[] hostile, string reason)
+    {
+        // A writer may ask for a path the plan never saw; the directory prepared for the sibling before it is no excuse.
+        var reader = await TestLinks.OpenAsync(await TestLinks.BuildAsync([Blob("a/first", "1"), Blob("top", "2")]));
+        var target = await ExportTarget.PlanAsync(reader, Target);
+        Assert.Equal(Path.Combine(Target, "a", "first"), target.PrepareFile(Blob("a/first", "1")));
+        Assert.Equal(Path.Combine(Target, "top"), target.PrepareFile(Blob("top", "2")));
+        if (hostile[0] != '/')
+            target.PrepareFile(Blob("a/first", "1"));
+
+        var e = Assert.Throws<CollectionExportException>(() => target.PrepareFile(Blob(hostile, "evil")));
+
+        Assert.Contains(reason, e.Message);
+        Assert.Equal(["a"], Directory.GetFileSystemEntries(Target).Select(Path.GetFileName));
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(Target, "a")));
+    }
+
+    [Fact]
+    public async Task PreparingAFileRefusesADirectoryReplacedByASymlinkAfterThePlan()
+    {
+        var reader = await TestLinks.OpenAsync(await TestLinks.BuildAsync([Blob("d/e/f", "1")]));
+        var target = await ExportTarget.PlanAsync(reader, Target);
+        Directory.CreateDirectory(Target);
+        Directory.CreateSymbolicLink(Path.Combine(Target, "d"), Outside);
+
+        var e = Assert.Throws<CollectionExportException>(() => target.PrepareFile(Blob("d/e/f", "1")));
+
+        Assert.Contains("symbolic link", e.Message);
+        Assert.Equal(["victim"], Directory.GetFileSystemEntries(Outside).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task PreparingFilesCreatesEachNewDirectoryOnce()
+    {
+        var links = new[] { Blob("n/a/b/1", "1"), Blob("n/a/b/2", "2"), Blob("n/a/c/3", "3"), Blob("n/d", "4") };
+        var reader = await TestLinks.OpenAsync(await TestLinks.BuildAsync(links));
+        var target = await ExportTarget.PlanAsync(reader, Target);
+
+        var paths = links.Select(target.PrepareFile).ToArray();
+
+        Assert.Equal(["n/a/b/1", "n/a/b/2", "n/a/c/3", "n/d"], paths.Select(p => Path.GetRelativePath(Target, p).Replace(Path.DirectorySeparatorChar, '/')));
+        Assert.Equal(["n", "n/a", "n/a/b", "n/a/c"], AllEntries(Target).Select(p => Path.GetRelativePath(Target, p).Replace(Path.DirectorySeparatorChar, '/')).Order(StringComparer.Ordinal));
+        Assert.All(AllEntries(Target), p => Assert.True(Directory.Exists(p) && new DirectoryInfo(p).LinkTarget is null));
+    }
+
     [Fact]
     public async Task ContentThatDoesNotMatchItsHashIsRefused()
     {

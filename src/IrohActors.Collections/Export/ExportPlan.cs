@@ -30,7 +30,8 @@ internal sealed class ExportPlan
             Check(link.Name.Span);
             return;
         }
-        _alreadyThere = path => alreadyThere(link, path);
+        _alreadyThere = alreadyThere;
+        _link = link;
         try
         {
             Check(link.Name.Span);
@@ -38,39 +39,55 @@ internal sealed class ExportPlan
         finally
         {
             _alreadyThere = null;
+            _link = default;
         }
     }
 
-    private Func<string, bool>? _alreadyThere;
+    // The link being checked and the caller's test for a file that already holds its content (no closure per link).
+    private Func<Link, string, bool>? _alreadyThere;
+    private Link _link;
 
     /// <summary>Checks one name without touching the file system beyond reading it.</summary>
     public void Check(ReadOnlySpan<byte> name)
     {
-        var segments = ExportPathPolicy.Segments(name);
-        string relative = string.Join('/', segments);
-        if (!_files.Add(relative) || _directories.Contains(relative))
-            throw new CollectionExportException(name, "the path is also needed as a directory by another link");
-        // Siblings follow each other in a collection: the directory the previous name walked is walked only once. (Nothing
-        // its walk looked at can have changed: the previous name added only itself, which is no prefix of its own directory.)
+        // Siblings follow each other in a collection: the directory the previous name walked is walked only once, and of
+        // the name only its file name is checked and decoded (its directory part is the previous name's, checked then).
+        // (Nothing the walk looked at can have changed: the previous name added only itself, which is no prefix of its own directory.)
         var directoryName = DirectoryName(name);
+        string relative;
+        string fileName;
         string? dir;
         if (_checked.Matches(directoryName))
+        {
+            fileName = ExportPathPolicy.FileName(name);
+            relative = _checked.Relative.Length == 0 ? fileName : string.Concat(_checked.Relative, "/", fileName);
+            AddFile(name, relative);
             dir = _checked.Path;
+        }
         else
         {
+            var segments = ExportPathPolicy.Segments(name, out relative);
+            AddFile(name, relative);
             _checked.Forget();
             dir = WalkDirectories(name, segments);
-            _checked.Remember(directoryName, dir);
+            fileName = segments[^1];
+            _checked.Remember(directoryName, relative[..Math.Max(0, relative.Length - fileName.Length - 1)], dir);
         }
         if (dir is null)
         {
             // Nothing below a missing directory exists yet.
             return;
         }
-        var path = Path.Combine(dir, segments[^1]);
-        if (_alreadyThere is { } there && IsRegularFile(path) && there(path))
+        var path = Path.Combine(dir, fileName);
+        if (_alreadyThere is { } there && IsRegularFile(path) && there(_link, path))
             return;
         CheckFinal(name, path, _overwrite);
+    }
+
+    private void AddFile(ReadOnlySpan<byte> name, string relative)
+    {
+        if (!_files.Add(relative) || _directories.Contains(relative))
+            throw new CollectionExportException(name, "the path is also needed as a directory by another link");
     }
 
     // Checks the directories of a name against the other names and the file system: its full directory path when every
@@ -109,22 +126,20 @@ internal sealed class ExportPlan
     /// <summary>Creates the missing directories of a checked name (one level at a time) and returns its file path.</summary>
     public string PrepareDirectories(ReadOnlySpan<byte> name)
     {
-        var segments = ExportPathPolicy.Segments(name);
         // Siblings follow each other: their directory, created and checked for the previous name, is taken as it was then
-        // (as for any directory found before: _checkedDirectories is not asked again either).
+        // (as for any directory found before: _checkedDirectories is not asked again either), and only the file name is
+        // checked and decoded. The directory's path was checked to lie under the root when it was prepared, and a checked
+        // file name (no '/', not "." or "..") cannot lead out of it.
         var directoryName = DirectoryName(name);
-        string dir;
         if (_prepared.Matches(directoryName) && _prepared.Path is { } known)
-            dir = known;
-        else
-        {
-            _prepared.Forget();
-            dir = CreateDirectories(name, segments);
-            _prepared.Remember(directoryName, dir);
-        }
+            return Path.Join(known, ExportPathPolicy.FileName(name));
+        _prepared.Forget();
+        var segments = ExportPathPolicy.Segments(name);
+        var dir = CreateDirectories(name, segments);
         string path = Path.Combine(dir, segments[^1]);
         if (!path.StartsWith(_root + Path.DirectorySeparatorChar, StringComparison.Ordinal) || Path.GetFullPath(path) != path)
             throw new CollectionExportException(name, "the path resolves outside the target directory");
+        _prepared.Remember(directoryName, dir);
         return path;
     }
 
@@ -136,6 +151,18 @@ internal sealed class ExportPlan
         {
             dir = Path.Combine(dir, segments[i]);
             dirRelative = i == 0 ? segments[0] : dirRelative + "/" + segments[i];
+            if (_checkedDirectories.Contains(dir))
+                continue;
+            // One mkdir: when it creates the directory, nothing was there (no link, no file) and it is ours. Only when
+            // something exists is it looked at (a real directory is fine, anything else is refused).
+            if (NativeDirectory.TryCreateNew(dir))
+            {
+                _checked.Forget();
+                _missingDirectories.Remove(dir);
+                _checkedDirectories.Add(dir);
+                continue;
+            }
+            _missingDirectories.Remove(dir);
             if (!CheckExistingDirectory(name, dir, dirRelative))
             {
                 Directory.CreateDirectory(dir);
@@ -192,17 +219,26 @@ internal sealed class ExportPlan
 
         public string? Path { get; private set; }
 
+        /// <summary>The directory part of the name as text ("" at the top); only for <see cref="Check(ReadOnlySpan{byte})"/>'s walk.</summary>
+        public readonly string Relative => _relative ?? "";
+
+        private string? _relative;
+
         public readonly bool Matches(ReadOnlySpan<byte> directoryName) => _name is not null && directoryName.SequenceEqual(_name);
 
-        public void Remember(ReadOnlySpan<byte> directoryName, string? path)
+        public void Remember(ReadOnlySpan<byte> directoryName, string? path) => Remember(directoryName, "", path);
+
+        public void Remember(ReadOnlySpan<byte> directoryName, string relative, string? path)
         {
             _name = directoryName.ToArray();
+            _relative = relative;
             Path = path;
         }
 
         public void Forget()
         {
             _name = null;
+            _relative = null;
             Path = null;
         }
     }

@@ -12,11 +12,18 @@ public sealed class ExportTarget
 {
     private readonly ExportPlan _plan;
 
-    private ExportTarget(string root, ExportPlan plan)
+    private ExportTarget(string root, ExportPlan plan, List<Link> links)
     {
         Root = root;
         _plan = plan;
+        Links = links;
     }
+
+    /// <summary>
+    /// The links the plan checked, in the collection's order (as read once for the checks): a writer placing them all
+    /// walks this list instead of reading and parsing the collection a second time.
+    /// </summary>
+    public IReadOnlyList<Link> Links { get; }
 
     /// <summary>The target directory (full path).</summary>
     public string Root { get; }
@@ -33,9 +40,13 @@ public sealed class ExportTarget
         ArgumentNullException.ThrowIfNull(targetDirectory);
         var root = Path.GetFullPath(targetDirectory);
         var plan = new ExportPlan(root, overwrite: false);
+        var links = new List<Link>((int)Math.Min(collection.Count, 1 << 20));
         await foreach (var link in collection.EnumerateAsync(cancellationToken).ConfigureAwait(false))
+        {
             plan.Check(link, alreadyThere);
-        return new ExportTarget(root, plan);
+            links.Add(link);
+        }
+        return new ExportTarget(root, plan, links);
     }
 
     /// <summary>Creates the missing directories of <paramref name="link"/> (checking each component again) and returns its file's full path.</summary>

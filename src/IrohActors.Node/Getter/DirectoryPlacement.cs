@@ -45,8 +45,16 @@ public sealed class DirectoryPlacement
     public bool AlreadyThere(Link link, string path)
     {
         lock (_placed)
-            if (_placed.Contains(path) || _foundThere.Contains(path))
+        {
+            if (_foundThere.Contains(path))
                 return true;
+            if (_placed.Contains(path))
+            {
+                // Remembered as found there too: PathFor then needs to look in one (usually empty) set only.
+                _foundThere.Add(path);
+                return true;
+            }
+        }
         try
         {
             bool there;
@@ -93,6 +101,9 @@ public sealed class DirectoryPlacement
     }
 
     private long _links = -1;
+
+    /// <summary>The collection's links in order, as the plan read them (after <see cref="PrepareAsync"/>).</summary>
+    internal IReadOnlyList<Link> Links => _target?.Links ?? throw new InvalidOperationException("the placement was not prepared with the collection");
 
     /// <summary>
     /// True when this download placed every link's file (each complete at its path: durable and recorded, or renamed
@@ -146,9 +157,13 @@ public sealed class DirectoryPlacement
     {
         var target = _target ?? throw new InvalidOperationException("the placement was not prepared with the collection");
         var path = target.PrepareFile(link);
-        lock (_placed)
-            if (_foundThere.Contains(path) || _placed.Contains(path))
-                return null;
+        // A file already there was found so by the plan (AlreadyThere, which remembers it in _foundThere, also when an
+        // earlier download with this placement had placed it); a path the plan found free cannot have been placed since,
+        // as each link's path is asked for once. So only _foundThere is asked, and only when it holds anything.
+        if (_foundThere.Count > 0)
+            lock (_placed)
+                if (_foundThere.Contains(path))
+                    return null;
         if (_reclaimable.Count > 0 && _reclaimable.Remove(Key(link)))
             File.Delete(path);
         return path;

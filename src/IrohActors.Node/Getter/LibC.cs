@@ -22,8 +22,43 @@ internal static partial class LibC
     [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
     public static unsafe partial nint Write(int fd, byte* buffer, nuint count);
 
-    [LibraryImport("libc", EntryPoint = "close")]
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);
+
+    /// <summary>
+    /// The modification time of an open file (<see cref="DateTime.Ticks"/>, UTC, as <see cref="File.GetLastWriteTimeUtc(string)"/>
+    /// gives it) with one <c>statx</c>; false when the call failed (errno set). <c>struct statx</c> has the same layout on
+    /// every Linux architecture, where <c>struct stat</c> does not.
+    /// </summary>
+    public static unsafe bool TryGetModificationTime(int fd, out long ticks)
+    {
+        StatxBuffer buffer;
+        byte empty = 0;
+        if (Statx(fd, &empty, AtEmptyPath, StatxMtime, &buffer) != 0)
+        {
+            ticks = 0;
+            return false;
+        }
+        ticks = DateTime.UnixEpoch.Ticks + buffer.MtimeSeconds * TimeSpan.TicksPerSecond + buffer.MtimeNanoseconds / 100;
+        return true;
+    }
+
+    private const int AtEmptyPath = 0x1000;
+    private const uint StatxMtime = 0x40;
+
+    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true)]
+    private static unsafe partial int Statx(int dirfd, byte* path, int flags, uint mask, StatxBuffer* buffer);
+
+    /// <summary><c>struct statx</c>, the fields read here.</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 256)]
+    private struct StatxBuffer
+    {
+        [FieldOffset(112)]
+        public long MtimeSeconds;
+
+        [FieldOffset(120)]
+        public uint MtimeNanoseconds;
+    }
 
     [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
     public static partial int Fsync(int fd);

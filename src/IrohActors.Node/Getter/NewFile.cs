@@ -5,7 +5,7 @@ namespace IrohActors.Node.Getter;
 
 /// <summary>
 /// Creates a file that must not exist yet and fills it in one go, with as few system calls as the platform allows:
-/// on Linux <c>open(O_WRONLY|O_CREAT|O_EXCL|O_CLOEXEC)</c>, <c>write</c>, <c>fstat</c> (the modification time the
+/// on Linux <c>open(O_WRONLY|O_CREAT|O_EXCL|O_CLOEXEC)</c>, <c>write</c>, <c>statx</c> (the modification time the
 /// store records), <c>close</c> — no lock, no seek, no fsync (durability is the caller's, per batch). <c>O_EXCL</c>
 /// fails on any existing entry, a dangling symbolic link included, so nothing is ever overwritten or followed.
 /// </summary>
@@ -27,26 +27,40 @@ internal static class NewFile
                 throw new IOException($"{path} exists; refusing to overwrite it");
             throw LibC.Error($"cannot create {path}");
         }
-        using var handle = new SafeFileHandle(fd, ownsHandle: true);
-        unsafe
+        // The descriptor itself, no SafeFileHandle (an object with a finalizer per file): closed here on every path.
+        var closed = false;
+        try
         {
-            fixed (byte* start = data)
+            unsafe
             {
-                var done = 0;
-                while (done < data.Length)
+                fixed (byte* start = data)
                 {
-                    var n = LibC.Write(fd, start + done, (nuint)(data.Length - done));
-                    if (n < 0)
+                    var done = 0;
+                    while (done < data.Length)
                     {
-                        if (Marshal.GetLastPInvokeError() == LibC.EIntr)
-                            continue;
-                        throw LibC.Error($"cannot write {path}");
+                        var n = LibC.Write(fd, start + done, (nuint)(data.Length - done));
+                        if (n < 0)
+                        {
+                            if (Marshal.GetLastPInvokeError() == LibC.EIntr)
+                                continue;
+                            throw LibC.Error($"cannot write {path}");
+                        }
+                        done += (int)n;
                     }
-                    done += (int)n;
                 }
             }
+            if (!LibC.TryGetModificationTime(fd, out var mtime))
+                throw LibC.Error($"cannot read the modification time of {path}");
+            closed = true;
+            if (LibC.Close(fd) != 0 && Marshal.GetLastPInvokeError() != LibC.EIntr)
+                throw LibC.Error($"cannot close {path}");
+            return mtime;
         }
-        return File.GetLastWriteTimeUtc(handle).Ticks;
+        finally
+        {
+            if (!closed)
+                LibC.Close(fd);
+        }
     }
 
     private static long WritePortable(string path, ReadOnlySpan<byte> data)
