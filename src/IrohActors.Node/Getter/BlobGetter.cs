@@ -102,22 +102,9 @@ public sealed class BlobGetter
             try
             {
                 // With a placement, the links its plan read (the collection is read and parsed once, not twice).
-                var planned = placement?.Links;
-                var enumerator = planned is null ? collection.EnumerateAsync(cancellationToken).GetAsyncEnumerator(cancellationToken) : EmptyLinks;
-                await using var enumeratorScope = enumerator.ConfigureAwait(false);
-                for (var next = 0; ; next++)
+                var links = placement?.Links is { } planned ? planned.ToAsyncEnumerable() : collection.EnumerateAsync(cancellationToken);
+                await foreach (var link in links.WithCancellation(cancellationToken).ConfigureAwait(false))
                 {
-                    Link link;
-                    if (planned is not null)
-                    {
-                        if (next >= planned.Count)
-                            break;
-                        link = planned[next];
-                    }
-                    else if (await enumerator.MoveNextAsync().ConfigureAwait(false))
-                        link = enumerator.Current;
-                    else
-                        break;
                     // Reads served from buffered data never look at the token: stop between children.
                     cancellationToken.ThrowIfCancellationRequested();
                     var index = offset - 1;
@@ -157,9 +144,6 @@ public sealed class BlobGetter
             }
         }, cancellationToken).ConfigureAwait(false);
     }
-
-    // Stands in for the collection's enumerator when the links come from the placement's plan (never moved).
-    private static readonly IAsyncEnumerator<Link> EmptyLinks = AsyncEnumerable.Empty<Link>().GetAsyncEnumerator();
 
     private async Task<CollectionReader> OpenCollectionAsync(Hash root, CancellationToken cancellationToken) =>
         await CollectionReader.OpenAsync(await StoreBlobReader.OpenAsync(_store, root, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
