@@ -75,14 +75,7 @@ public sealed class RangeEncoder : IDisposable
         var expected = _expected[--_depth];
         if (chunk.Kind == BaoChunkKind.Parent)
         {
-            var pair = LoadPair(chunk);
-            if (pair.ParentCv(chunk.IsRoot) != expected)
-                throw new BaoVerificationException(BaoFailure.Mismatch, chunk, Where);
-            if (chunk.Right)
-                _expected[_depth++] = pair.Right;
-            if (chunk.Left)
-                _expected[_depth++] = pair.Left;
-            pair.Write(_pair);
+            CheckedPair(chunk, expected).Write(_pair);
             item = new EncodedItem(chunk, _pair);
             return true;
         }
@@ -103,6 +96,22 @@ public sealed class RangeEncoder : IDisposable
         }
         item = new EncodedItem(chunk, data);
         return true;
+    }
+
+    /// <summary>
+    /// The outboard's pair for a parent, checked against the hash the tree expects there; the children the walk will
+    /// visit are pushed as the next expected hashes (left on top, as the walk goes left first).
+    /// </summary>
+    private HashPair CheckedPair(BaoChunk chunk, Hash expected)
+    {
+        var pair = LoadPair(chunk);
+        if (pair.ParentCv(chunk.IsRoot) != expected)
+            throw new BaoVerificationException(BaoFailure.Mismatch, chunk, Where);
+        if (chunk.Right)
+            _expected[_depth++] = pair.Right;
+        if (chunk.Left)
+            _expected[_depth++] = pair.Left;
+        return pair;
     }
 
     /// <summary>The bytes of the whole stream for the ranges (parents and leaves; <see cref="ResponseWalk.EncodedLength"/>).</summary>
@@ -126,14 +135,7 @@ public sealed class RangeEncoder : IDisposable
             var expected = _expected[--_depth];
             if (chunk.Kind == BaoChunkKind.Parent)
             {
-                var pair = LoadPair(chunk);
-                if (pair.ParentCv(chunk.IsRoot) != expected)
-                    throw new BaoVerificationException(BaoFailure.Mismatch, chunk, Where);
-                if (chunk.Right)
-                    _expected[_depth++] = pair.Right;
-                if (chunk.Left)
-                    _expected[_depth++] = pair.Left;
-                pair.Write(destination.Slice(written, 64));
+                CheckedPair(chunk, expected).Write(destination.Slice(written, 64));
                 written += 64;
                 continue;
             }
