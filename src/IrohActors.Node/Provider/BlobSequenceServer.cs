@@ -114,6 +114,17 @@ internal sealed class BlobSequenceServer(IBlobStore store)
         return null;
     }
 
+    /// <summary>
+    /// The error frame for a blob that could not be opened: not found (absent or incomplete), or internal (its stored
+    /// bytes failed verification); null for any other failure, which is not the requester's to hear about.
+    /// </summary>
+    public static (ErrorCode Code, string Message)? OpenError(Exception e) => e switch
+    {
+        BlobNotFoundException => (ErrorCode.NotFound, e.Message),
+        BlobCorruptException => (ErrorCode.Internal, e.Message),
+        _ => null,
+    };
+
     /// <summary>Appends one blob item from its open reader: the size header, then each verified item as it comes.</summary>
     public static async ValueTask StreamAsync(ResponseOutput output, Hash hash, BlobReader reader, CancellationToken cancellationToken)
     {

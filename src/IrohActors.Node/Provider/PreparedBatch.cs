@@ -58,14 +58,9 @@ internal sealed class PreparedBatch(BlobLookup lookup) : IDisposable
                 {
                     reader = await lookup.OpenReaderAsync(hash, ranges, cancellationToken).ConfigureAwait(false);
                 }
-                catch (BlobNotFoundException e)
+                catch (Exception e) when (BlobSequenceServer.OpenError(e) is { } error)
                 {
-                    Stop(ref framed, new StopWith(ErrorCode.NotFound, e.Message));
-                    return;
-                }
-                catch (BlobCorruptException e)
-                {
-                    Stop(ref framed, new StopWith(ErrorCode.Internal, e.Message));
+                    Stop(ref framed, new StopWith(error.Code, error.Message));
                     return;
                 }
                 var encoded = reader.EncodedLength;

@@ -137,16 +137,11 @@ internal sealed class RequestHandler
     private Task<(ErrorCode Code, string Message)?> ServeGetManyAsync(ResponseOutput output, GetManyRequest many, CancellationToken cancellationToken) =>
         new BlobSequenceServer(_store).ServeAsync(output, BlobsOf(many), cancellationToken);
 
-    private static async IAsyncEnumerable<(Hash Hash, ChunkRanges Ranges)> BlobsOf(GetManyRequest many)
-    {
-        for (var i = 0; i < many.Hashes.Count; i++)
-        {
-            var ranges = many.Ranges[(ulong)i];
-            if (!ranges.IsEmpty)
-                yield return (many.Hashes[i], ranges);
-        }
-        await Task.CompletedTask.ConfigureAwait(false);
-    }
+    private static IAsyncEnumerable<(Hash Hash, ChunkRanges Ranges)> BlobsOf(GetManyRequest many) =>
+        Enumerable.Range(0, many.Hashes.Count)
+            .Select(i => (Hash: many.Hashes[i], Ranges: many.Ranges[(ulong)i]))
+            .Where(blob => !blob.Ranges.IsEmpty)
+            .ToAsyncEnumerable();
 
     private async Task<(ErrorCode Code, string Message)?> ServeObserveAsync(MuxStream stream, ObserveRequest observe, SentCounter sent, CancellationToken cancellationToken)
     {
@@ -188,13 +183,9 @@ internal sealed class RequestHandler
         {
             reader = await _store.OpenReaderAsync(hash, ranges, cancellationToken).ConfigureAwait(false);
         }
-        catch (BlobNotFoundException e)
+        catch (Exception e) when (BlobSequenceServer.OpenError(e) is { } error)
         {
-            return (ErrorCode.NotFound, e.Message);
-        }
-        catch (BlobCorruptException e)
-        {
-            return (ErrorCode.Internal, e.Message);
+            return error;
         }
         using (reader)
             await BlobSequenceServer.StreamAsync(output, hash, reader, cancellationToken).ConfigureAwait(false);
