@@ -10,7 +10,7 @@ namespace IrohActors.Cli.Commands;
 /// <c>bench hash</c>: our BLAKE3 on a buffer and on a file, single-threaded and on all cores, interleaved with
 /// <c>b3sum</c> on the same file in the same run (medians), plus 16 KiB chunk groups as non-root subtrees.
 /// </summary>
-internal static partial class BenchHashCommand
+internal static class BenchHashCommand
 {
     private const int ChunkGroupBytes = 16 * 1024;
 
@@ -61,9 +61,9 @@ internal static partial class BenchHashCommand
             void Add(string name, double seconds) => (samples.TryGetValue(name, out var l) ? l : samples[name] = []).Add(seconds);
             void AddTimed(string name, Action action)
             {
-                double cpu0 = CpuSeconds(RusageThread), wall = Time(action);
+                double cpu0 = CpuClock.Thread(), wall = Time(action);
                 Add(name, wall);
-                Add(name + " cpu", CpuSeconds(RusageThread) - cpu0);
+                Add(name + " cpu", CpuClock.Thread() - cpu0);
             }
             Console.WriteLine($"bench hash: {FormatSize(size)}, {reps} interleaved repetitions (medians), {Environment.ProcessorCount} cores, kernel {Hasher.KernelName}");
             for (int rep = 0; rep < reps; rep++)
@@ -175,7 +175,7 @@ internal static partial class BenchHashCommand
 
     private static (double Seconds, string Hex, double CpuSeconds) RunB3sum(string exe, string file, int? threads)
     {
-        double childCpu0 = CpuSeconds(RusageChildren);
+        double childCpu0 = CpuClock.Children();
         var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = true, UseShellExecute = false };
         if (threads is int t)
         {
@@ -191,29 +191,8 @@ internal static partial class BenchHashCommand
         double seconds = sw.Elapsed.TotalSeconds;
         if (p.ExitCode != 0)
             throw new InvalidOperationException($"b3sum exited with {p.ExitCode} on {file}");
-        return (seconds, output.Trim(), CpuSeconds(RusageChildren) - childCpu0);
+        return (seconds, output.Trim(), CpuClock.Children() - childCpu0);
     }
-
-    private const int RusageChildren = -1;
-    private const int RusageThread = 1;
-
-    /// <summary>User + system CPU seconds of this thread or of all waited-for children (Linux getrusage).</summary>
-    private static double CpuSeconds(int who)
-    {
-        if (!OperatingSystem.IsLinux() || GetRusage(who, out var usage) != 0)
-            return double.NaN;
-        return usage.UserSec + usage.UserUsec / 1e6 + usage.SysSec + usage.SysUsec / 1e6;
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct Rusage
-    {
-        public long UserSec, UserUsec, SysSec, SysUsec;
-        public long MaxRss, IxRss, IdRss, IsRss, MinFlt, MajFlt, NSwap, InBlock, OuBlock, MsgSnd, MsgRcv, NSignals, NVcsw, NIvcsw;
-    }
-
-    [LibraryImport("libc", EntryPoint = "getrusage")]
-    private static partial int GetRusage(int who, out Rusage usage);
 
     private static string? FindOnPath(string name) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)

@@ -58,14 +58,21 @@ internal static class BenchTlsCommand
         Random.Shared.NextBytes(payload);
 
         var raw = new List<double>();
-        var mux = new List<double>();
-        var muxParallel = new List<double>();
+        var rawCpu = new List<double>();
+        var gathered = new List<double>();
+        var gatheredCpu = new List<double>();
+        var mux = new List<(double Seconds, double Cpu)>();
+        var muxParallel = new List<(double Seconds, double Cpu)>();
         string suite = "?";
         Console.WriteLine($"bench tls: {bytes / (1024.0 * 1024 * 1024):0.##} GiB over 127.0.0.1, {WriteSize / 1024} KiB writes, {options.StreamReceiveWindow / 1024} KiB stream window, {rounds} interleaved rounds (medians)");
         for (var round = 0; round < rounds; round++)
         {
-            var (seconds, negotiated) = await RawAsync(serverCertificate, clientCertificate, payload, bytes, ct);
+            var (seconds, cpu, negotiated) = await RawAsync(serverCertificate, clientCertificate, payload, bytes, gather: false, ct);
             raw.Add(seconds);
+            rawCpu.Add(cpu);
+            (seconds, cpu, _) = await RawAsync(serverCertificate, clientCertificate, payload, bytes, gather: true, ct);
+            gathered.Add(seconds);
+            gatheredCpu.Add(cpu);
             suite = negotiated.ToString();
             mux.Add(await MuxAsync(connection, serverSide, payload, bytes, 1, ct));
             if (parallel > 1)
@@ -74,9 +81,16 @@ internal static class BenchTlsCommand
         var anchor = Median(raw);
         Console.WriteLine($"  cipher suite: {suite} (mux: {connection.CipherSuite})");
         Report("raw SslStream (anchor)", anchor, bytes, null);
-        Report("node mux, 1 stream", Median(mux), bytes, anchor);
+        Console.WriteLine($"  {"",-26} cpu {Median(rawCpu):0.00} s (both ends, this process)");
+        Report("raw, records gathered", Median(gathered), bytes, anchor);
+        Console.WriteLine($"  {"",-26} cpu {Median(gatheredCpu):0.00} s (SslStream on the node's CoalescingTransport)");
+        Report("node mux, 1 stream", Median(mux.Select(m => m.Seconds).ToList()), bytes, anchor);
+        Console.WriteLine($"  {"",-26} cpu {Median(mux.Select(m => m.Cpu).ToList()):0.00} s");
         if (muxParallel.Count > 0)
-            Report($"node mux, {parallel} streams", Median(muxParallel), bytes, anchor);
+        {
+            Report($"node mux, {parallel} streams", Median(muxParallel.Select(m => m.Seconds).ToList()), bytes, anchor);
+            Console.WriteLine($"  {"",-26} cpu {Median(muxParallel.Select(m => m.Cpu).ToList()):0.00} s");
+        }
         Console.WriteLine($"  latest keep-alive RTT: {connection.LatestRtt?.TotalMilliseconds.ToString("0.000") ?? "-"} ms");
         return 0;
     }
@@ -93,8 +107,15 @@ internal static class BenchTlsCommand
         return sorted[sorted.Length / 2];
     }
 
-    private static async Task<(double Seconds, TlsCipherSuite Suite)> RawAsync(NodeCertificate serverCertificate, NodeCertificate clientCertificate,
-        byte[] payload, long bytes, CancellationToken ct)
+    /// <summary>
+    /// Moves <paramref name="bytes"/> through a bare SslStream over 127.0.0.1 with the node's TLS settings (TLS 1.3,
+    /// AES-128-GCM first, mutual certificates), <paramref name="payload"/> at a time; returns the wall time and this
+    /// process's CPU time (both ends) from the first write until the receiver has everything. With
+    /// <paramref name="gather"/>, both ends sit on the node's <see cref="CoalescingTransport"/>: each write's TLS records
+    /// leave in 256 KiB socket writes and reads are served from a 256 KiB read-ahead, as in the node.
+    /// </summary>
+    internal static async Task<(double Seconds, double Cpu, TlsCipherSuite Suite)> RawAsync(NodeCertificate serverCertificate, NodeCertificate clientCertificate,
+        byte[] payload, long bytes, bool gather, CancellationToken ct)
     {
         using var listen = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         listen.Bind(new IPEndPoint(IPAddress.Loopback, 0));
@@ -104,7 +125,8 @@ internal static class BenchTlsCommand
         {
             using var socket = await listen.AcceptAsync(ct);
             socket.NoDelay = true;
-            await using var tls = new SslStream(new NetworkStream(socket, ownsSocket: false));
+            Stream inner = new NetworkStream(socket, ownsSocket: false);
+            await using var tls = new SslStream(gather ? new CoalescingTransport(inner) : inner);
             await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
             {
                 EnabledSslProtocols = SslProtocols.Tls13,
@@ -123,7 +145,9 @@ internal static class BenchTlsCommand
         }, ct);
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         await socket.ConnectAsync(listen.LocalEndPoint!, ct);
-        await using var tls = new SslStream(new NetworkStream(socket, ownsSocket: false));
+        var network = new NetworkStream(socket, ownsSocket: false);
+        var coalescing = gather ? new CoalescingTransport(network) : null;
+        await using var tls = new SslStream(coalescing ?? (Stream)network);
         await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
         {
             TargetHost = string.Empty,
@@ -133,24 +157,34 @@ internal static class BenchTlsCommand
             CipherSuitesPolicy = policy,
             RemoteCertificateValidationCallback = (_, c, _, _) => c != null,
         }, ct);
+        using var self = Process.GetCurrentProcess();
+        var cpu = self.TotalProcessorTime;
         var watch = Stopwatch.StartNew();
-        for (long sent = 0; sent < bytes; sent += WriteSize)
-            await tls.WriteAsync(payload.AsMemory(0, (int)Math.Min(WriteSize, bytes - sent)), ct);
+        for (long sent = 0; sent < bytes; sent += payload.Length)
+        {
+            coalescing?.BeginBatch();
+            await tls.WriteAsync(payload.AsMemory(0, (int)Math.Min(payload.Length, bytes - sent)), ct);
+            if (coalescing is not null)
+                await coalescing.EndBatchAsync(ct);
+        }
         await tls.ShutdownAsync();
         socket.Shutdown(SocketShutdown.Send);
         var received = await accept;
         var seconds = watch.Elapsed.TotalSeconds;
+        self.Refresh();
         if (received != bytes)
             throw new InvalidOperationException($"raw: received {received} of {bytes} bytes");
-        return (seconds, tls.NegotiatedCipherSuite);
+        return (seconds, (self.TotalProcessorTime - cpu).TotalSeconds, tls.NegotiatedCipherSuite);
     }
 
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     private static CipherSuitesPolicy CreatePolicy() => new([TlsCipherSuite.TLS_AES_128_GCM_SHA256]);
 
-    private static async Task<double> MuxAsync(NodeConnection connection, NodeConnection serverSide, byte[] payload, long bytes, int streams, CancellationToken ct)
+    private static async Task<(double Seconds, double Cpu)> MuxAsync(NodeConnection connection, NodeConnection serverSide, byte[] payload, long bytes, int streams, CancellationToken ct)
     {
         var perStream = bytes / streams;
+        using var self = Process.GetCurrentProcess();
+        var cpu = self.TotalProcessorTime;
         var watch = Stopwatch.StartNew();
         var readers = Enumerable.Range(0, streams).Select(_ => Task.Run(async () =>
         {
@@ -174,9 +208,11 @@ internal static class BenchTlsCommand
         }, ct)).ToArray();
         var received = (await Task.WhenAll(readers)).Sum();
         var seconds = watch.Elapsed.TotalSeconds;
+        self.Refresh();
+        var used = (self.TotalProcessorTime - cpu).TotalSeconds;
         await Task.WhenAll(writers);
         if (received != perStream * streams)
             throw new InvalidOperationException($"mux: received {received} of {perStream * streams} bytes");
-        return seconds;
+        return (seconds, used);
     }
 }

@@ -2,7 +2,9 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using IrohActors.Node.Identity;
 using IrohActors.Node.NodeHost;
+using IrohActors.Node.Transport;
 using IrohActors.Store;
 
 namespace IrohActors.Cli.Commands;
@@ -73,6 +75,11 @@ internal static class BenchTransferCommand
         var curlDiskCpu = new List<double>();
         var curlB3 = new List<double>();
         var curlB3Cpu = new List<double>();
+        var floors = new List<TransferFloor.Floor>();
+        using var floorServerKey = SecretKey.Generate();
+        using var floorClientKey = SecretKey.Generate();
+        using var floorServer = NodeCertificate.Create(floorServerKey);
+        using var floorClient = NodeCertificate.Create(floorClientKey);
         using var self = Process.GetCurrentProcess();
         var gcLine = "";
         for (var round = 0; round < rounds; round++)
@@ -121,8 +128,12 @@ internal static class BenchTransferCommand
                 if (b3 != ticket.Hash.ToHex())
                     throw new InvalidOperationException($"b3sum says {b3}, the node {ticket.Hash}");
             }
+            var floor = await TransferFloor.MeasureAsync(root, file, ticket.Hash, floorServer, floorClient, ct);
+            floors.Add(floor);
             Console.WriteLine(gcLine);
             Console.WriteLine($"round {round + 1}: node {ours[^1]:F2} s (cpu {oursCpu[^1]:F2} s)" + (nginx is null ? "" : $", curl to disk {curlDisk[^1]:F2} s (cpu {curlDiskCpu[^1]:F2} s), curl | b3sum {curlB3[^1]:F2} s (cpu {curlB3Cpu[^1]:F2} s)"));
+            Console.WriteLine($"  floor: bare SslStream {floor.TlsWall:F2} s (cpu {floor.TlsCpu:F2} s), read {floor.ReadCpu:F2} s, BLAKE3 {floor.HashCpu:F2} s per side" +
+                (floor.B3sumCpu is { } b ? $" (b3sum --num-threads 1: {b:F2} s)" : "") + $" → cpu {floor.Cpu:F2} s, ≥ {floor.Wall(Environment.ProcessorCount):F2} s on {Environment.ProcessorCount} cores");
         }
         var mib = size / (double)(1 << 20);
         var node = Median(ours);
@@ -138,6 +149,13 @@ internal static class BenchTransferCommand
             Console.WriteLine($"curl from nginx | b3sum:                          {b3:F2} s ({mib / b3:F0} MiB/s), cpu {b3Cpu:F2} s   ratio node/(curl|b3sum) = {node / b3:F2}×");
             Console.WriteLine("goal (issue 7 §8 a): ≤ 1.0× curl to disk");
         }
+        var cores = Environment.ProcessorCount;
+        var median = TransferFloor.Median(floors);
+        var floorWall = median.Wall(cores);
+        var floorCpu = median.Cpu;
+        Console.WriteLine($"floor (the work any verified TLS transfer does here: a bare SslStream with the node's TLS settings, the provider's read, BLAKE3 on both sides; spread perfectly over {cores} cores): " +
+            $"cpu {floorCpu:F2} s (TLS {median.TlsCpu:F2} + read {median.ReadCpu:F2} + BLAKE3 2 × {median.HashCpu:F2}), ≥ {floorWall:F2} s" + (curlDisk.Count > 0 ? $" = {floorWall / Median(curlDisk):F2}× curl to disk" : ""));
+        Console.WriteLine($"node over the floor: cpu +{nodeCpu - floorCpu:F2} s ({nodeCpu / floorCpu:F2}×), {nodeCpu / node:F2} of {cores} cores busy, wall {node / floorWall:F2}× the floor");
         return 0;
     }
 
