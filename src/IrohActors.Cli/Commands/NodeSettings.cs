@@ -65,6 +65,9 @@ internal static class NodeSettings
                 IdleTimeout = node.GetTimeSpan("idle-timeout"),
                 KeepAliveInterval = node.GetTimeSpan("keep-alive-interval"),
                 KeepAliveTimeout = node.GetTimeSpan("keep-alive-timeout"),
+                StreamReceiveWindow = ByteSizeInt(node, "iroh.node", "stream-receive-window"),
+                MaxStreamReceiveWindow = ByteSizeInt(node, "iroh.node", "max-stream-receive-window"),
+                ReceiveWindowGrowthBudget = ByteSizeInt(node, "iroh.node", "receive-window-growth-budget"),
             },
             Peers = new PeerOptions
             {
@@ -76,11 +79,21 @@ internal static class NodeSettings
             {
                 MaxConcurrentRequestsPerPeer = provider.GetInt("max-concurrent-requests-per-peer"),
                 MaxConcurrentRequests = provider.GetInt("max-concurrent-requests"),
-                MaxRequestSize = checked((int)provider.GetByteSize("max-request-size")),
+                MaxRequestSize = ByteSizeInt(provider, "iroh.provider", "max-request-size"),
                 ProgressEventBytes = provider.GetByteSize("progress-event-bytes"),
                 Access = allow.Count == 0 ? AccessPolicy.AllowAll : AccessPolicy.AllowList(allow),
             },
         };
+    }
+
+    /// <summary>A byte size that must fit in 32 bits.</summary>
+    /// <exception cref="FormatException">It is 2 GiB or more (the message names the key).</exception>
+    private static int ByteSizeInt(Config section, string sectionPath, string key)
+    {
+        var size = section.GetByteSize(key);
+        return size <= int.MaxValue
+            ? (int)size
+            : throw new FormatException($"{sectionPath}.{key}: {size} bytes is too large (at most {int.MaxValue})");
     }
 
     /// <summary>Parses <c>host:port</c> or <c>[v6]:port</c>.</summary>

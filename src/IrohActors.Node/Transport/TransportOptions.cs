@@ -18,8 +18,24 @@ public sealed record TransportOptions
     /// <summary>Largest request header (OPEN payload) this side accepts; larger ones are reset with <see cref="StreamErrorCode.RequestTooLarge"/>.</summary>
     public int MaxRequestHeaderSize { get; init; } = 16 * 1024;
 
-    /// <summary>Bytes a peer may send on one stream before this side has read them (per-stream flow-control window).</summary>
+    /// <summary>
+    /// Bytes a peer may send on one stream before this side has read them (per-stream flow-control window), at the
+    /// start of each stream. A stream whose reader keeps up while the peer runs out of credit gets a larger window,
+    /// up to <see cref="MaxStreamReceiveWindow"/> (see <see cref="ReceiveWindowGrowthBudget"/>).
+    /// </summary>
     public int StreamReceiveWindow { get; init; } = 2 * 1024 * 1024;
+
+    /// <summary>
+    /// The largest window one stream can grow to (a window as large as bandwidth × round trip keeps a single stream at
+    /// full speed); at or below <see cref="StreamReceiveWindow"/>, windows never grow.
+    /// </summary>
+    public int MaxStreamReceiveWindow { get; init; } = 16 * 1024 * 1024;
+
+    /// <summary>
+    /// How far all the streams of one connection together may grow past their initial windows: received but unread data
+    /// on a connection never exceeds <see cref="StreamReceiveWindow"/> × open streams + this.
+    /// </summary>
+    public int ReceiveWindowGrowthBudget { get; init; } = 64 * 1024 * 1024;
 
     /// <summary>Streams the peer may have open towards this side at once; further OPENs are refused.</summary>
     public int MaxConcurrentStreams { get; init; } = 256;
@@ -29,6 +45,9 @@ public sealed record TransportOptions
 
     /// <summary>Time a graceful close waits for queued frames to leave before dropping the transport.</summary>
     public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The largest window of one stream: 1 GiB (credit is counted in 32 bits, and a window update may come on top of what is left).</summary>
+    private const int MaxWindow = 1 << 30;
 
     /// <summary>Throws if a value is out of range.</summary>
     public void Validate()
@@ -47,8 +66,12 @@ public sealed record TransportOptions
             throw new ArgumentOutOfRangeException(nameof(KeepAliveTimeout), KeepAliveTimeout, $"must exceed {nameof(KeepAliveInterval)} ({KeepAliveInterval}), or every connection would time out between pings");
         if (MaxRequestHeaderSize < 0 || MaxRequestHeaderSize > FrameWriter.BatchSize - FrameHeader.Size)
             throw new ArgumentOutOfRangeException(nameof(MaxRequestHeaderSize), MaxRequestHeaderSize, $"must be 0..{FrameWriter.BatchSize - FrameHeader.Size}");
-        if (StreamReceiveWindow < 1024)
-            throw new ArgumentOutOfRangeException(nameof(StreamReceiveWindow), StreamReceiveWindow, "must be at least 1024");
+        if (StreamReceiveWindow < 1024 || StreamReceiveWindow > MaxWindow)
+            throw new ArgumentOutOfRangeException(nameof(StreamReceiveWindow), StreamReceiveWindow, $"must be 1024..{MaxWindow}");
+        if (MaxStreamReceiveWindow < 1024 || MaxStreamReceiveWindow > MaxWindow)
+            throw new ArgumentOutOfRangeException(nameof(MaxStreamReceiveWindow), MaxStreamReceiveWindow, $"must be 1024..{MaxWindow}");
+        if (ReceiveWindowGrowthBudget < 0)
+            throw new ArgumentOutOfRangeException(nameof(ReceiveWindowGrowthBudget), ReceiveWindowGrowthBudget, "must not be negative");
         if (MaxConcurrentStreams < 1)
             throw new ArgumentOutOfRangeException(nameof(MaxConcurrentStreams), MaxConcurrentStreams, "must be at least 1");
         if (ListenBacklog < 1)

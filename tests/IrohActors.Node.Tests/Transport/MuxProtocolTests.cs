@@ -163,6 +163,178 @@ public class MuxProtocolTests
         await write.WaitAsync(NodePair.Generous);
     }
 
+    /// <summary>Reads WINDOW frames for <paramref name="stream"/> (skipping others) until they add up to <paramref name="total"/>.</summary>
+    private static async Task ExpectCreditAsync(RawPeer peer, uint stream, long total)
+    {
+        long granted = 0;
+        while (granted < total)
+        {
+            var (id, increment) = await peer.ExpectAsync(5);
+            if (id == stream)
+                granted += BinaryPrimitives.ReadUInt32BigEndian(increment);
+        }
+        Assert.Equal(total, granted);
+    }
+
+    /// <summary>The peer sends <paramref name="bytes"/> on a stream and the application reads them all.</summary>
+    private static async Task SendAndReadAsync(RawPeer peer, MuxStream accepted, uint stream, int bytes)
+    {
+        for (var sent = 0; sent < bytes; sent += 4096)
+            await peer.SendAsync(2, stream, new byte[Math.Min(4096, bytes - sent)]);
+        var buffer = new byte[bytes];
+        var read = 0;
+        while (read < bytes)
+            read += await accepted.ReadAsync(buffer.AsMemory(read)).AsTask().WaitAsync(NodePair.Generous);
+    }
+
+    /// <summary>Sends a PING after whatever went before and returns the types of the frames that came back before its PONG.</summary>
+    private static async Task<List<(byte Type, uint Stream)>> FramesBeforePongAsync(RawPeer peer)
+    {
+        var ping = new byte[] { 8, 7, 6, 5, 4, 3, 2, 1 };
+        await peer.SendAsync(6, 0, ping);
+        var frames = new List<(byte, uint)>();
+        while (true)
+        {
+            var (type, stream, payload) = await peer.ReceiveAsync();
+            if (type == 7 && payload.AsSpan().SequenceEqual(ping))
+                return frames;
+            frames.Add((type, stream));
+        }
+    }
+
+    [Fact]
+    public async Task ABlockedPeerWhoseDataWasReadGetsTheWindowDoubled()
+    {
+        await using var peer = await RawPeer.StartAsync(Options);
+        await peer.SendAsync(1, 2, new byte[] { 1 });
+        var accepted = await peer.Connection.AcceptStreamAsync().WaitAsync(NodePair.Generous);
+        await SendAndReadAsync(peer, accepted, 2, 4096);
+        await ExpectCreditAsync(peer, 2, 4096);
+        // The peer had used its whole window before the credit came back: it says so, and gets the window doubled.
+        await peer.SendAsync(9, 2, ReadOnlyMemory<byte>.Empty);
+        await ExpectCreditAsync(peer, 2, 4096);
+        Assert.Equal(8192, accepted.ReceiveWindow);
+        // The doubled window is real credit: 8192 bytes in a row are no overrun.
+        await SendAndReadAsync(peer, accepted, 2, 8192);
+        await peer.SendAsync(3, 2, ReadOnlyMemory<byte>.Empty);
+        Assert.Equal(0, await accepted.ReadAsync(new byte[1]).AsTask().WaitAsync(NodePair.Generous));
+        Assert.False(peer.Connection.Completion.IsCompleted);
+    }
+
+    [Fact]
+    public async Task ABlockedPeerWhoseDataIsUnreadGetsNoMoreWindow()
+    {
+        await using var peer = await RawPeer.StartAsync(Options);
+        await peer.SendAsync(1, 2, new byte[] { 1 });
+        var accepted = await peer.Connection.AcceptStreamAsync().WaitAsync(NodePair.Generous);
+        await peer.SendAsync(2, 2, new byte[4096]);
+        await peer.SendAsync(9, 2, ReadOnlyMemory<byte>.Empty);
+        // The reader is what holds the peer back, so nothing is granted: no WINDOW before the PONG.
+        Assert.DoesNotContain(await FramesBeforePongAsync(peer), f => f.Type == 5);
+        Assert.Equal(4096, accepted.ReceiveWindow);
+        await peer.SendAsync(2, 2, new byte[1]);
+        var (_, goAway) = await peer.ExpectAsync(8);
+        Assert.Equal(CloseCode.FlowControlError, GoAwayCode(goAway));
+    }
+
+    [Fact]
+    public async Task WindowsGrowNoFurtherThanTheirMaximum()
+    {
+        await using var peer = await RawPeer.StartAsync(Options with { MaxStreamReceiveWindow = 8192 });
+        await peer.SendAsync(1, 2, new byte[] { 1 });
+        var accepted = await peer.Connection.AcceptStreamAsync().WaitAsync(NodePair.Generous);
+        await SendAndReadAsync(peer, accepted, 2, 4096);
+        await ExpectCreditAsync(peer, 2, 4096);
+        await peer.SendAsync(9, 2, ReadOnlyMemory<byte>.Empty);
+        await ExpectCreditAsync(peer, 2, 4096);
+        await SendAndReadAsync(peer, accepted, 2, 8192);
+        await ExpectCreditAsync(peer, 2, 8192);
+        await peer.SendAsync(9, 2, ReadOnlyMemory<byte>.Empty);
+        Assert.DoesNotContain(await FramesBeforePongAsync(peer), f => f.Type == 5);
+        Assert.Equal(8192, accepted.ReceiveWindow);
+    }
+
+    [Fact]
+    public async Task WindowGrowthIsBoundedPerConnectionAndFreedWhenAStreamFinishes()
+    {
+        // Growth budget 6 KiB: the first stream grows by 4 KiB, then by the 2 KiB left; the second gets none until the first ends.
+        await using var peer = await RawPeer.StartAsync(Options with { ReceiveWindowGrowthBudget = 6144 });
+        await peer.SendAsync(1, 2, new byte[] { 1 });
+        var first = await peer.Connection.AcceptStreamAsync().WaitAsync(NodePair.Generous);
+        await SendAndReadAsync(peer, first, 2, 4096);
+        await ExpectCreditAsync(peer, 2, 4096);
+        await peer.SendAsync(9, 2, ReadOnlyMemory<byte>.Empty);
+        await ExpectCreditAsync(peer, 2, 4096);
+        await SendAndReadAsync(peer, first, 2, 8192);
+        await ExpectCreditAsync(peer, 2, 8192);
+        await peer.SendAsync(9, 2, ReadOnlyMemory<byte>.Empty);
+        await ExpectCreditAsync(peer, 2, 2048);
+        Assert.Equal(10240, first.ReceiveWindow);
+
+        await peer.SendAsync(1, 4, new byte[] { 1 });
+        var second = await peer.Connection.AcceptStreamAsync().WaitAsync(NodePair.Generous);
+        await SendAndReadAsync(peer, second, 4, 4096);
+        await ExpectCreditAsync(peer, 4, 4096);
+        await peer.SendAsync(9, 4, ReadOnlyMemory<byte>.Empty);
+        Assert.DoesNotContain(await FramesBeforePongAsync(peer), f => f.Type == 5);
+        Assert.Equal(4096, second.ReceiveWindow);
+
+        // The first stream ends both ways: its 6 KiB of growth go back to the connection.
+        await peer.SendAsync(3, 2, ReadOnlyMemory<byte>.Empty);
+        Assert.Equal(0, await first.ReadAsync(new byte[1]).AsTask().WaitAsync(NodePair.Generous));
+        await first.CompleteWritesAsync();
+        await peer.SendAsync(9, 4, ReadOnlyMemory<byte>.Empty);
+        await ExpectCreditAsync(peer, 4, 4096);
+        Assert.Equal(8192, second.ReceiveWindow);
+    }
+
+    [Fact]
+    public async Task AWriterOutOfCreditSaysBlockedOnce()
+    {
+        await using var peer = await RawPeer.StartAsync(Options, peerWindow: 1000);
+        await using var stream = await peer.Connection.OpenStreamAsync(new byte[] { 9 });
+        var write = stream.WriteAsync(new byte[2500]).AsTask();
+        var (openId, _) = await peer.ExpectAsync(1);
+        var frames = new List<(byte Type, uint Stream)>();
+        var received = 0;
+        while (frames.Count(f => f.Type == 9) == 0)
+        {
+            var (type, id, payload) = await peer.ReceiveAsync();
+            frames.Add((type, id));
+            if (type == 2)
+                received += payload.Length;
+        }
+        Assert.Equal(1000, received);
+        Assert.Equal((9, openId), frames[^1]);
+        var grant = new byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(grant, 1500);
+        await peer.SendAsync(5, openId, grant);
+        while (received < 2500)
+        {
+            var (type, id, payload) = await peer.ReceiveAsync();
+            Assert.NotEqual(9, type);
+            if (type == 2)
+                received += payload.Length;
+        }
+        await write.WaitAsync(NodePair.Generous);
+        // The credit matched what was left to send, so the writer was never held back again.
+        Assert.DoesNotContain(await FramesBeforePongAsync(peer), f => f.Type == 9);
+    }
+
+    [Theory]
+    [InlineData(1u, 1, "payload")]
+    [InlineData(7u, 0, "never opened")]
+    public async Task AMalformedBlockedIsAProtocolError(uint stream, int payloadLength, string reason)
+    {
+        await using var peer = await RawPeer.StartAsync(Options);
+        await using var opened = await peer.Connection.OpenStreamAsync(new byte[] { 9 });
+        await peer.ExpectAsync(1);
+        await peer.SendAsync(9, stream, new byte[payloadLength]);
+        var (_, goAway) = await peer.ExpectAsync(8);
+        Assert.Equal(CloseCode.ProtocolError, GoAwayCode(goAway));
+        Assert.Contains(reason, System.Text.Encoding.UTF8.GetString(goAway.AsSpan(4)));
+    }
+
     [Fact]
     public async Task DataAfterEndIsAProtocolError()
     {

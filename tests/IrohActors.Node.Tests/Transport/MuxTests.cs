@@ -219,6 +219,21 @@ public class MuxTests
     }
 
     [Fact]
+    public async Task AStreamWhoseReaderKeepsUpGrowsItsWindowAndGetsEverything()
+    {
+        var options = new TransportOptions { StreamReceiveWindow = 64 * 1024, MaxStreamReceiveWindow = 1 << 20 };
+        await using var pair = NodePair.Start(s => Source(s), options, options);
+        await using var client = await pair.DialAsync();
+        const int length = 32 << 20;
+        await using var stream = await client.OpenStreamAsync(SourceRequest(3, length));
+        var (hash, total) = await NodePair.ReadAllHashedAsync(stream).WaitAsync(NodePair.Generous);
+        Assert.Equal(length, total);
+        Assert.Equal(SHA256.HashData(NodePair.Payload(3, length)), hash);
+        // The 64 KiB window held the 256 KiB-frame writer back from the start; the reader never did.
+        Assert.InRange(stream.ReceiveWindow, 128 * 1024, 1 << 20);
+    }
+
+    [Fact]
     public async Task AnOversizeRequestHeaderIsResetWithItsCode()
     {
         var serverOptions = new TransportOptions { MaxRequestHeaderSize = 1024 };

@@ -22,15 +22,23 @@ public class TransportOptionsTests
     [InlineData(nameof(TransportOptions.MaxConcurrentStreams))]
     [InlineData(nameof(TransportOptions.MaxRequestHeaderSize))]
     [InlineData(nameof(TransportOptions.ConnectTimeout))]
+    [InlineData(nameof(TransportOptions.MaxStreamReceiveWindow))]
+    [InlineData(nameof(TransportOptions.ReceiveWindowGrowthBudget))]
     public void OutOfRangeValuesNameTheSetting(string name)
     {
         var options = name switch
         {
             nameof(TransportOptions.StreamReceiveWindow) => new TransportOptions { StreamReceiveWindow = 10 },
+            nameof(TransportOptions.MaxStreamReceiveWindow) => new TransportOptions { MaxStreamReceiveWindow = (1 << 30) + 1 },
+            nameof(TransportOptions.ReceiveWindowGrowthBudget) => new TransportOptions { ReceiveWindowGrowthBudget = -1 },
             nameof(TransportOptions.MaxConcurrentStreams) => new TransportOptions { MaxConcurrentStreams = 0 },
             nameof(TransportOptions.MaxRequestHeaderSize) => new TransportOptions { MaxRequestHeaderSize = -1 },
             _ => new TransportOptions { ConnectTimeout = TimeSpan.Zero },
         };
         Assert.Equal(name, Assert.Throws<ArgumentOutOfRangeException>(options.Validate).ParamName);
     }
+
+    [Fact]
+    public void AMaximumWindowBelowTheInitialOneIsValidAndMeansNoGrowth() =>
+        new TransportOptions { StreamReceiveWindow = 4 << 20, MaxStreamReceiveWindow = 1 << 20 }.Validate();
 }

@@ -23,6 +23,8 @@ internal enum FrameType : byte
     Pong = 7,
     /// <summary>The sender is closing the connection; payload u32 code and UTF-8 reason.</summary>
     GoAway = 8,
+    /// <summary>The sender has more to send on the stream but no credit left; empty payload (the receiver may grow the window).</summary>
+    Blocked = 9,
 }
 
 /// <summary>The 9-byte frame header: u24 payload length, u8 type, u8 flags (zero), u32 stream id, all big-endian.</summary>

@@ -17,7 +17,11 @@ public sealed class MuxStream : Stream
 
     private readonly NodeConnection _connection;
     private readonly object _gate = new();
-    private readonly int _receiveWindow;
+    private readonly int _maxReceiveWindow;
+    // The current window: it starts at the configured size and grows (see AcknowledgeLocked).
+    private int _receiveWindow;
+    // Bytes of the window taken from the connection's growth budget.
+    private int _windowGrowth;
 
     // Receive side.
     private readonly Queue<Segment> _segments = new();
@@ -43,15 +47,27 @@ public sealed class MuxStream : Stream
 
     private bool _finished;
 
-    internal MuxStream(NodeConnection connection, uint id, bool locallyOpened, ReadOnlyMemory<byte> requestHeader, int receiveWindow, int sendWindow)
+    internal MuxStream(NodeConnection connection, uint id, bool locallyOpened, ReadOnlyMemory<byte> requestHeader, int receiveWindow,
+        int maxReceiveWindow, int sendWindow)
     {
         _connection = connection;
         Id = id;
         IsLocallyOpened = locallyOpened;
         RequestHeader = requestHeader;
         _receiveWindow = receiveWindow;
+        _maxReceiveWindow = Math.Max(receiveWindow, maxReceiveWindow);
         _receiveCredit = receiveWindow;
         _sendCredit = sendWindow;
+    }
+
+    /// <summary>The stream's current receive window (it grows from the configured size while the reader keeps up).</summary>
+    internal int ReceiveWindow
+    {
+        get
+        {
+            lock (_gate)
+                return _receiveWindow;
+        }
     }
 
     /// <summary>The stream id: odd for streams the dialer opened, even for the listener's.</summary>
@@ -160,7 +176,12 @@ public sealed class MuxStream : Stream
                     credit = (int)Math.Min(_sendCredit, MaxDataFrame);
                     if (credit == 0)
                     {
-                        _creditWaiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                        if (_creditWaiter == null)
+                        {
+                            _creditWaiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                            // Tells the peer its window held us back (it may grow it); once per wait.
+                            _connection.Writer.WriteControl(FrameType.Blocked, Id, ReadOnlySpan<byte>.Empty);
+                        }
                         wait = _creditWaiter.Task;
                     }
                 }
@@ -338,6 +359,33 @@ public sealed class MuxStream : Stream
         }
     }
 
+    /// <summary>
+    /// The peer ran out of credit on this stream with more to send (BLOCKED). When the application has read at least
+    /// half of what the window let in, the window and not the reader is what holds the peer back: the window doubles
+    /// (up to the maximum, and as far as the connection's growth budget allows) and the growth goes out as credit at
+    /// once. A reader that falls behind never grows its window, so unread data stays bounded by its window.
+    /// </summary>
+    internal void OnBlocked()
+    {
+        lock (_gate)
+        {
+            if (_remoteEnded || _readError != null || _receiveWindow >= _maxReceiveWindow)
+                return;
+            var unread = _receiveWindow - _receiveCredit - _consumedUnacknowledged;
+            if (unread > _receiveWindow / 2)
+                return;
+            var growth = _connection.TakeWindowGrowth(Math.Min(_receiveWindow, _maxReceiveWindow - _receiveWindow));
+            if (growth == 0)
+                return;
+            _receiveWindow += growth;
+            _windowGrowth += growth;
+            _receiveCredit += growth;
+            Span<byte> payload = stackalloc byte[4];
+            BinaryPrimitives.WriteUInt32BigEndian(payload, (uint)growth);
+            _connection.Writer.WriteControl(FrameType.Window, Id, payload);
+        }
+    }
+
     /// <summary>The OPEN could not be queued: the peer never heard of this stream, so finish it silently.</summary>
     internal void Abandon(Exception error)
     {
@@ -422,6 +470,17 @@ public sealed class MuxStream : Stream
                 BinaryPrimitives.WriteUInt32BigEndian(payload, (uint)increment);
                 _connection.Writer.WriteControl(FrameType.Window, Id, payload);
             }
+        }
+    }
+
+    /// <summary>Hands the window's growth back once the stream is finished (called once, by the connection).</summary>
+    internal int TakeBackWindowGrowth()
+    {
+        lock (_gate)
+        {
+            var growth = _windowGrowth;
+            _windowGrowth = 0;
+            return growth;
         }
     }
 

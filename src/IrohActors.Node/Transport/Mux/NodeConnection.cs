@@ -44,6 +44,8 @@ public sealed class NodeConnection : IAsyncDisposable
     private long _lastActivity;
     private long _lastPingSent;
     private long _rttTicks = -1;
+    // What is left of ReceiveWindowGrowthBudget: streams take from it as their windows grow and give back when they finish.
+    private int _windowGrowthLeft;
 
     internal NodeConnection(Stream transport, Socket socket, NodeId localNodeId, NodeId remoteNodeId, IPEndPoint remoteEndPoint,
         bool isDialer, TlsCipherSuite cipherSuite, TransportOptions options, CoalescingTransport? coalescer = null)
@@ -51,6 +53,7 @@ public sealed class NodeConnection : IAsyncDisposable
         _transport = transport;
         _socket = socket;
         _options = options;
+        _windowGrowthLeft = options.ReceiveWindowGrowthBudget;
         LocalNodeId = localNodeId;
         RemoteNodeId = remoteNodeId;
         RemoteEndPoint = remoteEndPoint;
@@ -148,7 +151,7 @@ public sealed class NodeConnection : IAsyncDisposable
                     _openSlots.Release();
                     throw CloseReasonOrGoingAway();
                 }
-                stream = new MuxStream(this, _nextLocalId, locallyOpened: true, requestHeader, _options.StreamReceiveWindow, _peer.StreamReceiveWindow);
+                stream = new MuxStream(this, _nextLocalId, locallyOpened: true, requestHeader, _options.StreamReceiveWindow, _options.MaxStreamReceiveWindow, _peer.StreamReceiveWindow);
                 _nextLocalId += 2;
                 _streams.Add(stream.Id, stream);
                 _lastActivity = Environment.TickCount64;
@@ -257,6 +260,20 @@ public sealed class NodeConnection : IAsyncDisposable
     internal void Abort(string why) =>
         Terminate(new ConnectionClosedException(CloseCode.TransportClosed, byPeer: false, $"connection to {PeerLabel} aborted: {why}"));
 
+    /// <summary>Takes up to <paramref name="wanted"/> bytes of window growth from the connection's budget; returns what it got.</summary>
+    internal int TakeWindowGrowth(int wanted)
+    {
+        while (true)
+        {
+            var left = Volatile.Read(ref _windowGrowthLeft);
+            var granted = Math.Min(left, wanted);
+            if (granted <= 0)
+                return 0;
+            if (Interlocked.CompareExchange(ref _windowGrowthLeft, left - granted, left) == left)
+                return granted;
+        }
+    }
+
     internal void OnStreamFinished(MuxStream stream)
     {
         lock (_gate)
@@ -269,6 +286,8 @@ public sealed class NodeConnection : IAsyncDisposable
                 _remoteOpenCount--;
             _lastActivity = Environment.TickCount64;
         }
+        // A finished stream's grown window is free again (late DATA for it is dropped unread).
+        Interlocked.Add(ref _windowGrowthLeft, stream.TakeBackWindowGrowth());
     }
 
     private async Task ReadLoopAsync()
@@ -370,6 +389,10 @@ public sealed class NodeConnection : IAsyncDisposable
                     Lookup(header)?.OnWindow(increment);
                     break;
                 }
+            case FrameType.Blocked:
+                await ReadControlAsync(header, 0, 0, cancellationToken).ConfigureAwait(false);
+                Lookup(header)?.OnBlocked();
+                break;
             case FrameType.Ping:
                 {
                     var payload = await ReadControlAsync(header, 8, 8, cancellationToken).ConfigureAwait(false);
@@ -476,7 +499,7 @@ public sealed class NodeConnection : IAsyncDisposable
         }
         var requestHeader = new byte[header.Length];
         await _reader.ReadPayloadAsync(requestHeader, cancellationToken).ConfigureAwait(false);
-        var stream = new MuxStream(this, id, locallyOpened: false, requestHeader, _options.StreamReceiveWindow, _peer.StreamReceiveWindow);
+        var stream = new MuxStream(this, id, locallyOpened: false, requestHeader, _options.StreamReceiveWindow, _options.MaxStreamReceiveWindow, _peer.StreamReceiveWindow);
         lock (_gate)
         {
             _streams.Add(id, stream);

@@ -1,0 +1,56 @@
+using IrohActors.Cli.Commands;
+using IrohActors.Node.Transport;
+
+namespace IrohActors.Cli.Tests;
+
+/// <summary>How <c>iroh.node</c> and <c>iroh.provider</c> in HOCON become the node's options.</summary>
+public sealed class NodeSettingsTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "node-settings-" + Guid.NewGuid().ToString("N"));
+
+    public NodeSettingsTests() => Directory.CreateDirectory(_dir);
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string Config(string text)
+    {
+        var file = Path.Combine(_dir, "node.conf");
+        File.WriteAllText(file, text);
+        return file;
+    }
+
+    [Fact]
+    public void TheReferenceWindowsAreTheTransportDefaults()
+    {
+        var transport = NodeSettings.Load(null, _dir, "").Transport;
+        var defaults = new TransportOptions();
+        Assert.Equal(defaults.StreamReceiveWindow, transport.StreamReceiveWindow);
+        Assert.Equal(defaults.MaxStreamReceiveWindow, transport.MaxStreamReceiveWindow);
+        Assert.Equal(defaults.ReceiveWindowGrowthBudget, transport.ReceiveWindowGrowthBudget);
+    }
+
+    [Fact]
+    public void WindowsComeFromTheConfig()
+    {
+        var file = Config("""
+            iroh.node {
+              stream-receive-window = 512 KiB
+              max-stream-receive-window = 32 MiB
+              receive-window-growth-budget = 1 GiB
+            }
+            """);
+        var transport = NodeSettings.Load(file, _dir, "").Transport;
+        Assert.Equal(512 * 1024, transport.StreamReceiveWindow);
+        Assert.Equal(32 << 20, transport.MaxStreamReceiveWindow);
+        Assert.Equal(1 << 30, transport.ReceiveWindowGrowthBudget);
+        transport.Validate();
+    }
+
+    [Fact]
+    public void ASizeBeyond32BitsNamesItsKey()
+    {
+        var file = Config("iroh.node.receive-window-growth-budget = 4 GiB");
+        var e = Assert.Throws<FormatException>(() => NodeSettings.Load(file, _dir, ""));
+        Assert.Contains("iroh.node.receive-window-growth-budget", e.Message);
+    }
+}
