@@ -187,6 +187,21 @@ public class MuxProtocolTests
             read += await accepted.ReadAsync(buffer.AsMemory(read)).AsTask().WaitAsync(NodePair.Generous);
     }
 
+    /// <summary>The peer opens stream <paramref name="id"/>; returns it as the connection accepted it.</summary>
+    private static async Task<MuxStream> OpenFromPeerAsync(RawPeer peer, uint id)
+    {
+        await peer.SendAsync(1, id, new byte[] { 1 });
+        return await peer.Connection.AcceptStreamAsync().WaitAsync(NodePair.Generous);
+    }
+
+    /// <summary>The peer uses up <paramref name="bytes"/> of credit, all read and credited back, then says BLOCKED as if that credit had not reached it yet.</summary>
+    private static async Task FillReadAndBlockAsync(RawPeer peer, MuxStream accepted, uint id, int bytes)
+    {
+        await SendAndReadAsync(peer, accepted, id, bytes);
+        await ExpectCreditAsync(peer, id, bytes);
+        await peer.SendAsync(9, id, ReadOnlyMemory<byte>.Empty);
+    }
+
     /// <summary>Sends a PING after whatever went before and returns the types of the frames that came back before its PONG.</summary>
     private static async Task<List<(byte Type, uint Stream)>> FramesBeforePongAsync(RawPeer peer)
     {
@@ -206,12 +221,9 @@ public class MuxProtocolTests
     public async Task ABlockedPeerWhoseDataWasReadGetsTheWindowDoubled()
     {
         await using var peer = await RawPeer.StartAsync(Options);
-        await peer.SendAsync(1, 2, new byte[] { 1 });
-        var accepted = await peer.Connection.AcceptStreamAsync().WaitAsync(NodePair.Generous);
-        await SendAndReadAsync(peer, accepted, 2, 4096);
-        await ExpectCreditAsync(peer, 2, 4096);
+        var accepted = await OpenFromPeerAsync(peer, 2);
         // The peer had used its whole window before the credit came back: it says so, and gets the window doubled.
-        await peer.SendAsync(9, 2, ReadOnlyMemory<byte>.Empty);
+        await FillReadAndBlockAsync(peer, accepted, 2, 4096);
         await ExpectCreditAsync(peer, 2, 4096);
         Assert.Equal(8192, accepted.ReceiveWindow);
         // The doubled window is real credit: 8192 bytes in a row are no overrun.
@@ -225,8 +237,7 @@ public class MuxProtocolTests
     public async Task ABlockedPeerWhoseDataIsUnreadGetsNoMoreWindow()
     {
         await using var peer = await RawPeer.StartAsync(Options);
-        await peer.SendAsync(1, 2, new byte[] { 1 });
-        var accepted = await peer.Connection.AcceptStreamAsync().WaitAsync(NodePair.Generous);
+        var accepted = await OpenFromPeerAsync(peer, 2);
         await peer.SendAsync(2, 2, new byte[4096]);
         await peer.SendAsync(9, 2, ReadOnlyMemory<byte>.Empty);
         // The reader is what holds the peer back, so nothing is granted: no WINDOW before the PONG.
@@ -241,15 +252,10 @@ public class MuxProtocolTests
     public async Task WindowsGrowNoFurtherThanTheirMaximum()
     {
         await using var peer = await RawPeer.StartAsync(Options with { MaxStreamReceiveWindow = 8192 });
-        await peer.SendAsync(1, 2, new byte[] { 1 });
-        var accepted = await peer.Connection.AcceptStreamAsync().WaitAsync(NodePair.Generous);
-        await SendAndReadAsync(peer, accepted, 2, 4096);
+        var accepted = await OpenFromPeerAsync(peer, 2);
+        await FillReadAndBlockAsync(peer, accepted, 2, 4096);
         await ExpectCreditAsync(peer, 2, 4096);
-        await peer.SendAsync(9, 2, ReadOnlyMemory<byte>.Empty);
-        await ExpectCreditAsync(peer, 2, 4096);
-        await SendAndReadAsync(peer, accepted, 2, 8192);
-        await ExpectCreditAsync(peer, 2, 8192);
-        await peer.SendAsync(9, 2, ReadOnlyMemory<byte>.Empty);
+        await FillReadAndBlockAsync(peer, accepted, 2, 8192);
         Assert.DoesNotContain(await FramesBeforePongAsync(peer), f => f.Type == 5);
         Assert.Equal(8192, accepted.ReceiveWindow);
     }
@@ -259,23 +265,15 @@ public class MuxProtocolTests
     {
         // Growth budget 6 KiB: the first stream grows by 4 KiB, then by the 2 KiB left; the second gets none until the first ends.
         await using var peer = await RawPeer.StartAsync(Options with { ReceiveWindowGrowthBudget = 6144 });
-        await peer.SendAsync(1, 2, new byte[] { 1 });
-        var first = await peer.Connection.AcceptStreamAsync().WaitAsync(NodePair.Generous);
-        await SendAndReadAsync(peer, first, 2, 4096);
+        var first = await OpenFromPeerAsync(peer, 2);
+        await FillReadAndBlockAsync(peer, first, 2, 4096);
         await ExpectCreditAsync(peer, 2, 4096);
-        await peer.SendAsync(9, 2, ReadOnlyMemory<byte>.Empty);
-        await ExpectCreditAsync(peer, 2, 4096);
-        await SendAndReadAsync(peer, first, 2, 8192);
-        await ExpectCreditAsync(peer, 2, 8192);
-        await peer.SendAsync(9, 2, ReadOnlyMemory<byte>.Empty);
+        await FillReadAndBlockAsync(peer, first, 2, 8192);
         await ExpectCreditAsync(peer, 2, 2048);
         Assert.Equal(10240, first.ReceiveWindow);
 
-        await peer.SendAsync(1, 4, new byte[] { 1 });
-        var second = await peer.Connection.AcceptStreamAsync().WaitAsync(NodePair.Generous);
-        await SendAndReadAsync(peer, second, 4, 4096);
-        await ExpectCreditAsync(peer, 4, 4096);
-        await peer.SendAsync(9, 4, ReadOnlyMemory<byte>.Empty);
+        var second = await OpenFromPeerAsync(peer, 4);
+        await FillReadAndBlockAsync(peer, second, 4, 4096);
         Assert.DoesNotContain(await FramesBeforePongAsync(peer), f => f.Type == 5);
         Assert.Equal(4096, second.ReceiveWindow);
 
