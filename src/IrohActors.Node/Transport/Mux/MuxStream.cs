@@ -18,7 +18,7 @@ public sealed class MuxStream : Stream
     private readonly NodeConnection _connection;
     private readonly object _gate = new();
     private readonly int _maxReceiveWindow;
-    // The current window: it starts at the configured size and grows (see AcknowledgeLocked).
+    // The current window: it starts at the configured size and grows when the peer is held back by it (OnBlocked).
     private int _receiveWindow;
     // Bytes of the window taken from the connection's growth budget.
     private int _windowGrowth;
