@@ -42,7 +42,7 @@ internal static class BenchHashCommand
             Console.Error.WriteLine($"bench hash: --size {size} is larger than one buffer can hold ({Array.MaxLength})");
             return 1;
         }
-        string? b3sum = FindOnPath("b3sum");
+        string? b3sum = AnchorTool.Find("b3sum");
         if (b3sum is null)
             Console.Error.WriteLine("bench hash: b3sum not found on PATH; printing our figures only (apt-get install b3sum)");
         var data = GC.AllocateUninitializedArray<byte>((int)size);
@@ -194,9 +194,6 @@ internal static class BenchHashCommand
         return (seconds, output.Trim(), CpuClock.Children() - childCpu0);
     }
 
-    private static string? FindOnPath(string name) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
-            .Select(dir => Path.Combine(dir, name)).FirstOrDefault(File.Exists);
 
     private static string FormatSize(long size) =>
         size % (1L << 30) == 0 ? $"{size >> 30} GiB" : size % (1L << 20) == 0 ? $"{size >> 20} MiB" : $"{size} bytes";

@@ -21,7 +21,7 @@ internal static class BenchKernelTransfer
             return 0;
         var files = Directory.EnumerateFiles(tree, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint }).Count();
         Console.WriteLine($"{files} files under {tree}; page cache warm (extracted or read just before; dropping caches is not possible here); {rounds} round(s), medians");
-        var nc = File.Exists("/usr/bin/nc") || File.Exists("/bin/nc");
+        var nc = AnchorTool.Find("nc") is not null;
         if (!nc)
             Console.WriteLine("nc not found (apt-get install netcat-openbsd): anchor skipped");
         var ours = new List<(double Wall, double Cpu)>();

@@ -51,8 +51,8 @@ internal static class TransferFloor
         var (tlsWall, tlsCpu, _) = await BenchTlsCommand.RawAsync(server, client, payload, size, gather: true, ct);
         var (readCpu, hashCpu) = await Task.Factory.StartNew(() => ReadAndHash(file, expected), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         double? b3sum = null;
-        if (File.Exists("/usr/bin/b3sum"))
-            b3sum = BenchTransferCommand.TimeWithCpu(root, $"b3sum --num-threads 1 --no-names {file} > /dev/null").Cpu;
+        if (AnchorTool.Find("b3sum") is { } exe)
+            b3sum = BenchTransferCommand.TimeWithCpu(root, $"{exe} --num-threads 1 --no-names {file} > /dev/null").Cpu;
         return new Floor(tlsWall, tlsCpu, readCpu, hashCpu, b3sum);
     }
 
