@@ -45,13 +45,13 @@ internal static class BenchKernelTransfer
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"round {round + 1}: send + receive {wall:F2} s (cpu {ours[^1].Cpu:F2} s; send's import {sendSeconds:F2} s of it); {received} files in the target"));
             FlushWrites();
         }
-        var node = Median(ours.Select(o => o.Wall));
-        var nodeCpu = Median(ours.Select(o => o.Cpu));
+        var node = Medians.Of(ours.Select(o => o.Wall));
+        var nodeCpu = Medians.Of(ours.Select(o => o.Cpu));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"node send (import in place) → receive (TLS, verified): {node:F2} s, cpu {nodeCpu:F2} s (both sides)"));
         if (anchor.Count > 0)
         {
-            var tar = Median(anchor.Select(a => a.Wall));
-            var tarCpu = Median(anchor.Select(a => a.Cpu));
+            var tar = Medians.Of(anchor.Select(a => a.Wall));
+            var tarCpu = Medians.Of(anchor.Select(a => a.Cpu));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"tar -cf - | nc → nc -l | tar -xf -:                {tar:F2} s, cpu {tarCpu:F2} s   ratio node/tar = {node / tar:F2}× (cpu {nodeCpu / tarCpu:F2}×)"));
             Console.WriteLine("goal (issue 7 §8 b): ≤ 1.25× tar over nc");
         }
@@ -108,11 +108,5 @@ internal static class BenchKernelTransfer
     {
         using var sync = Process.Start(new ProcessStartInfo("sync"))!;
         sync.WaitForExit();
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[sorted.Count / 2];
     }
 }

@@ -78,12 +78,12 @@ internal static class BenchStoreCommand
             Add("import in place", await TimeAsync(() => Import(dir, $"inplace-{r}", file, ImportMode.InPlace, expected, ct)));
             Add("import copying (+fsync)", await TimeAsync(() => Import(dir, $"copy-{r}", file, ImportMode.Copy, expected, ct)));
         }
-        var hash = Median(results["Hasher over the file"]);
-        var b3 = Median(results["b3sum (all cores)"]);
+        var hash = Medians.Of(results["Hasher over the file"]);
+        var b3 = Medians.Of(results["b3sum (all cores)"]);
         output.WriteLine($"{"",-26} {"seconds",8} {"GB/s",7} {"vs b3sum",9} {"vs Hasher",10}");
         foreach (var (name, list) in results)
         {
-            var s = Median(list);
+            var s = Medians.Of(list);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-26} {s,8:F3} {size / s / 1e9,7:F2} {b3 / s,8:F2}x {hash / s,9:F2}x"));
         }
         File.Delete(file);
@@ -124,14 +124,14 @@ internal static class BenchStoreCommand
                 imports[mode].Add((wall, (Process.GetCurrentProcess().TotalProcessorTime - before).TotalSeconds));
             }
         }
-        var anchor = Median(b3.Select(x => x.Wall).ToList());
-        var anchorCpu = Median(b3.Select(x => x.Cpu).ToList());
+        var anchor = Medians.Of(b3.Select(x => x.Wall));
+        var anchorCpu = Medians.Of(b3.Select(x => x.Cpu));
         output.WriteLine($"{"",-26} {"wall s",8} {"files/s",9}  {"vs b3sum",9}  {"CPU s",7} {"CPU vs b3sum",12}");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"find | xargs -P2 b3sum",-26} {anchor,8:F2} {files.Length / anchor,9:F0}  {1.0,8:F2}x  {anchorCpu,7:F2} {1.0,11:F2}x"));
         foreach (var (mode, list) in imports)
         {
-            var s = Median(list.Select(x => x.Wall).ToList());
-            var c = Median(list.Select(x => x.Cpu).ToList());
+            var s = Medians.Of(list.Select(x => x.Wall));
+            var c = Medians.Of(list.Select(x => x.Cpu));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"import " + (mode == ImportMode.Copy ? "copying" : "in place"),-26} {s,8:F2} {files.Length / s,9:F0}  {s / anchor,8:F2}x  {c,7:F2} {c / anchorCpu,11:F2}x"));
         }
         // Store directories are deleted only at the end, so no run writes right after a big delete.
@@ -220,12 +220,6 @@ internal static class BenchStoreCommand
         var sw = Stopwatch.StartNew();
         await action();
         return sw.Elapsed.TotalSeconds;
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted[sorted.Length / 2];
     }
 
     private static string Gb(long bytes) => (bytes / 1e9).ToString("F2", CultureInfo.InvariantCulture);

@@ -78,18 +78,18 @@ internal static class BenchTlsCommand
             if (parallel > 1)
                 muxParallel.Add(await MuxAsync(connection, serverSide, payload, bytes, parallel, ct));
         }
-        var anchor = Median(raw);
+        var anchor = Medians.Of(raw);
         Console.WriteLine($"  cipher suite: {suite} (mux: {connection.CipherSuite})");
         Report("raw SslStream (anchor)", anchor, bytes, null);
-        Console.WriteLine($"  {"",-26} cpu {Median(rawCpu):0.00} s (both ends, this process)");
-        Report("raw, records gathered", Median(gathered), bytes, anchor);
-        Console.WriteLine($"  {"",-26} cpu {Median(gatheredCpu):0.00} s (SslStream on the node's CoalescingTransport)");
-        Report("node mux, 1 stream", Median(mux.Select(m => m.Seconds).ToList()), bytes, anchor);
-        Console.WriteLine($"  {"",-26} cpu {Median(mux.Select(m => m.Cpu).ToList()):0.00} s");
+        Console.WriteLine($"  {"",-26} cpu {Medians.Of(rawCpu):0.00} s (both ends, this process)");
+        Report("raw, records gathered", Medians.Of(gathered), bytes, anchor);
+        Console.WriteLine($"  {"",-26} cpu {Medians.Of(gatheredCpu):0.00} s (SslStream on the node's CoalescingTransport)");
+        Report("node mux, 1 stream", Medians.Of(mux.Select(m => m.Seconds)), bytes, anchor);
+        Console.WriteLine($"  {"",-26} cpu {Medians.Of(mux.Select(m => m.Cpu)):0.00} s");
         if (muxParallel.Count > 0)
         {
-            Report($"node mux, {parallel} streams", Median(muxParallel.Select(m => m.Seconds).ToList()), bytes, anchor);
-            Console.WriteLine($"  {"",-26} cpu {Median(muxParallel.Select(m => m.Cpu).ToList()):0.00} s");
+            Report($"node mux, {parallel} streams", Medians.Of(muxParallel.Select(m => m.Seconds)), bytes, anchor);
+            Console.WriteLine($"  {"",-26} cpu {Medians.Of(muxParallel.Select(m => m.Cpu)):0.00} s");
         }
         Console.WriteLine($"  latest keep-alive RTT: {connection.LatestRtt?.TotalMilliseconds.ToString("0.000") ?? "-"} ms");
         return 0;
@@ -99,12 +99,6 @@ internal static class BenchTlsCommand
     {
         var ratio = anchor is { } a ? $"  {seconds / a:0.00}x the anchor's time" : "";
         Console.WriteLine($"  {name,-26} {seconds,7:0.000} s  {bytes / seconds / 1e9,6:0.00} GB/s{ratio}");
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted[sorted.Length / 2];
     }
 
     /// <summary>

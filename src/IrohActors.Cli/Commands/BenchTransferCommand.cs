@@ -136,15 +136,15 @@ internal static class BenchTransferCommand
                 (floor.B3sumCpu is { } b ? $" (b3sum --num-threads 1: {b:F2} s)" : "") + $" → cpu {floor.Cpu:F2} s, ≥ {floor.Wall(Environment.ProcessorCount):F2} s on {Environment.ProcessorCount} cores");
         }
         var mib = size / (double)(1 << 20);
-        var node = Median(ours);
-        var nodeCpu = Median(oursCpu);
+        var node = Medians.Of(ours);
+        var nodeCpu = Medians.Of(oursCpu);
         Console.WriteLine($"node provider → getter into store (TLS, verified): {node:F2} s ({mib / node:F0} MiB/s), cpu {nodeCpu:F2} s (both sides)");
         if (nginx is not null)
         {
-            var disk = Median(curlDisk);
-            var b3 = Median(curlB3);
-            var diskCpu = Median(curlDiskCpu);
-            var b3Cpu = Median(curlB3Cpu);
+            var disk = Medians.Of(curlDisk);
+            var b3 = Medians.Of(curlB3);
+            var diskCpu = Medians.Of(curlDiskCpu);
+            var b3Cpu = Medians.Of(curlB3Cpu);
             Console.WriteLine($"curl from nginx to disk:                          {disk:F2} s ({mib / disk:F0} MiB/s), cpu {diskCpu:F2} s (curl only; nginx not counted)   ratio node/curl = {node / disk:F2}×");
             Console.WriteLine($"curl from nginx | b3sum:                          {b3:F2} s ({mib / b3:F0} MiB/s), cpu {b3Cpu:F2} s   ratio node/(curl|b3sum) = {node / b3:F2}×");
             Console.WriteLine("goal (issue 7 §8 a): ≤ 1.0× curl to disk");
@@ -154,7 +154,7 @@ internal static class BenchTransferCommand
         var floorWall = median.Wall(cores);
         var floorCpu = median.Cpu;
         Console.WriteLine($"floor (the work any verified TLS transfer does here: a bare SslStream with the node's TLS settings, the provider's read, BLAKE3 on both sides; spread perfectly over {cores} cores): " +
-            $"cpu {floorCpu:F2} s (TLS {median.TlsCpu:F2} + read {median.ReadCpu:F2} + BLAKE3 2 × {median.HashCpu:F2}), ≥ {floorWall:F2} s" + (curlDisk.Count > 0 ? $" = {floorWall / Median(curlDisk):F2}× curl to disk" : ""));
+            $"cpu {floorCpu:F2} s (TLS {median.TlsCpu:F2} + read {median.ReadCpu:F2} + BLAKE3 2 × {median.HashCpu:F2}), ≥ {floorWall:F2} s" + (curlDisk.Count > 0 ? $" = {floorWall / Medians.Of(curlDisk):F2}× curl to disk" : ""));
         Console.WriteLine($"node over the floor: cpu +{nodeCpu - floorCpu:F2} s ({nodeCpu / floorCpu:F2}×), {nodeCpu / node:F2} of {cores} cores busy, wall {node / floorWall:F2}× the floor");
         return 0;
     }
@@ -195,12 +195,6 @@ internal static class BenchTransferCommand
         if (process.ExitCode != 0)
             throw new InvalidOperationException($"{file} {arguments} exited with {process.ExitCode}");
         return output;
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[sorted.Count / 2];
     }
 
     /// <summary>A foreground nginx serving one directory; stopped when disposed.</summary>

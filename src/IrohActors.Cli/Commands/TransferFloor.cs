@@ -30,15 +30,9 @@ internal static class TransferFloor
     /// <summary>The median of each part over several measurements (one outlier in a part does not move the others).</summary>
     public static Floor Median(IReadOnlyList<Floor> floors)
     {
-        static double Of(IEnumerable<double> values)
-        {
-            var sorted = values.Order().ToArray();
-            return sorted[sorted.Length / 2];
-        }
-
         var b3sum = floors.Where(f => f.B3sumCpu is not null).Select(f => f.B3sumCpu!.Value).ToArray();
-        return new Floor(Of(floors.Select(f => f.TlsWall)), Of(floors.Select(f => f.TlsCpu)), Of(floors.Select(f => f.ReadCpu)),
-            Of(floors.Select(f => f.HashCpu)), b3sum.Length > 0 ? Of(b3sum) : null);
+        return new Floor(Medians.Of(floors.Select(f => f.TlsWall)), Medians.Of(floors.Select(f => f.TlsCpu)), Medians.Of(floors.Select(f => f.ReadCpu)),
+            Medians.Of(floors.Select(f => f.HashCpu)), b3sum.Length > 0 ? Medians.Of(b3sum) : null);
     }
 
     /// <summary>Measures the three parts once; the hash of <paramref name="file"/> must come out as <paramref name="expected"/>.</summary>
