@@ -20,7 +20,7 @@ internal static class BenchKernelServe
     {
         if (KernelTreeSource.Extract(Path.Combine(Path.GetDirectoryName(root)!, "iroh-kernel-work"), Console.Out) is not { } tree)
             return 0;
-        var files = Directory.EnumerateFiles(tree, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint }).Count();
+        var files = KernelTreeSource.Files(tree).Count();
         using var sender = StartSender(tree, Path.Combine(root, "send-data"));
         try
         {

@@ -19,7 +19,7 @@ internal static class BenchKernelTransfer
         // Extracted once per temp dir and kept for later runs; the rounds' outputs live under root (deleted after).
         if (KernelTreeSource.Extract(Path.Combine(Path.GetDirectoryName(root)!, "iroh-kernel-work"), Console.Out) is not { } tree)
             return 0;
-        var files = Directory.EnumerateFiles(tree, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint }).Count();
+        var files = KernelTreeSource.Files(tree).Count();
         Console.WriteLine($"{files} files under {tree}; page cache warm (extracted or read just before; dropping caches is not possible here); {rounds} round(s), medians");
         var nc = AnchorTool.Find("nc") is not null;
         if (!nc)

@@ -106,8 +106,7 @@ internal static class BenchStoreCommand
         // Extracted once into the temp dir's iroh-kernel-work (shared with bench transfer --kernel) and kept for later runs.
         if (KernelTreeSource.Extract(Path.Combine(Path.GetTempPath(), "iroh-kernel-work"), output) is not { } tree)
             return;
-        var files = Directory.EnumerateFiles(tree, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint })
-            .ToArray();
+        var files = KernelTreeSource.Files(tree).ToArray();
         var bytes = files.Sum(f => new FileInfo(f).Length);
         output.WriteLine($"{files.Length} files, {Gb(bytes)} GB; warm cache; one batch import (hashing on {(jobs > 0 ? jobs : Environment.ProcessorCount)} threads, group commit); each import into a new store directory (ext4 trap)");
         var b3 = new List<(double Wall, double Cpu)>();

@@ -27,4 +27,8 @@ internal static class KernelTreeSource
             throw new InvalidOperationException($"tar -xJf {Tarball} exited with {process.ExitCode}");
         return tree;
     }
+
+    /// <summary>The regular files under <paramref name="tree"/>, symlinks not followed (what the benches import, send and count).</summary>
+    public static IEnumerable<string> Files(string tree) =>
+        Directory.EnumerateFiles(tree, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint });
 }
