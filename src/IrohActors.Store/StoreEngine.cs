@@ -23,12 +23,17 @@ internal sealed class StoreEngine : IBlobStore
     private readonly Dictionary<Hash, BlobWriter> _writers = [];
     private readonly Dictionary<Hash, List<Channel<BlobStatus>>> _observers = [];
     private readonly ImportBatcher _batcher;
+    private readonly RecentImportCache? _recent;
 
     public StoreEngine(IStorageBackend backend, StoreOptions options)
     {
         _backend = backend;
         _options = options;
         _batcher = new ImportBatcher(options, CommitBatchAsync);
+        if (options.RecentImportCacheBytes is > 0 and < RecentImportCache.SlabBytes)
+            throw new ArgumentException($"StoreOptions.RecentImportCacheBytes must be 0 (none) or at least {RecentImportCache.SlabBytes} bytes, got {options.RecentImportCacheBytes}", nameof(options));
+        if (options.RecentImportCacheBytes > 0)
+            _recent = new RecentImportCache(options.RecentImportCacheBytes, options.RecentImportCacheTimeToLive, Math.Min(RecentImportCache.MaxBlobBytes, (int)options.BlockSize.Bytes));
         // A crash between recording the last ranges and promoting leaves a partial blob with every chunk: finish it.
         foreach (var entry in backend.List())
             if (entry.State == BlobState.Partial && entry.SizeProved && entry.Ranges == MemoryBackend.FullRanges(entry.Size))
@@ -51,6 +56,9 @@ internal sealed class StoreEngine : IBlobStore
     internal StoreOptions Options => _options;
 
     internal ImportBatcher Batcher => _batcher;
+
+    /// <summary>The bytes of small blobs recently imported in place (null when <see cref="StoreOptions.RecentImportCacheBytes"/> is 0).</summary>
+    internal RecentImportCache? Recent => _recent;
 
     public Task<ImportResult> ImportBytesAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) =>
         ImportAsync(() => new StagedBytes(data.ToArray(), data.Length), cancellationToken);
@@ -223,7 +231,7 @@ internal sealed class StoreEngine : IBlobStore
     }
 
     private Staged StageFile(string fullPath, ImportMode mode, CancellationToken cancellationToken) =>
-        mode == ImportMode.InPlace ? InPlaceHasher.Stage(fullPath, BlockSize) : _backend.StageFile(fullPath, cancellationToken);
+        mode == ImportMode.InPlace ? InPlaceHasher.Stage(fullPath, BlockSize, _recent) : _backend.StageFile(fullPath, cancellationToken);
 
     private async Task<ImportResult> ImportAsync(Func<Staged> stage, CancellationToken cancellationToken)
     {
@@ -370,6 +378,8 @@ internal sealed class StoreEngine : IBlobStore
     {
         if (found.TryGetValue(hash, out var row) && row.Entry.State == BlobState.Complete)
         {
+            if (TryOpenRecent(row.Entry, ranges) is { } recent)
+                return ValueTask.FromResult(recent);
             BlobData? data = null;
             try
             {
@@ -385,9 +395,14 @@ internal sealed class StoreEngine : IBlobStore
         return new ValueTask<BlobReader>(OpenReaderAsync(hash, ranges, cancellationToken));
     }
 
-    /// <summary>Opens a reader over a complete or partial entry, checking an in-place file for edits first.</summary>
+    /// <summary>
+    /// Opens a reader over a complete or partial entry: from the bytes a recent import hashed when they are still held,
+    /// else from storage, checking an in-place file for edits first.
+    /// </summary>
     private BlobReader OpenVerified(Entry entry, ChunkRanges ranges)
     {
+        if (entry.State == BlobState.Complete && TryOpenRecent(entry, ranges) is { } recent)
+            return recent;
         BlobData data;
         try
         {
@@ -398,6 +413,25 @@ internal sealed class StoreEngine : IBlobStore
             throw Corrupt(entry.Hash, 0, "its file is gone", e);
         }
         return OpenVerified(entry, data, ranges);
+    }
+
+    /// <summary>
+    /// A reader over the bytes a recent in-place import of this blob hashed (<see cref="RecentImportCache"/>), which are
+    /// its content whatever became of the file since; null when they are not held. Only small one-group blobs are kept.
+    /// </summary>
+    private BlobReader? TryOpenRecent(Entry entry, ChunkRanges ranges)
+    {
+        if (_recent?.TryLease(entry.Hash) is not { } lease)
+            return null;
+        if ((ulong)lease.Length != entry.Size)
+        {
+            // Another blob's bytes cannot sit under this hash; a size that differs is a row that is not this content.
+            ((IDisposable)lease).Dispose();
+            return null;
+        }
+        var tree = new BaoTree(entry.Size, BlockSize);
+        var data = new BlobData(tree, PreOrderOutboard.FromBytes(tree, entry.Hash, []), lease.Memory, null, "recent import", lease) { LeavesVerified = true };
+        return new BlobReader(entry.Hash, data, ranges, this);
     }
 
     private BlobReader OpenVerified(Entry entry, BlobData data, ChunkRanges ranges)
@@ -758,6 +792,7 @@ internal sealed class StoreEngine : IBlobStore
         foreach (var writer in writers)
             await writer.DisposeAsync().ConfigureAwait(false);
         _backend.Dispose();
+        _recent?.Dispose();
         lock (_observers)
         {
             foreach (var list in _observers.Values)

@@ -48,6 +48,16 @@ public sealed record StoreOptions
     /// </summary>
     public TimeSpan CommitBatchDelay { get; init; } = TimeSpan.FromMilliseconds(20);
 
+    /// <summary>
+    /// Bytes of recently imported small files (up to <see cref="RecentImportCache.MaxBlobBytes"/>, imported in place) kept
+    /// in memory, so that serving them soon after the import opens, reads and hashes nothing again (<c>send</c> serves
+    /// what it just imported); 0 keeps none. At least 1 MiB when not 0.
+    /// </summary>
+    public long RecentImportCacheBytes { get; init; } = 128L << 20;
+
+    /// <summary>How long those bytes are kept after the last of them was imported.</summary>
+    public TimeSpan RecentImportCacheTimeToLive { get; init; } = TimeSpan.FromMinutes(10);
+
     /// <summary><see cref="OutboardParallelism"/> resolved (0 becomes the core count).</summary>
     internal int EffectiveParallelism => OutboardParallelism > 0 ? OutboardParallelism : Environment.ProcessorCount;
 
@@ -76,6 +86,8 @@ public sealed record StoreOptions
             CommitBatchItems = Math.Max(1, NonNegative(config, "iroh.store.commit-batch-items", d.CommitBatchItems)),
             CommitBatchBytes = Math.Max(1, NonNegativeBytes(config, "iroh.store.commit-batch-bytes", d.CommitBatchBytes)),
             CommitBatchDelay = NonNegativeTime(config, "iroh.store.commit-batch-delay", d.CommitBatchDelay),
+            RecentImportCacheBytes = RecentImportCache(config, d.RecentImportCacheBytes),
+            RecentImportCacheTimeToLive = PositiveTime(config, "iroh.store.recent-import-cache-ttl", d.RecentImportCacheTimeToLive),
         };
     }
 
@@ -83,6 +95,21 @@ public sealed record StoreOptions
     {
         var value = config.GetByteSize(key, fallback);
         return value >= 0 ? value : throw new ArgumentException($"{key} must not be negative, got {value}");
+    }
+
+    private static long RecentImportCache(IrohActors.Hocon.Config config, long fallback)
+    {
+        const string key = "iroh.store.recent-import-cache";
+        var value = NonNegativeBytes(config, key, fallback);
+        return value is 0 or >= Store.RecentImportCache.SlabBytes
+            ? value
+            : throw new ArgumentException($"{key} must be 0 (none) or at least {Store.RecentImportCache.SlabBytes} bytes, got {value}");
+    }
+
+    private static TimeSpan PositiveTime(IrohActors.Hocon.Config config, string key, TimeSpan fallback)
+    {
+        var value = config.GetTimeSpan(key, fallback);
+        return value > TimeSpan.Zero ? value : throw new ArgumentException($"{key} must be positive, got {value}");
     }
 
     private static TimeSpan NonNegativeTime(IrohActors.Hocon.Config config, string key, TimeSpan fallback)

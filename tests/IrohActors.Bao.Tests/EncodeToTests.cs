@@ -47,6 +47,55 @@ public class EncodeToTests
     }
 
     [Theory]
+    [MemberData(nameof(Sizes))]
+    public void Leaves_the_caller_vouches_for_encode_to_the_same_stream(int size, int k)
+    {
+        var data = TestData.Random(size, 60 + size % 89);
+        var outboard = PreOrderOutboard.Create(data, BlockSize.FromChunkLog(k));
+        foreach (var ranges in new[] { ChunkRanges.All, ChunkRanges.Range(1, 3), ChunkRanges.Range(0, 1) | ChunkRanges.Range(17, 60) })
+        {
+            var (expected, _) = ReferenceEncoder.Encode(data, ranges.Truncate((ulong)size), k);
+            using (var encoder = new RangeEncoder(data, outboard, ranges) { LeavesVerified = true })
+            {
+                var destination = new byte[expected.Length];
+                Assert.Equal(expected.Length, encoder.EncodeTo(destination));
+                Assert.Equal(expected, destination);
+            }
+            using (var encoder = new RangeEncoder(data, outboard, ranges) { LeavesVerified = true })
+            {
+                var output = new MemoryStream();
+                encoder.WriteTo(output);
+                Assert.Equal(expected, output.ToArray());
+            }
+        }
+    }
+
+    [Fact]
+    public void Leaves_the_caller_vouches_for_are_not_hashed_but_parents_are_still_checked()
+    {
+        // What the flag means: a one-group blob's bytes go out as given (the store sets it only for the bytes it hashed).
+        var small = TestData.Random(3_900, 90);
+        var smallOutboard = PreOrderOutboard.Create(small, BlockSize.FromChunkLog(4));
+        var flipped = TestData.Flip(small, 10);
+        using (var encoder = new RangeEncoder(flipped, smallOutboard, ChunkRanges.All) { LeavesVerified = true })
+        {
+            var destination = new byte[encoder.EncodedLength];
+            Assert.Equal(3_900, encoder.EncodeTo(destination));
+            Assert.Equal(flipped, destination);
+        }
+
+        // A pair of the outboard that does not hash to its parent still fails, naming the node.
+        var data = TestData.Random(100_000, 91);
+        var outboard = PreOrderOutboard.Create(data, BlockSize.FromChunkLog(4));
+        var pairs = (byte[])outboard.Data!.Clone();
+        pairs[0] ^= 1;
+        var bad = PreOrderOutboard.FromBytes(outboard.Tree, outboard.Root, pairs);
+        using var failing = new RangeEncoder(data, bad, ChunkRanges.All) { LeavesVerified = true };
+        var ex = Assert.Throws<BaoVerificationException>(() => failing.EncodeTo(new byte[failing.EncodedLength]));
+        Assert.Equal(BaoFailure.Mismatch, ex.Failure);
+    }
+
+    [Theory]
     [InlineData(3_900, 2_000)]
     [InlineData(40_000, 100)]
     [InlineData(40_000, 39_999)]

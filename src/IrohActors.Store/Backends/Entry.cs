@@ -90,8 +90,11 @@ internal sealed class BlobData(BaoTree tree, IOutboard outboard, ReadOnlyMemory<
 
     public IOutboard Outboard => outboard;
 
+    /// <summary>The memory holds exactly the bytes the root was computed from (<see cref="RecentImportCache"/>): leaves are not hashed again.</summary>
+    public bool LeavesVerified { get; init; }
+
     public RangeEncoder CreateEncoder(ChunkRanges ranges) => file is null
-        ? new RangeEncoder(memory, outboard, ranges) { Where = where }
+        ? new RangeEncoder(memory, outboard, ranges) { Where = where, LeavesVerified = LeavesVerified }
         : new RangeEncoder(file, outboard, ranges, where) { Where = where };
 
     public ChunkRanges Validate() => file is null ? ValidRanges.Compute(memory, outboard) : ValidRanges.Compute(file, outboard);

@@ -13,24 +13,29 @@ namespace IrohActors.Store.Backends;
 /// </summary>
 internal static class InPlaceHasher
 {
-    /// <summary>The staged reference with its outboard computed.</summary>
+    /// <summary>
+    /// The staged reference with its outboard computed; a file of one chunk group is also kept in
+    /// <paramref name="recent"/> (the bytes it was hashed from), when given.
+    /// </summary>
     /// <exception cref="IOException">The file changed (size or modification time) while it was hashed.</exception>
-    public static StagedExternal Stage(string fullPath, BlockSize blockSize) =>
-        NativeFile.IsSupported ? StageNative(fullPath, blockSize) : StageManaged(fullPath, blockSize);
+    public static StagedExternal Stage(string fullPath, BlockSize blockSize, RecentImportCache? recent = null) =>
+        NativeFile.IsSupported ? StageNative(fullPath, blockSize, recent) : StageManaged(fullPath, blockSize, recent);
 
-    private static StagedExternal StageNative(string fullPath, BlockSize blockSize)
+    private static StagedExternal StageNative(string fullPath, BlockSize blockSize, RecentImportCache? recent)
     {
         var fd = NativeFile.OpenRead(fullPath);
         try
         {
             var before = NativeFile.Stat(fd, fullPath);
             PreOrderOutboard outboard;
+            var buffer = ReadOnlyMemory<byte>.Empty;
             if (before.Length <= ScratchBuffer.MaxLength)
             {
-                var buffer = ScratchBuffer.Get(before.Length).AsMemory(0, (int)before.Length);
-                if (!NativeFile.TryReadExactly(fd, fullPath, buffer.Span, 0))
+                var read = ScratchBuffer.Get(before.Length).AsMemory(0, (int)before.Length);
+                if (!NativeFile.TryReadExactly(fd, fullPath, read.Span, 0))
                     throw Changed(fullPath);
-                outboard = FromMemory(buffer, blockSize);
+                outboard = FromMemory(read, blockSize);
+                buffer = read;
             }
             else
             {
@@ -40,6 +45,7 @@ internal static class InPlaceHasher
             }
             if (NativeFile.Stat(fd, fullPath) != before || outboard.Tree.Size != (ulong)before.Length)
                 throw Changed(fullPath);
+            Keep(recent, outboard, buffer);
             return new StagedExternal(fullPath, before.Length, before.MtimeTicks) { Outboard = outboard };
         }
         finally
@@ -48,18 +54,20 @@ internal static class InPlaceHasher
         }
     }
 
-    private static StagedExternal StageManaged(string fullPath, BlockSize blockSize)
+    private static StagedExternal StageManaged(string fullPath, BlockSize blockSize, RecentImportCache? recent)
     {
         using var handle = File.OpenHandle(fullPath, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
         var length = RandomAccess.GetLength(handle);
         var mtime = File.GetLastWriteTimeUtc(handle).Ticks;
         PreOrderOutboard outboard;
+        var buffer = ReadOnlyMemory<byte>.Empty;
         if (length <= ScratchBuffer.MaxLength)
         {
-            var buffer = ScratchBuffer.Get(length).AsMemory(0, (int)length);
-            if (!ScratchBuffer.TryReadWhole(handle, buffer.Span))
+            var read = ScratchBuffer.Get(length).AsMemory(0, (int)length);
+            if (!ScratchBuffer.TryReadWhole(handle, read.Span))
                 throw Changed(fullPath);
-            outboard = FromMemory(buffer, blockSize);
+            outboard = FromMemory(read, blockSize);
+            buffer = read;
         }
         else
         {
@@ -67,7 +75,15 @@ internal static class InPlaceHasher
         }
         if (RandomAccess.GetLength(handle) != length || File.GetLastWriteTimeUtc(handle).Ticks != mtime || outboard.Tree.Size != (ulong)length)
             throw Changed(fullPath);
+        Keep(recent, outboard, buffer);
         return new StagedExternal(fullPath, length, mtime) { Outboard = outboard };
+    }
+
+    // Only after the file was found unchanged: the bytes kept are the ones the recorded size and time describe.
+    private static void Keep(RecentImportCache? recent, PreOrderOutboard outboard, ReadOnlyMemory<byte> bytes)
+    {
+        if (recent is not null && outboard.Tree.IsSingleGroup && bytes.Length == (int)outboard.Tree.Size)
+            recent.Add(outboard.Root, bytes.Span);
     }
 
     /// <summary>

@@ -111,7 +111,11 @@ public sealed class BlobSequenceTests : IDisposable
     }
 
     /// <summary>A tree of files (<c>d00/f0000.bin</c>, …) shared in place from a file-system store; the paths in name order.</summary>
-    private async Task<(IrohNode Provider, IrohNode Getter, IrohActors.Node.Tickets.BlobTicket Ticket, List<string> Paths)> ShareTreeAsync(TestNodes nodes, int files, Func<int, int>? size = null)
+    /// <remarks>
+    /// <paramref name="storeOptions"/> null: the store's defaults, so files up to 4 KiB are served from the bytes the import
+    /// hashed (<see cref="StoreOptions.RecentImportCacheBytes"/>); tests of what happens to the files on disk pass their own.
+    /// </remarks>
+    private async Task<(IrohNode Provider, IrohNode Getter, IrohActors.Node.Tickets.BlobTicket Ticket, List<string> Paths)> ShareTreeAsync(TestNodes nodes, int files, Func<int, int>? size = null, StoreOptions? storeOptions = null)
     {
         size ??= i => Sizes[i % 8];
         var source = Path.Combine(_dir, "src");
@@ -123,7 +127,7 @@ public sealed class BlobSequenceTests : IDisposable
             File.WriteAllBytes(path, TestNodes.RandomBytes(size(i), 1000 + i));
             paths.Add(path);
         }
-        var provider = await nodes.StartAsync(store: BlobStores.OpenFileSystem(Path.Combine(_dir, "provider-store")));
+        var provider = await nodes.StartAsync(store: BlobStores.OpenFileSystem(Path.Combine(_dir, "provider-store"), storeOptions));
         var getter = await nodes.StartAsync();
         var (ticket, _) = await provider.ShareAsync(source);
         return (provider, getter, ticket, paths);
@@ -133,7 +137,7 @@ public sealed class BlobSequenceTests : IDisposable
     public async Task AnInPlaceFileChangedBehindItsStampBreaksTheResponseAndIsMarkedCorrupt()
     {
         await using var nodes = new TestNodes();
-        var (provider, getter, ticket, paths) = await ShareTreeAsync(nodes, 400);
+        var (provider, getter, ticket, paths) = await ShareTreeAsync(nodes, 400, storeOptions: NothingKept);
         // File 300 (3,900 bytes: one chunk group, framed in a batch): a flipped byte, the same size and modification time.
         var victim = paths[300];
         var bytes = File.ReadAllBytes(victim);
@@ -155,11 +159,62 @@ public sealed class BlobSequenceTests : IDisposable
         Assert.Equal(await ExpectedAsync(provider.Store, [(other, ChunkRanges.All)]), await ResponseAsync(connection, GetRequest.Blob(other)));
     }
 
+    /// <summary>A store that keeps no imported bytes in memory: every file is read (and checked) from disk.</summary>
+    private static readonly StoreOptions NothingKept = new() { RecentImportCacheBytes = 0 };
+
+    [Fact]
+    public async Task SmallFilesJustImportedAreServedAsImportedEvenIfTheirFilesChangedOrWentAway()
+    {
+        await using var nodes = new TestNodes();
+        var (provider, getter, ticket, paths) = await ShareTreeAsync(nodes, 400);
+        // File 300 (3,900 bytes) edited behind its stamp, file 250 (1,000 bytes) deleted: their imported bytes are still held.
+        var edited = File.ReadAllBytes(paths[300]);
+        var mtime = File.GetLastWriteTimeUtc(paths[300]);
+        var flipped = (byte[])edited.Clone();
+        flipped[2_000] ^= 0x40;
+        File.WriteAllBytes(paths[300], flipped);
+        File.SetLastWriteTimeUtc(paths[300], mtime);
+        var deleted = File.ReadAllBytes(paths[250]);
+        Assert.Equal(1_000, deleted.Length);
+        File.Delete(paths[250]);
+
+        await getter.DownloadAsync(ticket).WaitAsync(TestNodes.Generous);
+
+        foreach (var original in new[] { edited, deleted })
+        {
+            var hash = Hasher.Hash(original);
+            Assert.Equal(BlobState.Complete, (await getter.Store.StatusAsync(hash)).State);
+            Assert.Equal(BlobState.Complete, (await provider.Store.StatusAsync(hash)).State);
+            using var reader = await getter.Store.OpenReaderAsync(hash, ChunkRanges.All);
+            var output = new MemoryStream();
+            await reader.CopyDataToAsync(output);
+            Assert.Equal(original, output.ToArray());
+        }
+        // A file over 4 KiB is read from disk, so an edit of one is still caught.
+        var large = paths.FindIndex(p => new FileInfo(p).Length is > 4096 and <= 16_384);
+        var bytes = File.ReadAllBytes(paths[large]);
+        var largeHash = Hasher.Hash(bytes);
+        var largeTime = File.GetLastWriteTimeUtc(paths[large]);
+        bytes[100] ^= 1;
+        File.WriteAllBytes(paths[large], bytes);
+        File.SetLastWriteTimeUtc(paths[large], largeTime);
+        var connection = await getter.ConnectAsync(provider.Address);
+        try
+        {
+            await ResponseAsync(connection, GetRequest.Blob(largeHash));
+        }
+        catch (IOException)
+        {
+            // The provider broke the stream when the file failed its check; what matters is that it was checked.
+        }
+        Assert.Equal(BlobState.Corrupt, (await provider.Store.StatusAsync(largeHash)).State);
+    }
+
     [Fact]
     public async Task AnInPlaceFileDeletedAfterTheImportEndsTheResponseWithAnInternalError()
     {
         await using var nodes = new TestNodes();
-        var (_, getter, ticket, paths) = await ShareTreeAsync(nodes, 300);
+        var (_, getter, ticket, paths) = await ShareTreeAsync(nodes, 300, storeOptions: NothingKept);
         var deleted = Hasher.Hash(File.ReadAllBytes(paths[250]));
         File.Delete(paths[250]);
 
