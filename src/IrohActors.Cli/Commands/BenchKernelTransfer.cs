@@ -2,15 +2,18 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using IrohActors.Node.Identity;
 using IrohActors.Node.NodeHost;
+using IrohActors.Node.Transport;
 
 namespace IrohActors.Cli.Commands;
 
 /// <summary>
 /// <c>bench transfer --kernel</c>, part (b): the Linux kernel tree from the start of <c>send</c> (the in-place import
 /// included) to the end of <c>receive</c> into an empty directory, both nodes in this process over TLS on 127.0.0.1,
-/// next to <c>tar -cf - | nc</c> → <c>nc -l | tar -xf -</c> in the same run. Every round writes into new folders,
-/// deleted only at the end (a many-file write right after a big delete runs several times slower on this ext4).
+/// next to <c>tar -cf - | nc</c> → <c>nc -l | tar -xf -</c> in the same run, and the floor of such a transfer beside
+/// that round's tar (<see cref="TreeTransferFloor"/>). Every round writes into new folders, deleted only at the end (a
+/// many-file write right after a big delete runs several times slower on this ext4).
 /// </summary>
 internal static class BenchKernelTransfer
 {
@@ -19,13 +22,20 @@ internal static class BenchKernelTransfer
         // Extracted once per temp dir and kept for later runs; the rounds' outputs live under root (deleted after).
         if (KernelTreeSource.Extract(Path.Combine(Path.GetDirectoryName(root)!, "iroh-kernel-work"), Console.Out) is not { } tree)
             return 0;
-        var files = KernelTreeSource.Files(tree).Count();
+        var treeFiles = KernelTreeSource.Files(tree).ToList();
+        var files = treeFiles.Count;
         Console.WriteLine($"{files} files under {tree}; page cache warm (extracted or read just before; dropping caches is not possible here); {rounds} round(s), medians");
         var nc = AnchorTool.Find("nc") is not null;
         if (!nc)
             Console.WriteLine("nc not found (apt-get install netcat-openbsd): anchor skipped");
         var ours = new List<(double Wall, double Cpu)>();
         var anchor = new List<(double Wall, double Cpu)>();
+        var floors = new List<TreeTransferFloor.Floor>();
+        var cores = Environment.ProcessorCount;
+        using var floorServerKey = SecretKey.Generate();
+        using var floorClientKey = SecretKey.Generate();
+        using var floorServer = NodeCertificate.Create(floorServerKey);
+        using var floorClient = NodeCertificate.Create(floorClientKey);
         using var self = Process.GetCurrentProcess();
         for (var round = 0; round < rounds; round++)
         {
@@ -34,6 +44,10 @@ internal static class BenchKernelTransfer
                 anchor.Add(TarOverNc(root, tree, Path.Combine(root, $"nc-out-{round}")));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"round {round + 1}: tar | nc → nc | tar {anchor[^1].Wall:F2} s (cpu {anchor[^1].Cpu:F2} s)"));
                 FlushWrites();
+                var floor = await TreeTransferFloor.MeasureAsync(treeFiles, floorServer, floorClient, ct);
+                floors.Add(floor);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  floor: import (read + BLAKE3 of every file on {cores} cores) {floor.ImportWall:F2} s (cpu read {floor.ReadCpu:F2} + BLAKE3 {floor.HashCpu:F2} s), TLS over TCP +{floor.TlsExtraCpu:F2} s cpu (SslStream {floor.TlsCpu:F2}, TCP {floor.TcpCpu:F2}) → ≥ {floor.Wall(anchor[^1].Wall, anchor[^1].Cpu, cores):F2} s beside this tar"));
             }
             self.Refresh();
             var cpu = self.TotalProcessorTime;
@@ -53,6 +67,11 @@ internal static class BenchKernelTransfer
             var tar = Medians.Of(anchor.Select(a => a.Wall));
             var tarCpu = Medians.Of(anchor.Select(a => a.Cpu));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"tar -cf - | nc → nc -l | tar -xf -:                {tar:F2} s, cpu {tarCpu:F2} s   ratio node/tar = {node / tar:F2}× (cpu {nodeCpu / tarCpu:F2}×)"));
+            var floor = TreeTransferFloor.Median(floors);
+            var floorWall = floor.Wall(tar, tarCpu, cores);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"floor (the import's read and hash of every file, then tar over nc's work plus TLS's extra over TCP and BLAKE3 on both sides, spread perfectly over {cores} cores): cpu {floor.Cpu(tarCpu):F2} s, ≥ {floorWall:F2} s = {floorWall / tar:F2}× tar over nc"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"node over the floor: wall {node / floorWall:F2}×, cpu +{nodeCpu - floor.Cpu(tarCpu):F2} s"));
             Console.WriteLine("goal (issue 7 §8 b): ≤ 1.25× tar over nc");
         }
         return 0;

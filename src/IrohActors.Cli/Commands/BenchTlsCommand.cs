@@ -171,6 +171,45 @@ internal static class BenchTlsCommand
         return (seconds, (self.TotalProcessorTime - cpu).TotalSeconds, tls.NegotiatedCipherSuite);
     }
 
+    /// <summary>
+    /// <see cref="RawAsync"/> without TLS: <paramref name="bytes"/> over plain TCP on 127.0.0.1, <paramref name="payload"/> at a
+    /// time; the wall time and this process's CPU time (both ends). What TLS adds is the difference.
+    /// </summary>
+    internal static async Task<(double Seconds, double Cpu)> PlainAsync(byte[] payload, long bytes, CancellationToken ct)
+    {
+        using var listen = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listen.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listen.Listen(1);
+        var accept = Task.Run(async () =>
+        {
+            using var socket = await listen.AcceptAsync(ct);
+            var buffer = new byte[WriteSize];
+            long total = 0;
+            int n;
+            while ((n = await socket.ReceiveAsync(buffer, ct)) > 0)
+                total += n;
+            return total;
+        }, ct);
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        await socket.ConnectAsync(listen.LocalEndPoint!, ct);
+        using var self = Process.GetCurrentProcess();
+        var cpu = self.TotalProcessorTime;
+        var watch = Stopwatch.StartNew();
+        for (long sent = 0; sent < bytes; sent += payload.Length)
+        {
+            var piece = payload.AsMemory(0, (int)Math.Min(payload.Length, bytes - sent));
+            while (piece.Length > 0)
+                piece = piece[await socket.SendAsync(piece, ct)..];
+        }
+        socket.Shutdown(SocketShutdown.Send);
+        var received = await accept;
+        var seconds = watch.Elapsed.TotalSeconds;
+        self.Refresh();
+        if (received != bytes)
+            throw new InvalidOperationException($"plain: received {received} of {bytes} bytes");
+        return (seconds, (self.TotalProcessorTime - cpu).TotalSeconds);
+    }
+
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     private static CipherSuitesPolicy CreatePolicy() => new([TlsCipherSuite.TLS_AES_128_GCM_SHA256]);
 
