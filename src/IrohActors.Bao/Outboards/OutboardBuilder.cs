@@ -24,12 +24,18 @@ internal static class OutboardBuilder
         }
         var k = tree.BlockSize.ChunkLog;
         var blocks = tree.Blocks;
-        var groupsPerBatch = Math.Max(1, BatchBytes / groupBytes);
+        // Sized to the blob: a tree import builds thousands of outboards of two or three groups, and arrays for a
+        // 4 MiB batch (16 KiB of CVs, 5 KiB of stack) were most of what it allocated (and what its GCs paused for).
+        var groupsPerBatch = (int)Math.Min((ulong)Math.Max(1, BatchBytes / groupBytes), blocks);
         // Two buffers: while one batch is hashed, the next is read (files and streams; memory needs no copy).
         // Two CV arrays: the CVs of one batch are folded while the next batch is hashed on the other cores.
-        var buffers = new[] { ArrayPool<byte>.Shared.Rent(groupsPerBatch * groupBytes), ArrayPool<byte>.Shared.Rent(groupsPerBatch * groupBytes) };
+        byte[][] buffers = source is MemoryDataSource
+            ? [[], []]
+            : [ArrayPool<byte>.Shared.Rent(groupsPerBatch * groupBytes), ArrayPool<byte>.Shared.Rent(groupsPerBatch * groupBytes)];
         var cvs = new[] { new Hash[groupsPerBatch], new Hash[groupsPerBatch] };
-        var stack = new Pending[64];
+        // The stack holds complete subtrees of decreasing size (one per bit of the groups folded so far) and two more
+        // while they merge.
+        var stack = new Pending[66 - System.Numerics.BitOperations.LeadingZeroCount(blocks)];
         var depth = 0;
         var next = Task.FromResult(ReadOnlyMemory<byte>.Empty);
         WorkRound? hashing = null;
@@ -73,8 +79,9 @@ internal static class OutboardBuilder
             {
                 // Only reached after another failure already propagating; this read's error is secondary.
             }
-            ArrayPool<byte>.Shared.Return(buffers[0]);
-            ArrayPool<byte>.Shared.Return(buffers[1]);
+            foreach (var buffer in buffers)
+                if (buffer.Length > 0)
+                    ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
