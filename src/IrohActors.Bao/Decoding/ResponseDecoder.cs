@@ -12,7 +12,7 @@ public sealed partial class ResponseDecoder : IDisposable
 {
     private readonly EncodedSource _source;
     private readonly ResponseWalk _walk;
-    private readonly Hash[] _expected = new Hash[70];
+    private readonly Hash[] _expected;
     private byte[] _buffer;
     private int _depth;
 
@@ -20,6 +20,9 @@ public sealed partial class ResponseDecoder : IDisposable
     {
         _source = source;
         _walk = new ResponseWalk(tree, ranges);
+        // At most one expected hash waits per level, as in the walk's frames (70 were 2 KiB per decoder, and a tree of
+        // small files decodes one per file of more than one group).
+        _expected = new Hash[ResponseWalk.Height(tree) + 2];
         _buffer = ArrayPool<byte>.Shared.Rent((int)Math.Max(64, tree.BlockSize.Bytes));
         _expected[_depth++] = root;
         Root = root;
