@@ -111,6 +111,24 @@ internal static class BenchTlsCommand
     internal static async Task<(double Seconds, double Cpu, TlsCipherSuite Suite)> RawAsync(NodeCertificate serverCertificate, NodeCertificate clientCertificate,
         byte[] payload, long bytes, bool gather, CancellationToken ct)
     {
+        var (seconds, cpu, suite) = await TransferAsync((serverCertificate, clientCertificate), payload, bytes, gather, ct);
+        return (seconds, cpu, suite!.Value);
+    }
+
+    /// <summary>
+    /// <see cref="RawAsync"/> without TLS: <paramref name="bytes"/> over plain TCP on 127.0.0.1, <paramref name="payload"/> at a
+    /// time; the wall time and this process's CPU time (both ends). What TLS adds is the difference.
+    /// </summary>
+    internal static async Task<(double Seconds, double Cpu)> PlainAsync(byte[] payload, long bytes, CancellationToken ct)
+    {
+        var (seconds, cpu, _) = await TransferAsync(null, payload, bytes, gather: false, ct);
+        return (seconds, cpu);
+    }
+
+    // Both ends in this process: TLS over the sockets when given certificates, the sockets' streams alone when not.
+    private static async Task<(double Seconds, double Cpu, TlsCipherSuite? Suite)> TransferAsync((NodeCertificate Server, NodeCertificate Client)? certificates,
+        byte[] payload, long bytes, bool gather, CancellationToken ct)
+    {
         using var listen = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         listen.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         listen.Listen(1);
@@ -120,20 +138,25 @@ internal static class BenchTlsCommand
             using var socket = await listen.AcceptAsync(ct);
             socket.NoDelay = true;
             Stream inner = new NetworkStream(socket, ownsSocket: false);
-            await using var tls = new SslStream(gather ? new CoalescingTransport(inner) : inner);
-            await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+            if (gather)
+                inner = new CoalescingTransport(inner);
+            await using var stream = certificates is not null ? new SslStream(inner) : inner;
+            if (stream is SslStream tls)
             {
-                EnabledSslProtocols = SslProtocols.Tls13,
-                ServerCertificateContext = SslStreamCertificateContext.Create(serverCertificate.Certificate, null, offline: true),
-                ClientCertificateRequired = true,
-                CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-                CipherSuitesPolicy = policy,
-                RemoteCertificateValidationCallback = (_, c, _, _) => c != null,
-            }, ct);
+                await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+                {
+                    EnabledSslProtocols = SslProtocols.Tls13,
+                    ServerCertificateContext = SslStreamCertificateContext.Create(certificates!.Value.Server.Certificate, null, offline: true),
+                    ClientCertificateRequired = true,
+                    CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                    CipherSuitesPolicy = policy,
+                    RemoteCertificateValidationCallback = (_, c, _, _) => c != null,
+                }, ct);
+            }
             var buffer = new byte[WriteSize];
             long total = 0;
             int n;
-            while ((n = await tls.ReadAsync(buffer, ct)) > 0)
+            while ((n = await stream.ReadAsync(buffer, ct)) > 0)
                 total += n;
             return total;
         }, ct);
@@ -141,73 +164,39 @@ internal static class BenchTlsCommand
         await socket.ConnectAsync(listen.LocalEndPoint!, ct);
         var network = new NetworkStream(socket, ownsSocket: false);
         var coalescing = gather ? new CoalescingTransport(network) : null;
-        await using var tls = new SslStream(coalescing ?? (Stream)network);
-        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        var transport = coalescing ?? (Stream)network;
+        await using var stream = certificates is not null ? new SslStream(transport) : transport;
+        if (stream is SslStream client)
         {
-            TargetHost = string.Empty,
-            EnabledSslProtocols = SslProtocols.Tls13,
-            ClientCertificateContext = SslStreamCertificateContext.Create(clientCertificate.Certificate, null, offline: true),
-            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-            CipherSuitesPolicy = policy,
-            RemoteCertificateValidationCallback = (_, c, _, _) => c != null,
-        }, ct);
+            await client.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+            {
+                TargetHost = string.Empty,
+                EnabledSslProtocols = SslProtocols.Tls13,
+                ClientCertificateContext = SslStreamCertificateContext.Create(certificates!.Value.Client.Certificate, null, offline: true),
+                CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                CipherSuitesPolicy = policy,
+                RemoteCertificateValidationCallback = (_, c, _, _) => c != null,
+            }, ct);
+        }
         using var self = Process.GetCurrentProcess();
         var cpu = self.TotalProcessorTime;
         var watch = Stopwatch.StartNew();
         for (long sent = 0; sent < bytes; sent += payload.Length)
         {
             coalescing?.BeginBatch();
-            await tls.WriteAsync(payload.AsMemory(0, (int)Math.Min(payload.Length, bytes - sent)), ct);
+            await stream.WriteAsync(payload.AsMemory(0, (int)Math.Min(payload.Length, bytes - sent)), ct);
             if (coalescing is not null)
                 await coalescing.EndBatchAsync(ct);
         }
-        await tls.ShutdownAsync();
+        if (stream is SslStream sender)
+            await sender.ShutdownAsync();
         socket.Shutdown(SocketShutdown.Send);
         var received = await accept;
         var seconds = watch.Elapsed.TotalSeconds;
         self.Refresh();
         if (received != bytes)
-            throw new InvalidOperationException($"raw: received {received} of {bytes} bytes");
-        return (seconds, (self.TotalProcessorTime - cpu).TotalSeconds, tls.NegotiatedCipherSuite);
-    }
-
-    /// <summary>
-    /// <see cref="RawAsync"/> without TLS: <paramref name="bytes"/> over plain TCP on 127.0.0.1, <paramref name="payload"/> at a
-    /// time; the wall time and this process's CPU time (both ends). What TLS adds is the difference.
-    /// </summary>
-    internal static async Task<(double Seconds, double Cpu)> PlainAsync(byte[] payload, long bytes, CancellationToken ct)
-    {
-        using var listen = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listen.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listen.Listen(1);
-        var accept = Task.Run(async () =>
-        {
-            using var socket = await listen.AcceptAsync(ct);
-            var buffer = new byte[WriteSize];
-            long total = 0;
-            int n;
-            while ((n = await socket.ReceiveAsync(buffer, ct)) > 0)
-                total += n;
-            return total;
-        }, ct);
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        await socket.ConnectAsync(listen.LocalEndPoint!, ct);
-        using var self = Process.GetCurrentProcess();
-        var cpu = self.TotalProcessorTime;
-        var watch = Stopwatch.StartNew();
-        for (long sent = 0; sent < bytes; sent += payload.Length)
-        {
-            var piece = payload.AsMemory(0, (int)Math.Min(payload.Length, bytes - sent));
-            while (piece.Length > 0)
-                piece = piece[await socket.SendAsync(piece, ct)..];
-        }
-        socket.Shutdown(SocketShutdown.Send);
-        var received = await accept;
-        var seconds = watch.Elapsed.TotalSeconds;
-        self.Refresh();
-        if (received != bytes)
-            throw new InvalidOperationException($"plain: received {received} of {bytes} bytes");
-        return (seconds, (self.TotalProcessorTime - cpu).TotalSeconds);
+            throw new InvalidOperationException($"{(certificates is null ? "plain" : "raw")}: received {received} of {bytes} bytes");
+        return (seconds, (self.TotalProcessorTime - cpu).TotalSeconds, (stream as SslStream)?.NegotiatedCipherSuite);
     }
 
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
