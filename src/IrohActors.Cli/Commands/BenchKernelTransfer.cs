@@ -73,7 +73,7 @@ internal static class BenchKernelTransfer
             var floorWall = floor.Wall(tar, tarCpu, cores);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"floor (the import's read and hash of every file, then tar over nc's work plus TLS's extra over TCP and BLAKE3 on both sides, spread perfectly over {cores} cores): cpu {floor.Cpu(tarCpu):F2} s, ≥ {floorWall:F2} s = {floorWall / tar:F2}× tar over nc"));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"node over the floor: wall {node / floorWall:F2}×, cpu +{nodeCpu - floor.Cpu(tarCpu):F2} s"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"node over the floor: wall {node / floorWall:F2}×, cpu {nodeCpu - floor.Cpu(tarCpu):+0.00;-0.00} s"));
             // receive returns once every file is durable (synced before the store records it); tar's files are still being
             // written back when it exits. Beside the goal's anchor, the same tar with the writes made durable after it.
             var durable = Medians.Of(tarSyncs);
