@@ -31,7 +31,9 @@ internal sealed unsafe class RecentImportCache : IDisposable
     private readonly long _budget;
     private readonly TimeSpan _timeToLive;
     private readonly TimeProvider _time;
-    private readonly ITimer? _trimmer;
+    private readonly TimeSpan _trimPeriod;
+    // Runs only while slabs are held (a store that never imports in place has none).
+    private ITimer? _trimmer;
     private Slab? _current;
     private bool _disposed;
 
@@ -48,9 +50,7 @@ internal sealed unsafe class RecentImportCache : IDisposable
         _timeToLive = timeToLive;
         MaxEntryBytes = Math.Min(maxEntryBytes, SlabBytes);
         _time = time ?? TimeProvider.System;
-        // Expired slabs go even when nothing is added or read any more (the memory is given back after an import).
-        var period = TimeSpan.FromTicks(Math.Max(timeToLive.Ticks / 4, TimeSpan.FromMilliseconds(100).Ticks));
-        _trimmer = _time.CreateTimer(static state => ((RecentImportCache)state!).TrimExpired(), this, period, period);
+        _trimPeriod = TimeSpan.FromTicks(Math.Max(timeToLive.Ticks / 4, TimeSpan.FromMilliseconds(100).Ticks));
     }
 
     /// <summary>Blobs larger than this are not kept.</summary>
@@ -91,6 +91,8 @@ internal sealed unsafe class RecentImportCache : IDisposable
                     Evict(_slabs.Dequeue());
                 _current = new Slab(this);
                 _slabs.Enqueue(_current);
+                // Expired slabs go even when nothing is added or read any more (the memory is given back after an import).
+                _trimmer ??= _time.CreateTimer(static state => ((RecentImportCache)state!).TrimExpired(), this, _trimPeriod, _trimPeriod);
             }
             var offset = _current.Used;
             bytes.CopyTo(new Span<byte>(_current.Pointer + offset, bytes.Length));
@@ -129,6 +131,26 @@ internal sealed unsafe class RecentImportCache : IDisposable
     {
         while (_slabs.TryPeek(out var oldest) && _time.GetElapsedTime(oldest.LastAdded, now) >= _timeToLive)
             Evict(_slabs.Dequeue());
+        StopTrimmerWhenEmpty();
+    }
+
+    // Under the lock.
+    private void StopTrimmerWhenEmpty()
+    {
+        if (_slabs.Count > 0 || _trimmer is null)
+            return;
+        _trimmer.Dispose();
+        _trimmer = null;
+    }
+
+    /// <summary>True while the timer that drops expired slabs runs (only while slabs are held).</summary>
+    internal bool Trimming
+    {
+        get
+        {
+            lock (_lock)
+                return _trimmer is not null;
+        }
     }
 
     // Under the lock: the slab's entries go; its memory goes now, or with its last lease.
@@ -151,7 +173,6 @@ internal sealed unsafe class RecentImportCache : IDisposable
 
     public void Dispose()
     {
-        _trimmer?.Dispose();
         lock (_lock)
         {
             if (_disposed)
@@ -159,6 +180,7 @@ internal sealed unsafe class RecentImportCache : IDisposable
             _disposed = true;
             while (_slabs.TryDequeue(out var slab))
                 Evict(slab);
+            StopTrimmerWhenEmpty();
         }
     }
 

@@ -120,12 +120,15 @@ public sealed class RecentImportCacheTests : IDisposable
         Assert.Equal(0, cache.Count);
         Assert.Equal(0, cache.SlabMemory);
 
-        // Without anyone asking, the trim (the cache's timer calls it) gives the memory back.
+        // Without anyone asking, the trim (the cache's timer calls it, and runs only while slabs are held) gives the memory back.
+        Assert.False(cache.Trimming);
         cache.Add(Hasher.Hash(old), old);
         Assert.Equal(RecentImportCache.SlabBytes, cache.SlabMemory);
+        Assert.True(cache.Trimming);
         time.Advance(TimeSpan.FromMinutes(11));
         cache.TrimExpired();
         Assert.Equal(0, cache.SlabMemory);
+        Assert.False(cache.Trimming);
     }
 
     [Fact]

@@ -14,8 +14,8 @@ namespace IrohActors.Store.Backends;
 internal static class InPlaceHasher
 {
     /// <summary>
-    /// The staged reference with its outboard computed; a file of one chunk group is also kept in
-    /// <paramref name="recent"/> (the bytes it was hashed from), when given.
+    /// The staged reference with its outboard computed; a small file (one chunk group, up to the cache's own limit) is
+    /// also kept in <paramref name="recent"/> (the bytes it was hashed from), when given.
     /// </summary>
     /// <exception cref="IOException">The file changed (size or modification time) while it was hashed.</exception>
     public static StagedExternal Stage(string fullPath, BlockSize blockSize, RecentImportCache? recent = null) =>
