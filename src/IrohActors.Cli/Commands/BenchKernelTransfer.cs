@@ -42,7 +42,7 @@ internal static class BenchKernelTransfer
         {
             // tar runs first in a round: after a pause, this VM has paged the tree's cache out (docs/transport.md §7.3),
             // and tar alone would read it from disk.
-            var warm = WarmPageCache(treeFiles);
+            var (warm, _, _, _) = TreeTransferFloor.ReadEveryFile(treeFiles, hash: false, ct);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"round {round + 1}: read the tree into the page cache first ({warm:F2} s)"));
             if (nc)
             {
@@ -127,27 +127,6 @@ internal static class BenchKernelTransfer
         var parts = File.ReadAllText(receiverTimes).Split((char[])[' ', '\n'], StringSplitOptions.RemoveEmptyEntries);
         var receiverCpu = double.Parse(parts[^2], CultureInfo.InvariantCulture) + double.Parse(parts[^1], CultureInfo.InvariantCulture);
         return (wall, senderCpu + receiverCpu);
-    }
-
-    /// <summary>Reads every file once, on every core, so that the round's runs all find the tree in the page cache; the time it took.</summary>
-    private static double WarmPageCache(IReadOnlyList<string> files)
-    {
-        var clock = Stopwatch.StartNew();
-        var next = -1;
-        Parallel.For(0, Environment.ProcessorCount, _ =>
-        {
-            var buffer = new byte[1 << 20];
-            int i;
-            while ((i = Interlocked.Increment(ref next)) < files.Count)
-            {
-                using var handle = File.OpenHandle(files[i]);
-                long offset = 0;
-                int n;
-                while ((n = RandomAccess.Read(handle, buffer, offset)) > 0)
-                    offset += n;
-            }
-        });
-        return clock.Elapsed.TotalSeconds;
     }
 
     /// <summary>

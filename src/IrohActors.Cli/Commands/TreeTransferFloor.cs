@@ -42,7 +42,7 @@ internal static class TreeTransferFloor
     /// <summary>Measures the parts once over <paramref name="files"/>.</summary>
     public static async Task<Floor> MeasureAsync(IReadOnlyList<string> files, NodeCertificate server, NodeCertificate client, CancellationToken ct)
     {
-        var (wall, read, hash, bytes) = ReadAndHashAll(files, ct);
+        var (wall, read, hash, bytes) = ReadEveryFile(files, hash: true, ct);
         var payload = new byte[256 * 1024];
         Random.Shared.NextBytes(payload);
         var (_, tlsCpu, _) = await BenchTlsCommand.RawAsync(server, client, payload, bytes, gather: true, ct);
@@ -50,11 +50,14 @@ internal static class TreeTransferFloor
         return new Floor(wall, read, hash, tlsCpu, tcpCpu);
     }
 
-    /// <summary>Every file read whole and hashed, on one thread per core; the wall time, the threads' CPU for reading and for hashing, and the bytes.</summary>
-    private static (double Wall, double Read, double Hash, long Bytes) ReadAndHashAll(IReadOnlyList<string> files, CancellationToken ct)
+    /// <summary>
+    /// Every file read whole (and hashed, with <paramref name="hash"/>) on one thread per core; the wall time, the threads'
+    /// CPU for reading and for hashing, and the bytes. Without hashing it brings the tree into the page cache.
+    /// </summary>
+    public static (double Wall, double Read, double Hash, long Bytes) ReadEveryFile(IReadOnlyList<string> files, bool hash, CancellationToken ct)
     {
         var next = -1;
-        double read = 0, hash = 0;
+        double read = 0, hashing = 0;
         long bytes = 0;
         var gate = new object();
         var clock = Stopwatch.StartNew();
@@ -79,7 +82,8 @@ internal static class TreeTransferFloor
                         length += n;
                 }
                 var between = CpuClock.Thread();
-                Hasher.Hash(buffer.AsSpan(0, length));
+                if (hash)
+                    Hasher.Hash(buffer.AsSpan(0, length));
                 var after = CpuClock.Thread();
                 myRead += between - before;
                 myHash += after - between;
@@ -88,13 +92,13 @@ internal static class TreeTransferFloor
             lock (gate)
             {
                 read += myRead;
-                hash += myHash;
+                hashing += myHash;
                 bytes += myBytes;
             }
         })).ToList();
         threads.ForEach(t => t.Start());
         threads.ForEach(t => t.Join());
         ct.ThrowIfCancellationRequested();
-        return (clock.Elapsed.TotalSeconds, read, hash, bytes);
+        return (clock.Elapsed.TotalSeconds, read, hashing, bytes);
     }
 }
