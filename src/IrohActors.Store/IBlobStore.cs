@@ -23,8 +23,8 @@ public interface IBlobStore : IAsyncDisposable
     Task<ImportResult> ImportFileAsync(string path, ImportMode mode = ImportMode.Copy, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Imports many files (a directory tree, a received collection) by copy or in place, hashing on up to
-    /// <see cref="StoreOptions.OutboardParallelism"/> cores and committing them in batches (group commit: one
+    /// Imports many files (a directory tree, a received collection) by copy or in place, reading and hashing up to
+    /// <see cref="StoreOptions.ImportConcurrency"/> files at once and committing them in batches (group commit: one
     /// transaction and one durability barrier per batch). Returns the results in the order of
     /// <paramref name="paths"/>, each durable and pinned by its temporary tag. If any file fails, the others'
     /// pins are released and the first error is thrown.

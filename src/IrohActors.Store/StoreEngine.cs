@@ -88,8 +88,9 @@ internal sealed class StoreEngine : IBlobStore
         var full = paths as string[] ?? [.. paths];
         var set = new ImportSet(full.Length);
         var work = new ImportFilesWork(this, full, mode, set, onHashed is null ? null : new HashedBlob[full.Length], cancellationToken);
-        // Workers are threads of their own: hashing a large file blocks on reads that themselves need pool threads.
-        var workers = new Task[Math.Min(_options.EffectiveParallelism, Math.Max(1, full.Length))];
+        // Workers are threads of their own: hashing a large file blocks on reads that themselves need pool threads. More
+        // of them than cores: a file not in the page cache blocks its worker on the device, not on a core.
+        var workers = new Task[Math.Min(_options.EffectiveImportConcurrency, Math.Max(1, full.Length))];
         _batcher.Announce(full.Length);
         try
         {

@@ -45,6 +45,23 @@ public sealed class BatchImportTests : IDisposable
         Assert.InRange(batches, 4, paths.Length / 2);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(32)]
+    public async Task Results_follow_the_paths_whatever_the_import_concurrency(int concurrency)
+    {
+        // More workers than files and a single worker both give every file its own hash, in the order of the paths.
+        var paths = WriteFiles(20, i => i * 1500);
+        await using var store = BlobStores.OpenFileSystem(Path.Combine(_dir, $"store-{concurrency}"), new StoreOptions { ImportConcurrency = concurrency });
+        var results = await store.ImportFilesAsync(paths, ImportMode.InPlace);
+        Assert.Equal(paths.Select(p => Hasher.Hash(File.ReadAllBytes(p))), results.Select(r => r.Hash));
+        foreach (var r in results)
+        {
+            Assert.Equal(BlobState.Complete, (await store.StatusAsync(r.Hash)).State);
+            r.Dispose();
+        }
+    }
+
     [Fact]
     public async Task Announced_bulk_imports_fill_one_batch_instead_of_one_each()
     {
@@ -210,6 +227,19 @@ public sealed class BatchImportTests : IDisposable
         Assert.Equal(3, options.OutboardParallelism);
         var e = Assert.Throws<ArgumentException>(() => StoreOptions.FromConfig(HoconConfig.ParseString("iroh.store.commit-batch-delay = -1s")));
         Assert.Contains("iroh.store.commit-batch-delay", e.Message);
+    }
+
+    [Fact]
+    public void Import_concurrency_defaults_to_several_files_per_core_and_is_read_from_HOCON()
+    {
+        var fallback = new StoreOptions().EffectiveImportConcurrency;
+        Assert.Equal(Math.Min(StoreOptions.MaxDefaultImportConcurrency, StoreOptions.ImportFilesPerCore * Environment.ProcessorCount), fallback);
+        Assert.True(fallback > Environment.ProcessorCount || fallback == StoreOptions.MaxDefaultImportConcurrency);
+        var options = StoreOptions.FromConfig(HoconConfig.ParseString("iroh.store.import-concurrency = 3"));
+        Assert.Equal(3, options.ImportConcurrency);
+        Assert.Equal(3, options.EffectiveImportConcurrency);
+        var e = Assert.Throws<ArgumentException>(() => StoreOptions.FromConfig(HoconConfig.ParseString("iroh.store.import-concurrency = -2")));
+        Assert.Contains("iroh.store.import-concurrency", e.Message);
     }
 
     [Fact]
