@@ -30,6 +30,8 @@ internal static class BenchTransferCommand
         command.Options.Add(kernel);
         var serveOnly = new Option<bool>("--serve-only") { Description = "With --kernel: the sender alone — send in a child process, its CPU per Get of the whole tree, the response discarded unparsed (no anchor)." };
         command.Options.Add(serveOnly);
+        var warm = new Option<bool>("--warm") { Description = "With --kernel: read the tree into the page cache before every round instead of dropping the cache before every run (cold, as the goal's anchor is; needs root)." };
+        command.Options.Add(warm);
         command.SetAction(async (parse, ct) =>
         {
             var root = Path.Combine(parse.GetValue(tempDir)!, $"node-bench-{Guid.NewGuid():N}");
@@ -39,7 +41,7 @@ internal static class BenchTransferCommand
                 if (parse.GetValue(kernel) && parse.GetValue(serveOnly))
                     return await BenchKernelServe.RunAsync(root, Math.Max(1, parse.GetValue(rounds)), ct);
                 if (parse.GetValue(kernel))
-                    return await BenchKernelTransfer.RunAsync(root, parse.GetResult(rounds) is { Implicit: false } ? Math.Max(1, parse.GetValue(rounds)) : 1, ct);
+                    return await BenchKernelTransfer.RunAsync(root, parse.GetResult(rounds) is { Implicit: false } ? Math.Max(1, parse.GetValue(rounds)) : 1, parse.GetValue(warm), ct);
                 return await RunAsync(root, (long)parse.GetValue(sizeMiB) << 20, Math.Max(1, parse.GetValue(rounds)), parse.GetValue(memory), ct);
             }
             finally

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using IrohActors.Blake3;
 using IrohActors.Node.Transport;
+using IrohActors.Store;
 
 namespace IrohActors.Cli.Commands;
 
@@ -51,8 +52,9 @@ internal static class TreeTransferFloor
     }
 
     /// <summary>
-    /// Every file read whole (and hashed, with <paramref name="hash"/>) on one thread per core; the wall time, the threads'
-    /// CPU for reading and for hashing, and the bytes. Without hashing it brings the tree into the page cache.
+    /// Every file read whole (and hashed, with <paramref name="hash"/>) on as many threads as the store's batch import
+    /// uses (several per core: a cold read waits for the device); the wall time, the threads' CPU for reading and for
+    /// hashing, and the bytes. Without hashing it brings the tree into the page cache.
     /// </summary>
     public static (double Wall, double Read, double Hash, long Bytes) ReadEveryFile(IReadOnlyList<string> files, bool hash, CancellationToken ct)
     {
@@ -61,7 +63,7 @@ internal static class TreeTransferFloor
         long bytes = 0;
         var gate = new object();
         var clock = Stopwatch.StartNew();
-        var threads = Enumerable.Range(0, Environment.ProcessorCount).Select(_ => new Thread(() =>
+        var threads = Enumerable.Range(0, new StoreOptions().EffectiveImportConcurrency).Select(_ => new Thread(() =>
         {
             var buffer = new byte[1 << 20];
             double myRead = 0, myHash = 0;
