@@ -108,16 +108,20 @@ public class MuxTests
         await using var pair = NodePair.Start(s => Source(s, failed: (_, e) => serverFailures.TrySetResult(e)));
         await using var client = await pair.DialAsync();
         const int length = 8 << 20;
+        // The stream to cancel is longer than all the receive window could ever let in before the reset (the window grows
+        // as the application reads): otherwise its whole payload and END may arrive first, and a finished stream has
+        // nothing to reset.
+        var cancelledLength = 2 * new TransportOptions().MaxStreamReceiveWindow;
         var streams = new MuxStream[5];
         for (var i = 0; i < streams.Length; i++)
-            streams[i] = await client.OpenStreamAsync(SourceRequest(i, length));
+            streams[i] = await client.OpenStreamAsync(SourceRequest(i, i == 2 ? cancelledLength : length));
 
         // Read part of stream 2, then cancel it.
         var partial = new byte[1 << 20];
         var got = 0;
         while (got < partial.Length)
             got += await streams[2].ReadAsync(partial.AsMemory(got)).AsTask().WaitAsync(NodePair.Generous);
-        Assert.Equal(NodePair.Payload(2, length).AsSpan(0, partial.Length).ToArray(), partial);
+        Assert.Equal(NodePair.Payload(2, cancelledLength).AsSpan(0, partial.Length).ToArray(), partial);
         streams[2].Reset(StreamErrorCode.Cancelled);
         await Assert.ThrowsAsync<StreamResetException>(() => streams[2].ReadAsync(new byte[1]).AsTask());
 
