@@ -35,6 +35,49 @@ public sealed class TreeWalkerTests : IDisposable
     }
 
     [Fact]
+    public void A_wide_and_deep_tree_is_listed_whole_by_several_listers_and_links_are_reported_on_the_callers_thread()
+    {
+        // 10 × 10 × 3 directories (enough for helper listers), files at every level, a link in every leaf directory.
+        var expected = new List<string>();
+        var links = new List<string>();
+        for (var a = 0; a < 10; a++)
+        {
+            for (var b = 0; b < 10; b++)
+            {
+                for (var c = 0; c < 3; c++)
+                {
+                    var dir = $"a{a}/b{b}/c{c}";
+                    Directory.CreateDirectory(Path.Combine(_root, dir));
+                    for (var f = 0; f < 4; f++)
+                        expected.Add($"{dir}/f{f}");
+                    File.CreateSymbolicLink(Path.Combine(_root, dir, "link"), "f0");
+                    links.Add($"{dir}/link");
+                }
+                expected.Add($"a{a}/b{b}/top");
+            }
+            expected.Add($"a{a}/top");
+        }
+        foreach (var name in expected)
+            File.WriteAllText(Path.Combine(_root, name), name);
+
+        var caller = Environment.CurrentManagedThreadId;
+        var skipped = new List<string>();
+        var files = TreeWalker.Walk(_root, name =>
+        {
+            Assert.Equal(caller, Environment.CurrentManagedThreadId);
+            skipped.Add(name);
+        }, CancellationToken.None);
+
+        Assert.Equal(expected.Order(StringComparer.Ordinal), files.Select(f => f.Name).Order(StringComparer.Ordinal));
+        Assert.All(files, f => Assert.Equal(Path.Combine(_root, f.Name), f.Path));
+        Assert.Equal(links.Order(StringComparer.Ordinal), skipped.Order(StringComparer.Ordinal));
+        // Each directory's files are listed together.
+        var directories = files.Select(f => Path.GetDirectoryName(f.Name)).ToList();
+        var runs = directories.Where((d, i) => i == 0 || d != directories[i - 1]).ToList();
+        Assert.Equal(runs.Count, runs.Distinct().Count());
+    }
+
+    [Fact]
     public void A_missing_root_names_it()
     {
         var missing = Path.Combine(_root, "gone");

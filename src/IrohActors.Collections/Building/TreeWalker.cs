@@ -15,7 +15,7 @@ public static unsafe partial class TreeWalker
     private const byte DtDir = 4;
     private const byte DtLnk = 10;
 
-    /// <summary>The files under <paramref name="root"/>, depth first (order otherwise unspecified).</summary>
+    /// <summary>The files under <paramref name="root"/>, each directory's files together (order otherwise unspecified).</summary>
     /// <param name="root">The directory to walk.</param>
     /// <param name="onSkipped">Called with the relative name of every symbolic link skipped; may be null.</param>
     /// <param name="cancellationToken">Stops the walk.</param>
@@ -31,16 +31,112 @@ public static unsafe partial class TreeWalker
         return files;
     }
 
+    /// <summary>Directories listed at once at most (the caller's thread and helpers).</summary>
+    private const int MaxListers = 8;
+
+    /// <summary>
+    /// Lists directories on several threads once more than one is waiting: a directory that is not in the cache is a
+    /// synchronous read from the device, and one lister leaves the device idle between them (the kernel tree's 5,096
+    /// directories took 0.6 s cold on one thread). Each directory's files stay together in the list.
+    /// </summary>
     private static void WalkNative(string root, Action<string>? onSkipped, List<(string Path, string Name)> files, CancellationToken cancellationToken)
     {
-        var pending = new Stack<(string Dir, string Prefix)>();
-        pending.Push((Path.TrimEndingDirectorySeparator(root), ""));
-        while (pending.TryPop(out var current))
+        var walk = new NativeWalk(files, cancellationToken);
+        walk.Run(Path.TrimEndingDirectorySeparator(root), Math.Min(MaxListers, 4 * Environment.ProcessorCount));
+        // On the caller's thread, in no particular order, after the walk: callers need not be thread-safe.
+        foreach (var name in walk.Skipped)
+            onSkipped?.Invoke(name);
+    }
+
+    /// <summary>The shared state of one native walk: directories still to list, what was found, the first error.</summary>
+    private sealed class NativeWalk(List<(string Path, string Name)> files, CancellationToken cancellationToken)
+    {
+        private readonly object _gate = new();
+        private readonly Stack<(string Dir, string Prefix)> _pending = new();
+        private readonly List<Thread> _helpers = [];
+        private int _maxListers = 1;
+        private int _listing;
+        private Exception? _failure;
+
+        public List<string> Skipped { get; } = [];
+
+        public void Run(string root, int listers)
         {
+            _maxListers = listers;
+            _pending.Push((root, ""));
+            Lister();
+            // Once the caller's lister is done, every directory is listed (or the walk failed): no helper starts another.
+            List<Thread> helpers;
+            lock (_gate)
+                helpers = [.. _helpers];
+            foreach (var helper in helpers)
+                helper.Join();
+            if (_failure is not null)
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(_failure);
             cancellationToken.ThrowIfCancellationRequested();
-            var dir = OpenDir(current.Dir);
+        }
+
+        private void Lister()
+        {
+            var found = new List<(string Path, string Name)>();
+            var subdirectories = new List<(string Dir, string Prefix)>();
+            var skipped = new List<string>();
+            while (true)
+            {
+                (string Dir, string Prefix) current;
+                lock (_gate)
+                {
+                    // Another lister may still push subdirectories: wait for them, or for the last lister to finish.
+                    while (_pending.Count == 0 && _listing > 0 && _failure is null && !cancellationToken.IsCancellationRequested)
+                        Monitor.Wait(_gate);
+                    if (_failure is not null || cancellationToken.IsCancellationRequested || _pending.Count == 0)
+                    {
+                        Monitor.PulseAll(_gate);
+                        return;
+                    }
+                    current = _pending.Pop();
+                    _listing++;
+                }
+                Exception? error = null;
+                try
+                {
+                    List(current.Dir, current.Prefix, found, subdirectories, skipped);
+                }
+                catch (Exception e)
+                {
+                    error = e;
+                }
+                lock (_gate)
+                {
+                    _listing--;
+                    if (error is not null)
+                        _failure ??= error;
+                    files.AddRange(found);
+                    foreach (var subdirectory in subdirectories)
+                        _pending.Push(subdirectory);
+                    Skipped.AddRange(skipped);
+                    // More directories waiting than listers to take them: one more helper (a small tree starts none).
+                    if (_pending.Count > 1 && 1 + _helpers.Count < _maxListers)
+                    {
+                        var helper = new Thread(Lister) { IsBackground = true, Name = "tree walk" };
+                        _helpers.Add(helper);
+                        helper.Start();
+                    }
+                    Monitor.PulseAll(_gate);
+                }
+                found.Clear();
+                subdirectories.Clear();
+                skipped.Clear();
+                if (error is not null)
+                    return;
+            }
+        }
+
+        private static void List(string directory, string prefix, List<(string Path, string Name)> found, List<(string Dir, string Prefix)> subdirectories, List<string> skipped)
+        {
+            var dir = OpenDir(directory);
             if (dir == 0)
-                throw DirectoryError(current.Dir, Marshal.GetLastPInvokeError());
+                throw DirectoryError(directory, Marshal.GetLastPInvokeError());
             try
             {
                 while (true)
@@ -51,15 +147,15 @@ public static unsafe partial class TreeWalker
                     {
                         var errno = Marshal.GetLastPInvokeError();
                         if (errno != 0)
-                            throw DirectoryError(current.Dir, errno);
-                        break;
+                            throw DirectoryError(directory, errno);
+                        return;
                     }
                     var nameBytes = MemoryMarshal.CreateReadOnlySpanFromNullTerminated(entry->Name);
                     if (nameBytes.SequenceEqual("."u8) || nameBytes.SequenceEqual(".."u8))
                         continue;
                     var fileName = Encoding.UTF8.GetString(nameBytes);
-                    var path = current.Dir + "/" + fileName;
-                    var name = current.Prefix + fileName;
+                    var path = directory + "/" + fileName;
+                    var name = prefix + fileName;
                     var type = entry->Type;
                     if (type == DtUnknown)
                     {
@@ -68,11 +164,11 @@ public static unsafe partial class TreeWalker
                         type = (attributes & FileAttributes.ReparsePoint) != 0 ? DtLnk : (attributes & FileAttributes.Directory) != 0 ? DtDir : (byte)8;
                     }
                     if (type == DtLnk)
-                        onSkipped?.Invoke(name);
+                        skipped.Add(name);
                     else if (type == DtDir)
-                        pending.Push((path, name + "/"));
+                        subdirectories.Add((path, name + "/"));
                     else
-                        files.Add((path, name));
+                        found.Add((path, name));
                 }
             }
             finally
