@@ -26,6 +26,12 @@ internal sealed class StoreEngine : IBlobStore
     private readonly RecentImportCache? _recent;
 
     public StoreEngine(IStorageBackend backend, StoreOptions options)
+        : this(backend, options, null)
+    {
+    }
+
+    /// <summary>The store, its recent-import cache on <paramref name="time"/> (tests move a manual clock).</summary>
+    internal StoreEngine(IStorageBackend backend, StoreOptions options, TimeProvider? time)
     {
         _backend = backend;
         _options = options;
@@ -33,7 +39,7 @@ internal sealed class StoreEngine : IBlobStore
         if (options.RecentImportCacheBytes is > 0 and < RecentImportCache.SlabBytes)
             throw new ArgumentException($"StoreOptions.RecentImportCacheBytes must be 0 (none) or at least {RecentImportCache.SlabBytes} bytes, got {options.RecentImportCacheBytes}", nameof(options));
         if (options.RecentImportCacheBytes > 0)
-            _recent = new RecentImportCache(options.RecentImportCacheBytes, options.RecentImportCacheTimeToLive, Math.Min(RecentImportCache.MaxBlobBytes, (int)options.BlockSize.Bytes));
+            _recent = new RecentImportCache(options.RecentImportCacheBytes, options.RecentImportCacheTimeToLive, Math.Min(RecentImportCache.MaxBlobBytes, (int)options.BlockSize.Bytes), time);
         // A crash between recording the last ranges and promoting leaves a partial blob with every chunk: finish it.
         foreach (var entry in backend.List())
             if (entry.State == BlobState.Partial && entry.SizeProved && entry.Ranges == MemoryBackend.FullRanges(entry.Size))

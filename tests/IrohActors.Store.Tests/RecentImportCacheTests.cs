@@ -1,6 +1,7 @@
 using IrohActors.Bao;
 using IrohActors.Blake3;
 using IrohActors.Hocon;
+using IrohActors.Store.Backends;
 
 namespace IrohActors.Store.Tests;
 
@@ -186,8 +187,11 @@ public sealed class RecentImportCacheTests : IDisposable
         var path = Path.Combine(_dir, "edited.bin");
         var data = TestData.Bytes(3900, 11);
         File.WriteAllBytes(path, data);
-        var timeToLive = TimeSpan.FromMilliseconds(300);
-        await using var store = BlobStores.OpenFileSystem(Path.Combine(_dir, "store"), new StoreOptions { RecentImportCacheTimeToLive = timeToLive });
+        // A manual clock: a slow machine must not let the bytes expire before the first reads.
+        var time = new ManualTime();
+        var timeToLive = TimeSpan.FromMinutes(1);
+        var options = new StoreOptions { RecentImportCacheTimeToLive = timeToLive };
+        await using var store = new StoreEngine(new FileSystemBackend(Path.Combine(_dir, "store"), options), options, time);
         var pins = await store.ImportFilesAsync([path], ImportMode.InPlace);
         var hash = pins[0].Hash;
         var mtime = File.GetLastWriteTimeUtc(path);
@@ -217,7 +221,7 @@ public sealed class RecentImportCacheTests : IDisposable
         Assert.Equal(BlobState.Complete, (await store.StatusAsync(hash)).State);
 
         // Once they expired, the file is read and hashed again, and the edit is caught.
-        await Task.Delay(timeToLive * 3);
+        time.Advance(timeToLive * 2);
         using (var reader = await store.OpenReaderAsync(hash, ChunkRanges.All))
             Assert.Throws<BlobCorruptException>(() => reader.EncodeTo(new byte[reader.EncodedLength]));
         Assert.Equal(BlobState.Corrupt, (await store.StatusAsync(hash)).State);
