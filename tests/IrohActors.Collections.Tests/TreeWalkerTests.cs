@@ -78,6 +78,40 @@ public sealed class TreeWalkerTests : IDisposable
     }
 
     [Fact]
+    public void A_directory_that_cannot_be_listed_fails_the_walk_with_its_name_while_other_listers_run()
+    {
+        if (!OperatingSystem.IsLinux())
+            return;
+        // Many directories (helper listers start), one of them a chain of long names deeper than PATH_MAX (4096 bytes):
+        // its deepest directory cannot be opened by its full path (ENAMETOOLONG).
+        for (var i = 0; i < 40; i++)
+        {
+            Directory.CreateDirectory(Path.Combine(_root, $"d{i}", "sub"));
+            File.WriteAllText(Path.Combine(_root, $"d{i}", "sub", "f"), "x");
+        }
+        var segment = new string('n', 250);
+        Run($"cd '{_root}/d7' && for i in $(seq 1 18); do mkdir {segment} && cd {segment}; done");
+        try
+        {
+            var e = Assert.ThrowsAny<IOException>(() => TreeWalker.Walk(_root, null, CancellationToken.None));
+            Assert.Contains($"{_root}/d7/{segment}/", e.Message);
+            Assert.Contains("too long", e.Message);
+        }
+        finally
+        {
+            // .NET's recursive delete goes by full paths too; rm works through the chain.
+            Run($"rm -rf '{_root}/d7'");
+        }
+    }
+
+    private static void Run(string script)
+    {
+        using var shell = System.Diagnostics.Process.Start("bash", ["-c", script]);
+        shell.WaitForExit();
+        Assert.Equal(0, shell.ExitCode);
+    }
+
+    [Fact]
     public void A_missing_root_names_it()
     {
         var missing = Path.Combine(_root, "gone");
