@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using IrohActors.Bao;
@@ -94,14 +95,18 @@ internal sealed class StoreEngine : IBlobStore
         var full = paths as string[] ?? [.. paths];
         var set = new ImportSet(full.Length);
         var work = new ImportFilesWork(this, full, mode, set, onHashed is null ? null : new HashedBlob[full.Length], cancellationToken);
-        // Workers are threads of their own: hashing a large file blocks on reads that themselves need pool threads. More
-        // of them than cores: a file not in the page cache blocks its worker on the device, not on a core.
-        var workers = new Task[Math.Min(_options.EffectiveImportConcurrency, Math.Max(1, full.Length))];
+        // Workers are threads of their own: hashing a large file blocks on reads that themselves need pool threads. One
+        // per core to start; more, up to import-concurrency, only while the cores are not kept busy: a file not in the
+        // page cache blocks its worker on the device, not on a core, and warm, extra workers only take turns on the cores.
+        var most = Math.Min(_options.EffectiveImportConcurrency, Math.Max(1, full.Length));
+        var workers = new List<Task>(most);
         _batcher.Announce(full.Length);
         try
         {
-            for (var w = 0; w < workers.Length; w++)
-                workers[w] = Task.Factory.StartNew(work.Run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            for (var w = 0; w < Math.Min(most, Environment.ProcessorCount); w++)
+                workers.Add(work.Start());
+            if (workers.Count < most)
+                await AddWorkersWhileCoresIdleAsync(work, workers, most).ConfigureAwait(false);
             await Task.WhenAll(workers).ConfigureAwait(false);
         }
         finally
@@ -136,6 +141,59 @@ internal sealed class StoreEngine : IBlobStore
         return set.Results!;
     }
 
+    /// <summary>How often a batch import checks whether its workers keep the cores busy.</summary>
+    private static readonly TimeSpan WorkerCheckInterval = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>
+    /// Adds a worker whenever, over two checks in a row, the process used less than three quarters of the cores while
+    /// reading from the device (Linux's <c>/proc/self/io</c> <c>read_bytes</c> grew; elsewhere idle cores alone count),
+    /// until <paramref name="most"/> run or no file is left. Returns once no more will be added. Idle cores alone are not
+    /// enough: the import's start (the first commit, JIT) and its tail leave cores idle without any read waiting.
+    /// </summary>
+    private static async Task AddWorkersWhileCoresIdleAsync(ImportFilesWork work, List<Task> workers, int most)
+    {
+        var cores = Environment.ProcessorCount;
+        var idleChecks = 0;
+        var cpu = Environment.CpuUsage.TotalTime;
+        var fromDevice = DeviceReadBytes();
+        var since = Stopwatch.GetTimestamp();
+        while (workers.Count < most && work.HasMore)
+        {
+            // The workers finishing ends the wait early: a small import does not wait for the interval.
+            await Task.WhenAny(Task.Delay(WorkerCheckInterval), Task.WhenAll(workers)).ConfigureAwait(false);
+            var now = Environment.CpuUsage.TotalTime;
+            var elapsed = Stopwatch.GetElapsedTime(since);
+            var readNow = DeviceReadBytes();
+            var waiting = now - cpu < elapsed * cores * 0.75 && (readNow is null || readNow > fromDevice);
+            idleChecks = waiting ? idleChecks + 1 : 0;
+            if (idleChecks >= 2 && work.HasMore)
+            {
+                workers.Add(work.Start());
+                idleChecks = 0;
+            }
+            cpu = now;
+            fromDevice = readNow;
+            since = Stopwatch.GetTimestamp();
+        }
+    }
+
+    /// <summary>Bytes this process has caused to be read from storage devices (not the page cache); null where unknown.</summary>
+    private static long? DeviceReadBytes()
+    {
+        if (!OperatingSystem.IsLinux())
+            return null;
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/self/io"))
+                if (line.StartsWith("read_bytes:", StringComparison.Ordinal))
+                    return long.Parse(line.AsSpan("read_bytes:".Length), System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+        }
+        return null;
+    }
+
     /// <summary>
     /// The hashing side of one <see cref="ImportFilesAsync"/> call: each worker thread takes the next file, hashes it
     /// on that thread and queues it for the group commit without waiting, so many files share each batch. No task,
@@ -156,7 +214,13 @@ internal sealed class StoreEngine : IBlobStore
         /// <summary>The first error of hashing or staging (the commit's errors are the set's).</summary>
         public Exception? Failure => Volatile.Read(ref _failure);
 
-        public void Run()
+        /// <summary>Whether files are left for a worker to take (and nothing failed or was cancelled).</summary>
+        public bool HasMore => Volatile.Read(ref _failure) is null && !cancellationToken.IsCancellationRequested && Volatile.Read(ref _next) + 1 < paths.Length;
+
+        /// <summary>Starts one more worker thread.</summary>
+        public Task Start() => Task.Factory.StartNew(Run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+        private void Run()
         {
             var batcher = engine._batcher;
             int i;

@@ -53,8 +53,8 @@ internal static class TreeTransferFloor
 
     /// <summary>
     /// Every file read whole (and hashed, with <paramref name="hash"/>) on as many threads as the store's batch import
-    /// uses (several per core: a cold read waits for the device); the wall time, the threads' CPU for reading and for
-    /// hashing, and the bytes. Without hashing it brings the tree into the page cache.
+    /// may grow to (several per core: a cold read waits for the device); the wall time, the threads' CPU for reading and
+    /// for hashing, and the bytes. Without hashing it brings the tree into the page cache.
     /// </summary>
     public static (double Wall, double Read, double Hash, long Bytes) ReadEveryFile(IReadOnlyList<string> files, bool hash, CancellationToken ct)
     {
