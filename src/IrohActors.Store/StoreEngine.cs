@@ -152,6 +152,18 @@ internal sealed class StoreEngine : IBlobStore
     /// </summary>
     private static async Task AddWorkersWhileCoresIdleAsync(ImportFilesWork work, List<Task> workers, int most)
     {
+        try
+        {
+            await AddWorkersCoreAsync(work, workers, most).ConfigureAwait(false);
+        }
+        catch (PlatformNotSupportedException)
+        {
+            // No process CPU time here: the import goes on with the workers it has.
+        }
+    }
+
+    private static async Task AddWorkersCoreAsync(ImportFilesWork work, List<Task> workers, int most)
+    {
         var cores = Environment.ProcessorCount;
         var idleChecks = 0;
         var cpu = Environment.CpuUsage.TotalTime;

@@ -115,7 +115,7 @@ public static unsafe partial class TreeWalker
                     foreach (var subdirectory in subdirectories)
                         _pending.Push(subdirectory);
                     Skipped.AddRange(skipped);
-                    // More directories waiting than listers to take them: one more helper (a small tree starts none).
+                    // Directories waiting for a lister: one more helper, up to the limit (a tree of one directory starts none).
                     if (_pending.Count > 1 && 1 + _helpers.Count < _maxListers)
                     {
                         var helper = new Thread(Lister) { IsBackground = true, Name = "tree walk" };
