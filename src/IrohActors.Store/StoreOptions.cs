@@ -35,7 +35,7 @@ public sealed record StoreOptions
     /// <see cref="ImportFilesPerCore"/> per core, at most <see cref="MaxDefaultImportConcurrency"/>. An import starts with
     /// one file per core and takes on more only while the cores are not kept busy: a file that is not in the page cache
     /// keeps its thread waiting for the device, not a core. Cold, a tree import here took 5.6–6.1 s with one file per
-    /// core and 3.5–3.9 s growing to four per core; warm it stays at one per core, 1.2–1.3 s (docs/store.md).
+    /// core and 3.5–4.4 s growing to four per core; warm it stays at one per core, 1.2–1.3 s (docs/store.md).
     /// </summary>
     public int ImportConcurrency { get; init; }
 

@@ -172,11 +172,5 @@ internal static class BenchKernelTransfer
     /// pays for it — the kernel's write-back takes CPU from it on two cores, and its file-system syncs wait for it.
     /// Returns how long that took.
     /// </summary>
-    private static double FlushWrites()
-    {
-        var clock = Stopwatch.StartNew();
-        using var sync = Process.Start(new ProcessStartInfo("sync"))!;
-        sync.WaitForExit();
-        return clock.Elapsed.TotalSeconds;
-    }
+    private static double FlushWrites() => PageCache.Sync();
 }

@@ -18,7 +18,7 @@ internal static class BenchStoreCommand
         var size = new Option<string>("--size") { Description = "size of the large file (e.g. 1GiB, 256MiB)", DefaultValueFactory = _ => "1GiB" };
         var reps = new Option<int>("--repeat") { Description = "rounds (the median is reported)", DefaultValueFactory = _ => 3 };
         var kernel = new Option<bool>("--kernel") { Description = "also import the Linux kernel tree (/usr/src/linux-source-6.1.tar.xz, extracted once to /tmp/iroh-kernel-work and kept)" };
-        var jobs = new Option<int>("--tree-jobs") { Description = "files read and hashed at once during the tree import (iroh.store.import-concurrency; 0 = 4 per core)", DefaultValueFactory = _ => 0 };
+        var jobs = new Option<int>("--tree-jobs") { Description = "the most files read and hashed at once during the tree import (iroh.store.import-concurrency; 0 = 4 per core; it starts at one per core and grows while reads wait for the device)", DefaultValueFactory = _ => 0 };
         var treeOnly = new Option<bool>("--tree-only") { Description = "skip the large-file part (with --kernel: only the tree import)" };
         var treeMode = new Option<string>("--tree-mode") { Description = "tree imports to run: both, in-place or copy", DefaultValueFactory = _ => "both" };
         treeMode.AcceptOnlyFromAmong("both", "in-place", "copy");
@@ -108,7 +108,7 @@ internal static class BenchStoreCommand
             return;
         var files = KernelTreeSource.Files(tree).ToArray();
         var bytes = files.Sum(f => new FileInfo(f).Length);
-        output.WriteLine($"{files.Length} files, {Gb(bytes)} GB; warm cache; one batch import ({(jobs > 0 ? jobs : new StoreOptions().EffectiveImportConcurrency)} files at once, group commit); each import into a new store directory (ext4 trap)");
+        output.WriteLine($"{files.Length} files, {Gb(bytes)} GB; warm cache; one batch import (up to {(jobs > 0 ? jobs : new StoreOptions().EffectiveImportConcurrency)} files at once, group commit); each import into a new store directory (ext4 trap)");
         var b3 = new List<(double Wall, double Cpu)>();
         var imports = modes.ToDictionary(m => m, _ => new List<(double Wall, double Cpu)>());
         for (var r = 0; r < repeat; r++)

@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace IrohActors.Cli.Commands;
 
 /// <summary>
-/// Empties the kernel's page cache before a benchmark run, for figures measured "cold cache" as the anchors are:
+/// Writes back and empties the kernel's page cache around benchmark runs, for figures measured "cold cache" as the anchors are:
 /// <c>sync</c>, then <c>3</c> into <c>/proc/sys/vm/drop_caches</c> (clean page cache, dentries and inodes). Needs root.
 /// </summary>
 internal static class PageCache
@@ -30,9 +30,17 @@ internal static class PageCache
     public static double Drop()
     {
         var clock = Stopwatch.StartNew();
-        using (var sync = Process.Start(new ProcessStartInfo("sync"))!)
-            sync.WaitForExit();
+        Sync();
         File.WriteAllText(DropCaches, "3\n");
+        return clock.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>Runs <c>sync</c>: everything dirty written back; returns how long that took, in seconds.</summary>
+    public static double Sync()
+    {
+        var clock = Stopwatch.StartNew();
+        using var sync = Process.Start(new ProcessStartInfo("sync"))!;
+        sync.WaitForExit();
         return clock.Elapsed.TotalSeconds;
     }
 }
