@@ -132,7 +132,6 @@ internal static class BenchTlsCommand
         using var listen = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         listen.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         listen.Listen(1);
-        var policy = OperatingSystem.IsWindows() ? null : CreatePolicy();
         var accept = Task.Run(async () =>
         {
             using var socket = await listen.AcceptAsync(ct);
@@ -143,15 +142,7 @@ internal static class BenchTlsCommand
             await using var stream = certificates is not null ? new SslStream(inner) : inner;
             if (stream is SslStream tls)
             {
-                await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
-                {
-                    EnabledSslProtocols = SslProtocols.Tls13,
-                    ServerCertificateContext = SslStreamCertificateContext.Create(certificates!.Value.Server.Certificate, null, offline: true),
-                    ClientCertificateRequired = true,
-                    CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-                    CipherSuitesPolicy = policy,
-                    RemoteCertificateValidationCallback = (_, c, _, _) => c != null,
-                }, ct);
+                await tls.AuthenticateAsServerAsync(ServerOptions(certificates!.Value.Server), ct);
             }
             var buffer = new byte[WriteSize];
             long total = 0;
@@ -168,15 +159,7 @@ internal static class BenchTlsCommand
         await using var stream = certificates is not null ? new SslStream(transport) : transport;
         if (stream is SslStream client)
         {
-            await client.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
-            {
-                TargetHost = string.Empty,
-                EnabledSslProtocols = SslProtocols.Tls13,
-                ClientCertificateContext = SslStreamCertificateContext.Create(certificates!.Value.Client.Certificate, null, offline: true),
-                CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-                CipherSuitesPolicy = policy,
-                RemoteCertificateValidationCallback = (_, c, _, _) => c != null,
-            }, ct);
+            await client.AuthenticateAsClientAsync(ClientOptions(certificates!.Value.Client), ct);
         }
         using var self = Process.GetCurrentProcess();
         var cpu = self.TotalProcessorTime;
@@ -198,6 +181,28 @@ internal static class BenchTlsCommand
             throw new InvalidOperationException($"{(certificates is null ? "plain" : "raw")}: received {received} of {bytes} bytes");
         return (seconds, (self.TotalProcessorTime - cpu).TotalSeconds, (stream as SslStream)?.NegotiatedCipherSuite);
     }
+
+    /// <summary>The server side of the anchors' TLS: TLS 1.3, AES-128-GCM, a client certificate required (any, as the anchors only move bytes).</summary>
+    internal static SslServerAuthenticationOptions ServerOptions(NodeCertificate certificate) => new()
+    {
+        EnabledSslProtocols = SslProtocols.Tls13,
+        ServerCertificateContext = SslStreamCertificateContext.Create(certificate.Certificate, null, offline: true),
+        ClientCertificateRequired = true,
+        CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+        CipherSuitesPolicy = OperatingSystem.IsWindows() ? null : CreatePolicy(),
+        RemoteCertificateValidationCallback = (_, c, _, _) => c != null,
+    };
+
+    /// <summary>The client side of <see cref="ServerOptions"/>.</summary>
+    internal static SslClientAuthenticationOptions ClientOptions(NodeCertificate certificate) => new()
+    {
+        TargetHost = string.Empty,
+        EnabledSslProtocols = SslProtocols.Tls13,
+        ClientCertificateContext = SslStreamCertificateContext.Create(certificate.Certificate, null, offline: true),
+        CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+        CipherSuitesPolicy = OperatingSystem.IsWindows() ? null : CreatePolicy(),
+        RemoteCertificateValidationCallback = (_, c, _, _) => c != null,
+    };
 
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     private static CipherSuitesPolicy CreatePolicy() => new([TlsCipherSuite.TLS_AES_128_GCM_SHA256]);

@@ -78,6 +78,8 @@ internal static class BenchTransferCommand
         var curlB3 = new List<double>();
         var curlB3Cpu = new List<double>();
         var floors = new List<TransferFloor.Floor>();
+        var minimal = new List<double>();
+        var minimalCpu = new List<double>();
         using var floorServerKey = SecretKey.Generate();
         using var floorClientKey = SecretKey.Generate();
         using var floorServer = NodeCertificate.Create(floorServerKey);
@@ -132,10 +134,14 @@ internal static class BenchTransferCommand
             }
             var floor = await TransferFloor.MeasureAsync(root, file, ticket.Hash, floorServer, floorClient, ct);
             floors.Add(floor);
+            var (minimalWall, minimalUsed) = await Task.Run(() => MinimalPipeline.Measure(file, ticket.Hash, root, floorServer, floorClient), ct);
+            minimal.Add(minimalWall);
+            minimalCpu.Add(minimalUsed);
             Console.WriteLine(gcLine);
             Console.WriteLine($"round {round + 1}: node {ours[^1]:F2} s (cpu {oursCpu[^1]:F2} s)" + (nginx is null ? "" : $", curl to disk {curlDisk[^1]:F2} s (cpu {curlDiskCpu[^1]:F2} s), curl | b3sum {curlB3[^1]:F2} s (cpu {curlB3Cpu[^1]:F2} s)"));
             Console.WriteLine($"  floor: bare SslStream {floor.TlsWall:F2} s (cpu {floor.TlsCpu:F2} s), read {floor.ReadCpu:F2} s, BLAKE3 {floor.HashCpu:F2} s per side" +
                 (floor.B3sumCpu is { } b ? $" (b3sum --num-threads 1: {b:F2} s)" : "") + $" → cpu {floor.Cpu:F2} s, ≥ {floor.Wall(Environment.ProcessorCount):F2} s on {Environment.ProcessorCount} cores");
+            Console.WriteLine($"  minimal pipeline: {minimal[^1]:F2} s (cpu {minimalCpu[^1]:F2} s)");
         }
         var mib = size / (double)(1 << 20);
         var node = Medians.Of(ours);
@@ -158,6 +164,9 @@ internal static class BenchTransferCommand
         Console.WriteLine($"floor (the work any verified TLS transfer does here: a bare SslStream with the node's TLS settings, the provider's read, BLAKE3 on both sides; spread perfectly over {cores} cores): " +
             $"cpu {floorCpu:F2} s (TLS {median.TlsCpu:F2} + read {median.ReadCpu:F2} + BLAKE3 2 × {median.HashCpu:F2}), ≥ {floorWall:F2} s" + (curlDisk.Count > 0 ? $" = {floorWall / Medians.Of(curlDisk):F2}× curl to disk" : ""));
         Console.WriteLine($"node over the floor: cpu +{nodeCpu - floorCpu:F2} s ({nodeCpu / floorCpu:F2}×), {nodeCpu / node:F2} of {cores} cores busy, wall {node / floorWall:F2}× the floor");
+        var least = Medians.Of(minimal);
+        Console.WriteLine($"minimal pipeline (the same required work run, not added up: one thread per side reads, hashes and sends over a bare SslStream, receives, hashes and writes with O_DIRECT, fsync): " +
+            $"{least:F2} s, cpu {Medians.Of(minimalCpu):F2} s" + (curlDisk.Count > 0 ? $" = {least / Medians.Of(curlDisk):F2}× curl to disk" : "") + $"; node {node / least:F2}× it");
         return 0;
     }
 

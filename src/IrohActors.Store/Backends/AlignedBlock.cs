@@ -22,7 +22,7 @@ internal sealed unsafe class AlignedBlock : MemoryManager<byte>
     private const long MaxPooledBytes = 24L << 20;
 
     /// <summary>The block size carved from huge-page slabs: the bao decoder's unit.</summary>
-    private const int SlabBlockBytes = 256 << 10;
+    public const int UnitBytes = 256 << 10;
 
     private const int SlabBytes = 2 << 20;
 
@@ -74,7 +74,7 @@ internal sealed unsafe class AlignedBlock : MemoryManager<byte>
             block._references = 1;
             return block;
         }
-        return length == SlabBlockBytes && TryCarveSlab() is { } carved ? carved : new AlignedBlock(length);
+        return length == UnitBytes && TryCarveSlab() is { } carved ? carved : new AlignedBlock(length);
     }
 
     // A new slab of unit-sized blocks: one is returned, the others go to the pool.
@@ -84,13 +84,13 @@ internal sealed unsafe class AlignedBlock : MemoryManager<byte>
             return null;
         var slab = (byte*)NativeMemory.AlignedAlloc(SlabBytes, SlabBytes);
         NativeFile.Madvise(slab, SlabBytes, MadvHugePage);
-        var free = Pool.GetOrAdd(SlabBlockBytes, _ => new ConcurrentStack<AlignedBlock>());
-        for (var at = SlabBlockBytes; at < SlabBytes; at += SlabBlockBytes)
+        var free = Pool.GetOrAdd(UnitBytes, _ => new ConcurrentStack<AlignedBlock>());
+        for (var at = UnitBytes; at < SlabBytes; at += UnitBytes)
         {
-            free.Push(new AlignedBlock(slab + at, SlabBlockBytes) { _references = 0 });
-            Interlocked.Add(ref _pooledBytes, SlabBlockBytes);
+            free.Push(new AlignedBlock(slab + at, UnitBytes) { _references = 0 });
+            Interlocked.Add(ref _pooledBytes, UnitBytes);
         }
-        return new AlignedBlock(slab, SlabBlockBytes);
+        return new AlignedBlock(slab, UnitBytes);
     }
 
     /// <summary>One more holder (a write about to read the block).</summary>
