@@ -91,6 +91,29 @@ public sealed class StoreCommandsTests : IDisposable
     }
 
     [Fact]
+    public void Adding_a_directory_reports_what_it_leaves_out_and_a_pipe_on_its_own_is_refused()
+    {
+        if (!OperatingSystem.IsLinux())
+            return;
+        var tree = Path.Combine(_dir, "tree");
+        Directory.CreateDirectory(Path.Combine(tree, "sub"));
+        File.WriteAllText(Path.Combine(tree, "a.txt"), "a");
+        File.CreateSymbolicLink(Path.Combine(tree, "link"), "a.txt");
+        var pipe = Path.Combine(tree, "sub", "pipe");
+        IrohActors.TestSupport.SpecialFiles.MakeNamedPipe(pipe);
+
+        var add = Run("add", tree);
+        Assert.True(add.Code == 0, add.Err);
+        Assert.EndsWith(" 1 files", add.Out.Trim());
+        Assert.Equal(["skipped named pipe: sub/pipe", "skipped symbolic link: link"],
+            add.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal));
+
+        var alone = Run("add", pipe, "--in-place");
+        Assert.Equal(1, alone.Code);
+        Assert.Contains($"{pipe} is not a regular file but a named pipe", alone.Err);
+    }
+
+    [Fact]
     public void Adding_a_directory_makes_a_collection_whose_files_gc_keeps_until_its_tag_goes()
     {
         var tree = Path.Combine(_dir, "tree");

@@ -35,7 +35,7 @@ public sealed class DirectoryLinksTests : IDisposable
 
         var skipped = new List<string>();
         var links = new List<Link>();
-        await foreach (var link in DirectoryLinks.EnumerateAsync(_root, skipped.Add))
+        await foreach (var link in DirectoryLinks.EnumerateAsync(_root, s => skipped.Add(s.Name)))
             links.Add(link);
 
         var byName = links.ToDictionary(l => Encoding.UTF8.GetString(l.Name.Span), l => l.Hash);

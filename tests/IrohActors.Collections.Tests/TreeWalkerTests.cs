@@ -1,3 +1,5 @@
+using IrohActors.TestSupport;
+
 namespace IrohActors.Collections.Tests;
 
 /// <summary>The directory walk of imports and directory collections (readdir's entry types on Linux) against .NET's own file-system view.</summary>
@@ -5,7 +7,8 @@ public sealed class TreeWalkerTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("tree-walker-").FullName;
 
-    public void Dispose() => Directory.Delete(_root, true);
+    // rm, not Directory.Delete: .NET cannot name the entries whose names are not UTF-8.
+    public void Dispose() => Run($"rm -rf '{_root}'");
 
     [Fact]
     public void Lists_every_file_with_its_relative_name_and_reports_links_without_following_them()
@@ -23,7 +26,11 @@ public sealed class TreeWalkerTests : IDisposable
         File.CreateSymbolicLink(Path.Combine(_root, "dangling"), Path.Combine(_root, "nothing-here"));
 
         var skipped = new List<string>();
-        var files = TreeWalker.Walk(_root, skipped.Add, CancellationToken.None);
+        var files = TreeWalker.Walk(_root, s =>
+        {
+            Assert.Equal(SkippedKind.SymbolicLink, s.Kind);
+            skipped.Add(s.Name);
+        }, CancellationToken.None);
 
         // The reference: .NET's enumeration, which stats every entry.
         var expected = Directory.EnumerateFiles(_root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint })
@@ -62,10 +69,10 @@ public sealed class TreeWalkerTests : IDisposable
 
         var caller = Environment.CurrentManagedThreadId;
         var skipped = new List<string>();
-        var files = TreeWalker.Walk(_root, name =>
+        var files = TreeWalker.Walk(_root, entry =>
         {
             Assert.Equal(caller, Environment.CurrentManagedThreadId);
-            skipped.Add(name);
+            skipped.Add(entry.Name);
         }, CancellationToken.None);
 
         Assert.Equal(expected.Order(StringComparer.Ordinal), files.Select(f => f.Name).Order(StringComparer.Ordinal));
@@ -75,6 +82,47 @@ public sealed class TreeWalkerTests : IDisposable
         var directories = files.Select(f => Path.GetDirectoryName(f.Name)).ToList();
         var runs = directories.Where((d, i) => i == 0 || d != directories[i - 1]).ToList();
         Assert.Equal(runs.Count, runs.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Pipes_sockets_devices_and_names_that_are_not_utf8_are_reported_and_left_out_without_being_opened()
+    {
+        if (!OperatingSystem.IsLinux())
+            return;
+        Directory.CreateDirectory(Path.Combine(_root, "sub"));
+        File.WriteAllText(Path.Combine(_root, "a.txt"), "a");
+        File.WriteAllText(Path.Combine(_root, "sub", "b.txt"), "b");
+        SpecialFiles.MakeNamedPipe(Path.Combine(_root, "sub", "pipe"));
+        using var socket = SpecialFiles.MakeSocket(Path.Combine(_root, "sub", "sock"));
+        SpecialFiles.MakeFileWithRawName(_root, [(byte)'c', (byte)'a', (byte)'f', 0xe9, (byte)'.', (byte)'t'], "latin-1"u8.ToArray());
+        SpecialFiles.MakeDirectoryWithRawName(Path.Combine(_root, "sub"), [0xff, (byte)'d']);
+        // A character device (as root, which CI is; elsewhere the rest is still checked).
+        var device = Path.Combine(_root, "zero");
+        var hasDevice = RunExit($"mknod '{device}' c 1 5") == 0;
+
+        var skipped = new List<SkippedEntry>();
+        // A pipe opened for reading would wait for a writer: the walk must not open it, so it is bounded here.
+        var files = await Task.Run(() => TreeWalker.Walk(_root, skipped.Add, CancellationToken.None)).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(["a.txt", "sub/b.txt"], files.Select(f => f.Name).Order(StringComparer.Ordinal));
+        SkippedEntry[] expected =
+        [
+            new(@"caf\xe9.t", SkippedKind.NameNotUtf8),
+            new(@"sub/\xffd/", SkippedKind.NameNotUtf8),
+            new("sub/pipe", SkippedKind.NamedPipe),
+            new("sub/sock", SkippedKind.Socket),
+            .. hasDevice ? [new SkippedEntry("zero", SkippedKind.Device)] : Array.Empty<SkippedEntry>(),
+        ];
+        Assert.Equal(expected, skipped.OrderBy(s => s.Name, StringComparer.Ordinal));
+        Assert.Equal("named pipe sub/pipe", new SkippedEntry("sub/pipe", SkippedKind.NamedPipe).ToString());
+    }
+
+    [Fact]
+    public void Escaping_a_name_keeps_valid_utf8_and_shows_each_invalid_byte()
+    {
+        Assert.Equal("Grüße", SkippedEntry.Escape("Grüße"u8));
+        Assert.Equal(@"ü\xc3x\xff\xfe€", SkippedEntry.Escape([0xc3, 0xbc, 0xc3, (byte)'x', 0xff, 0xfe, 0xe2, 0x82, 0xac]));
+        Assert.Equal("", SkippedEntry.Escape([]));
     }
 
     [Fact]
@@ -102,6 +150,13 @@ public sealed class TreeWalkerTests : IDisposable
             // .NET's recursive delete goes by full paths too; rm works through the chain.
             Run($"rm -rf '{_root}/d7'");
         }
+    }
+
+    private static int RunExit(string script)
+    {
+        using var shell = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("bash", ["-c", script]) { RedirectStandardError = true });
+        shell!.WaitForExit();
+        return shell.ExitCode;
     }
 
     private static void Run(string script)

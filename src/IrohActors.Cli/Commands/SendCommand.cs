@@ -30,11 +30,9 @@ internal static class SendCommand
                 var options = NodeSettings.Load(parse.GetValue(config), parse.GetValue(dataDir), parse.GetValue(listen));
                 var clock = Stopwatch.StartNew();
                 // The import runs while the node starts: both are on the way to the ticket.
-                var (node, ticket, content) = await IrohNode.StartSharingAsync(options, parse.GetValue(path)!, skipped =>
-                {
-                    if (!quiet)
-                        TransferDisplay.Note($"skipped symbolic link {skipped}");
-                }, ct);
+                // Content left out is a warning, not progress: printed with --no-progress too (stderr; the ticket is stdout's only line).
+                var (node, ticket, content) = await IrohNode.StartSharingAsync(options, parse.GetValue(path)!,
+                    skipped => TransferDisplay.Note($"skipped {skipped.Description}: {skipped.Name}"), ct);
                 await using var _ = node;
                 if (!quiet)
                     TransferDisplay.Note($"imported {content.Files} file(s), {content.Bytes} bytes in {clock.Elapsed.TotalSeconds:F2} s; node {node.NodeId} listening on {string.Join(", ", node.Address.DirectAddresses)}");

@@ -46,7 +46,7 @@ internal static class StoreCommands
             if (Directory.Exists(file))
             {
                 var error = pr.InvocationConfiguration.Error;
-                var content = await ContentImporter.ImportAsync(store, file, mode, name, skipped => error.WriteLine($"skipped symbolic link: {skipped}"), ct);
+                var content = await ContentImporter.ImportAsync(store, file, mode, name, skipped => error.WriteLine($"skipped {skipped.Description}: {skipped.Name}"), ct);
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{content.Hash.ToHex()} {content.Bytes} {Cid.ForCollection(content.Hash)} {content.Files} files"));
                 return;
             }

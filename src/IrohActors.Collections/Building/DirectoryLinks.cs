@@ -6,16 +6,17 @@ namespace IrohActors.Collections;
 /// <summary>
 /// The links of a directory tree: one per regular file, named by its path relative to the root with <c>/</c>
 /// between segments (UTF-8), hashed with BLAKE3. Symbolic links are never followed and never included (whether they
-/// point at files or directories, inside or outside the tree): each one is reported to <c>onSkipped</c> instead.
+/// point at files or directories, inside or outside the tree); they, named pipes, sockets, devices and names that are
+/// not UTF-8 are reported to <c>onSkipped</c> instead (<see cref="TreeWalker"/>).
 /// Empty directories produce nothing (a collection holds blobs only).
 /// </summary>
 public static class DirectoryLinks
 {
     /// <summary>Walks <paramref name="root"/> depth first and yields a link per regular file (order unspecified).</summary>
     /// <param name="root">The directory to walk.</param>
-    /// <param name="onSkipped">Called with the relative name of every symbolic link skipped; may be null.</param>
+    /// <param name="onSkipped">Called with every entry left out; may be null.</param>
     /// <param name="cancellationToken">Stops the walk.</param>
-    public static async IAsyncEnumerable<Link> EnumerateAsync(string root, Action<string>? onSkipped = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public static async IAsyncEnumerable<Link> EnumerateAsync(string root, Action<SkippedEntry>? onSkipped = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(root);
         var top = new DirectoryInfo(root);

@@ -4,24 +4,33 @@ using System.Text;
 namespace IrohActors.Collections;
 
 /// <summary>
-/// Lists the files of a directory tree as a collection names them: every entry that is neither a directory nor a
-/// symbolic link, with its path and its name relative to the root (<c>/</c> separators); symbolic links are
-/// reported and not followed (<see cref="DirectoryLinks"/> and the node's directory import both walk with it). On Linux the entry types come from the directory listing itself (<c>readdir</c>'s <c>d_type</c>): no
-/// <c>lstat</c> and no <c>readlink</c> per entry, which over the kernel tree's 84,000 entries saved ~0.4 s of CPU.
+/// Lists the files of a directory tree as a collection names them: every regular file, with its path and its name
+/// relative to the root (<c>/</c> separators). Everything else is reported as a <see cref="SkippedEntry"/> and left
+/// out: symbolic links (never followed), named pipes, sockets and devices (reading a pipe waits for a writer, a device
+/// may never end), and names that are not UTF-8 (.NET cannot open them). <see cref="DirectoryLinks"/> and the node's
+/// directory import both walk with it. On Linux the entry types come from the directory listing itself
+/// (<c>readdir</c>'s <c>d_type</c>): no <c>lstat</c> and no <c>readlink</c> per entry, which over the kernel tree's
+/// 84,000 entries saved ~0.4 s of CPU. Elsewhere only symbolic links are told apart.
 /// </summary>
 public static unsafe partial class TreeWalker
 {
+    // readdir's d_type, which is also statx's (mode >> 12).
     private const byte DtUnknown = 0;
+    private const byte DtFifo = 1;
+    private const byte DtChr = 2;
     private const byte DtDir = 4;
+    private const byte DtBlk = 6;
+    private const byte DtReg = 8;
     private const byte DtLnk = 10;
+    private const byte DtSock = 12;
 
     /// <summary>The files under <paramref name="root"/>, each directory's files together (order otherwise unspecified).</summary>
     /// <param name="root">The directory to walk.</param>
-    /// <param name="onSkipped">Called with the relative name of every symbolic link skipped; may be null.</param>
+    /// <param name="onSkipped">Called with every entry left out (symbolic links, pipes, sockets, devices, names that are not UTF-8), on the caller's thread; may be null.</param>
     /// <param name="cancellationToken">Stops the walk.</param>
     /// <exception cref="UnauthorizedAccessException">A directory cannot be read (named in the message).</exception>
     /// <exception cref="DirectoryNotFoundException">A directory vanished during the walk.</exception>
-    public static List<(string Path, string Name)> Walk(string root, Action<string>? onSkipped, CancellationToken cancellationToken)
+    public static List<(string Path, string Name)> Walk(string root, Action<SkippedEntry>? onSkipped, CancellationToken cancellationToken)
     {
         var files = new List<(string Path, string Name)>();
         if (OperatingSystem.IsLinux())
@@ -39,13 +48,13 @@ public static unsafe partial class TreeWalker
     /// synchronous read from the device, and one lister leaves the device idle between them (the kernel tree's 5,096
     /// directories took 0.6 s cold on one thread). Each directory's files stay together in the list.
     /// </summary>
-    private static void WalkNative(string root, Action<string>? onSkipped, List<(string Path, string Name)> files, CancellationToken cancellationToken)
+    private static void WalkNative(string root, Action<SkippedEntry>? onSkipped, List<(string Path, string Name)> files, CancellationToken cancellationToken)
     {
         var walk = new NativeWalk(files, cancellationToken);
         walk.Run(Path.TrimEndingDirectorySeparator(root), Math.Min(MaxListers, 4 * Environment.ProcessorCount));
         // On the caller's thread, in no particular order, after the walk: callers need not be thread-safe.
-        foreach (var name in walk.Skipped)
-            onSkipped?.Invoke(name);
+        foreach (var entry in walk.Skipped)
+            onSkipped?.Invoke(entry);
     }
 
     /// <summary>The shared state of one native walk: directories still to list, what was found, the first error.</summary>
@@ -58,7 +67,7 @@ public static unsafe partial class TreeWalker
         private int _listing;
         private Exception? _failure;
 
-        public List<string> Skipped { get; } = [];
+        public List<SkippedEntry> Skipped { get; } = [];
 
         public void Run(string root, int listers)
         {
@@ -80,7 +89,7 @@ public static unsafe partial class TreeWalker
         {
             var found = new List<(string Path, string Name)>();
             var subdirectories = new List<(string Dir, string Prefix)>();
-            var skipped = new List<string>();
+            var skipped = new List<SkippedEntry>();
             while (true)
             {
                 (string Dir, string Prefix) current;
@@ -132,7 +141,7 @@ public static unsafe partial class TreeWalker
             }
         }
 
-        private static void List(string directory, string prefix, List<(string Path, string Name)> found, List<(string Dir, string Prefix)> subdirectories, List<string> skipped)
+        private static void List(string directory, string prefix, List<(string Path, string Name)> found, List<(string Dir, string Prefix)> subdirectories, List<SkippedEntry> skipped)
         {
             var dir = OpenDir(directory);
             if (dir == 0)
@@ -153,22 +162,42 @@ public static unsafe partial class TreeWalker
                     var nameBytes = MemoryMarshal.CreateReadOnlySpanFromNullTerminated(entry->Name);
                     if (nameBytes.SequenceEqual("."u8) || nameBytes.SequenceEqual(".."u8))
                         continue;
+                    var type = entry->Type;
+                    if (!System.Text.Unicode.Utf8.IsValid(nameBytes))
+                    {
+                        // A .NET path is a string: this entry cannot even be opened (or listed, if a directory).
+                        skipped.Add(new SkippedEntry(prefix + SkippedEntry.Escape(nameBytes) + (type == DtDir ? "/" : ""), SkippedKind.NameNotUtf8));
+                        continue;
+                    }
                     var fileName = Encoding.UTF8.GetString(nameBytes);
                     var path = directory + "/" + fileName;
                     var name = prefix + fileName;
-                    var type = entry->Type;
                     if (type == DtUnknown)
+                        type = TypeOf(path);
+                    switch (type)
                     {
-                        // File systems that do not fill d_type: ask the inode (lstat, links not followed).
-                        var attributes = File.GetAttributes(path);
-                        type = (attributes & FileAttributes.ReparsePoint) != 0 ? DtLnk : (attributes & FileAttributes.Directory) != 0 ? DtDir : (byte)8;
+                        case DtReg:
+                            found.Add((path, name));
+                            break;
+                        case DtDir:
+                            subdirectories.Add((path, name + "/"));
+                            break;
+                        case DtLnk:
+                            skipped.Add(new SkippedEntry(name, SkippedKind.SymbolicLink));
+                            break;
+                        case DtFifo:
+                            skipped.Add(new SkippedEntry(name, SkippedKind.NamedPipe));
+                            break;
+                        case DtSock:
+                            skipped.Add(new SkippedEntry(name, SkippedKind.Socket));
+                            break;
+                        case DtChr or DtBlk:
+                            skipped.Add(new SkippedEntry(name, SkippedKind.Device));
+                            break;
+                        default:
+                            // A type this walk does not know (none on Linux today): not a regular file, so not content.
+                            throw new IOException($"{path}: not a regular file, a directory or a link (type {type})");
                     }
-                    if (type == DtLnk)
-                        skipped.Add(name);
-                    else if (type == DtDir)
-                        subdirectories.Add((path, name + "/"));
-                    else
-                        found.Add((path, name));
                 }
             }
             finally
@@ -179,7 +208,7 @@ public static unsafe partial class TreeWalker
     }
 
     /// <summary>Any platform: the same walk through <see cref="DirectoryInfo"/> (an <c>lstat</c> and a link check per entry).</summary>
-    private static void WalkManaged(string root, Action<string>? onSkipped, List<(string Path, string Name)> files, CancellationToken cancellationToken)
+    private static void WalkManaged(string root, Action<SkippedEntry>? onSkipped, List<(string Path, string Name)> files, CancellationToken cancellationToken)
     {
         var options = new EnumerationOptions { RecurseSubdirectories = false, IgnoreInaccessible = false, AttributesToSkip = 0 };
         var pending = new Stack<(DirectoryInfo Dir, string Prefix)>();
@@ -191,7 +220,7 @@ public static unsafe partial class TreeWalker
                 cancellationToken.ThrowIfCancellationRequested();
                 var name = current.Prefix + entry.Name;
                 if (entry.LinkTarget is not null)
-                    onSkipped?.Invoke(name);
+                    onSkipped?.Invoke(new SkippedEntry(name, SkippedKind.SymbolicLink));
                 else if (entry is DirectoryInfo dir)
                     pending.Push((dir, name + "/"));
                 else
@@ -206,6 +235,22 @@ public static unsafe partial class TreeWalker
         1 or 13 => new UnauthorizedAccessException($"Access to the path '{dir}' is denied."),
         _ => new IOException($"{dir}: reading the directory failed: {Marshal.GetPInvokeErrorMessage(errno)}"),
     };
+
+    /// <summary>
+    /// The type of the entry at <paramref name="path"/>, links not followed (<c>statx</c>, whose layout is the same on
+    /// every Linux architecture), for file systems whose listings leave <c>d_type</c> unknown.
+    /// </summary>
+    private static byte TypeOf(string path)
+    {
+        const int AtFdCwd = -100;
+        const int AtSymlinkNoFollow = 0x100;
+        const uint StatxType = 0x1;
+        const int ModeOffset = 28;
+        var buffer = stackalloc byte[256];
+        if (Statx(AtFdCwd, path, AtSymlinkNoFollow, StatxType, buffer) != 0)
+            throw DirectoryError(path, Marshal.GetLastPInvokeError());
+        return (byte)((*(ushort*)(buffer + ModeOffset) >> 12) & 0xF);
+    }
 
     /// <summary><c>struct dirent64</c> (the same on every 64-bit Linux), up to the start of the name.</summary>
     [StructLayout(LayoutKind.Sequential)]
@@ -223,6 +268,9 @@ public static unsafe partial class TreeWalker
 
     [LibraryImport("libc", EntryPoint = "readdir64", SetLastError = true)]
     private static partial DirEnt* ReadDir(nint dir);
+
+    [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int Statx(int dirFd, string path, int flags, uint mask, byte* buffer);
 
     [LibraryImport("libc", EntryPoint = "closedir")]
     private static partial int CloseDir(nint dir);

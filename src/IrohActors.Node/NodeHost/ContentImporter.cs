@@ -7,13 +7,14 @@ namespace IrohActors.Node.NodeHost;
 /// <summary>
 /// Imports a file or a directory tree into a store (in place by default: files are referenced where they are, not
 /// copied) as a collection: a directory's regular files named by relative path with <c>/</c> separators, or a single
-/// file under its own name. Symbolic links are skipped (reported), as <see cref="DirectoryLinks"/> does. The
+/// file under its own name. Symbolic links, pipes, sockets, devices and names that are not UTF-8 are skipped and
+/// reported (<see cref="TreeWalker"/>); a single path that is not a regular file is refused. The
 /// collection is tagged (format hash-seq), so it and its children survive garbage collection.
 /// </summary>
 public static class ContentImporter
 {
     /// <summary>Imports <paramref name="path"/> in place under the tag <see cref="TagName"/>.</summary>
-    public static Task<ImportedContent> ImportAsync(IBlobStore store, string path, Action<string>? onSkipped, CancellationToken cancellationToken) =>
+    public static Task<ImportedContent> ImportAsync(IBlobStore store, string path, Action<SkippedEntry>? onSkipped, CancellationToken cancellationToken) =>
         ImportAsync(store, path, ImportMode.InPlace, null, onSkipped, cancellationToken);
 
     /// <summary>
@@ -21,7 +22,7 @@ public static class ContentImporter
     /// (default <see cref="TagName"/>); returns the collection's hash, the byte count and the file count.
     /// </summary>
     /// <exception cref="FileNotFoundException">The path does not exist.</exception>
-    public static async Task<ImportedContent> ImportAsync(IBlobStore store, string path, ImportMode mode, string? tag, Action<string>? onSkipped, CancellationToken cancellationToken)
+    public static async Task<ImportedContent> ImportAsync(IBlobStore store, string path, ImportMode mode, string? tag, Action<SkippedEntry>? onSkipped, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
         var full = Path.GetFullPath(path);

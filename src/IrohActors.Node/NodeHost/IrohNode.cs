@@ -81,7 +81,7 @@ public sealed class IrohNode : IAsyncDisposable
     /// import is durable and tagged and the node listens.
     /// </summary>
     /// <exception cref="FileNotFoundException">The path does not exist.</exception>
-    public static async Task<(IrohNode Node, BlobTicket Ticket, ImportedContent Content)> StartSharingAsync(IrohNodeOptions options, string path, Action<string>? onSkipped = null, CancellationToken cancellationToken = default)
+    public static async Task<(IrohNode Node, BlobTicket Ticket, ImportedContent Content)> StartSharingAsync(IrohNodeOptions options, string path, Action<SkippedEntry>? onSkipped = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(path);
         var (directory, store, ownsStore) = OpenStore(options);
@@ -156,7 +156,7 @@ public sealed class IrohNode : IAsyncDisposable
     }
 
     /// <summary>Imports a file or directory in place as a collection (a file under its own name), tags it, and returns a ticket for it.</summary>
-    public async Task<(BlobTicket Ticket, ImportedContent Content)> ShareAsync(string path, Action<string>? onSkipped = null, CancellationToken cancellationToken = default)
+    public async Task<(BlobTicket Ticket, ImportedContent Content)> ShareAsync(string path, Action<SkippedEntry>? onSkipped = null, CancellationToken cancellationToken = default)
     {
         var content = await ContentImporter.ImportAsync(Store, path, onSkipped, cancellationToken).ConfigureAwait(false);
         return (CreateTicket(content.Hash, content.IsCollection ? BlobFormat.HashSeq : BlobFormat.Raw), content);

@@ -110,6 +110,8 @@ internal sealed class FileSystemBackend : IStorageBackend
 
     public Staged StageFile(string path, CancellationToken cancellationToken)
     {
+        // .NET's open of a named pipe would wait for a writer: anything but a regular file is refused first.
+        NativeFile.RequireRegularFile(path);
         using var source = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
         var length = RandomAccess.GetLength(source);
         if (length <= _maxInlineData)

@@ -26,6 +26,8 @@ internal sealed class MemoryBackend(BlockSize blockSize) : IStorageBackend
 
     public Staged StageFile(string path, CancellationToken cancellationToken)
     {
+        // A named pipe would make the read wait for a writer, a device might never end: regular files only.
+        NativeFile.RequireRegularFile(path);
         var bytes = File.ReadAllBytes(path);
         return new StagedBytes(bytes, bytes.Length);
     }

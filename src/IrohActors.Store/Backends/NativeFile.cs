@@ -12,6 +12,7 @@ namespace IrohActors.Store.Backends;
 internal static unsafe partial class NativeFile
 {
     private const int ORdOnly = 0;
+    private const int ONonBlock = 0x800;
     private const int OCloExec = 0x80000;
     private const int AtEmptyPath = 0x1000;
     private const uint StatxType = 0x1;
@@ -21,20 +22,25 @@ internal static unsafe partial class NativeFile
     private const ushort TypeRegular = 0x8000;
     private const ushort TypeDirectory = 0x4000;
     private const int EIntr = 4;
+    private const int ENxio = 6;
     private const int PosixFadvSequential = 2;
 
     /// <summary>True on Linux with a C library that has <c>statx</c> (glibc 2.28 or later).</summary>
     public static bool IsSupported { get; } = Probe();
 
-    /// <summary>Opens <paramref name="path"/> for reading; the caller closes the descriptor with <see cref="Close"/>.</summary>
+    /// <summary>
+    /// Opens <paramref name="path"/> for reading; the caller closes the descriptor with <see cref="Close"/>. The open
+    /// does not wait: a named pipe opens at once (instead of waiting for a writer, for ever if none comes), and
+    /// <see cref="Stat"/> then refuses it. Reads of a regular file are the same either way.
+    /// </summary>
     /// <exception cref="FileNotFoundException">The file (or a folder on its path) does not exist.</exception>
     /// <exception cref="UnauthorizedAccessException">Permission denied.</exception>
-    /// <exception cref="IOException">Any other failure, with the system's reason.</exception>
+    /// <exception cref="IOException">Any other failure, with the system's reason (a socket cannot be opened at all).</exception>
     public static int OpenRead(string path)
     {
         int fd;
         do
-            fd = Open(path, ORdOnly | OCloExec, 0);
+            fd = Open(path, ORdOnly | ONonBlock | OCloExec, 0);
         while (fd < 0 && Marshal.GetLastPInvokeError() == EIntr);
         if (fd < 0)
             throw Error(path, "open", Marshal.GetLastPInvokeError());
@@ -54,10 +60,42 @@ internal static unsafe partial class NativeFile
         if (type == TypeDirectory)
             throw new UnauthorizedAccessException($"{path} is a directory, not a file");
         if (type != TypeRegular)
-            throw new IOException($"{path} is not a regular file (mode 0x{buffer.Mode:x4})");
+            throw new IOException($"{path} is not a regular file but {Describe(type)}: only regular files are imported");
         var ticks = DateTime.UnixEpoch.Ticks + buffer.MtimeSeconds * TimeSpan.TicksPerSecond + buffer.MtimeNanoseconds / 100;
         return new FileStamp((long)buffer.Size, ticks);
     }
+
+    /// <summary>
+    /// Throws unless <paramref name="path"/> is a regular file (links followed), without reading it: for importers that
+    /// then open it with .NET, whose open of a named pipe would wait for a writer. Does nothing where
+    /// <see cref="IsSupported"/> is false.
+    /// </summary>
+    /// <exception cref="IOException">It is a named pipe, a socket or a device (named in the message).</exception>
+    /// <exception cref="UnauthorizedAccessException">It is a directory, or permission is denied.</exception>
+    /// <exception cref="FileNotFoundException">It does not exist.</exception>
+    public static void RequireRegularFile(string path)
+    {
+        if (!IsSupported)
+            return;
+        var fd = OpenRead(path);
+        try
+        {
+            Stat(fd, path);
+        }
+        finally
+        {
+            Close(fd);
+        }
+    }
+
+    private static string Describe(int type) => type switch
+    {
+        0x1000 => "a named pipe",
+        0x2000 => "a character device",
+        0x6000 => "a block device",
+        0xC000 => "a socket",
+        _ => $"of type 0x{type:x4}",
+    };
 
     /// <summary>Fills <paramref name="destination"/> from offset <paramref name="offset"/>; false if the file ends first.</summary>
     /// <exception cref="IOException">The read failed (the message names the file and offset).</exception>
@@ -94,6 +132,7 @@ internal static unsafe partial class NativeFile
     {
         2 or 20 => new FileNotFoundException($"Could not find file '{path}'.", path),
         1 or 13 => new UnauthorizedAccessException($"Access to the path '{path}' is denied ({call}: {Marshal.GetPInvokeErrorMessage(errno)})."),
+        ENxio => new IOException($"{path} is not a regular file but a socket (or a device with nothing behind it): only regular files are imported"),
         _ => new IOException($"{path}: {call} failed: {Marshal.GetPInvokeErrorMessage(errno)}"),
     };
 
