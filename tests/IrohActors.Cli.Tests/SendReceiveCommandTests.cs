@@ -50,12 +50,16 @@ public sealed class SendReceiveCommandTests : IDisposable
             Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(source, name))!);
             File.WriteAllBytes(Path.Combine(source, name), bytes);
         }
+        // A named pipe in the tree: reading it would wait for a writer for ever; send leaves it out and says so.
+        IrohActors.TestSupport.SpecialFiles.MakeNamedPipe(Path.Combine(source, "nested", "pipe"));
         using var sender = Process.Start(Start("send", source, "--data-dir", Path.Combine(_dir, "send-data"), "--listen", "127.0.0.1:0", "--no-progress"))!;
         try
         {
             var ticket = await sender.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromMinutes(3));
             Assert.NotNull(ticket);
             Assert.StartsWith("blob", ticket);
+            // Printed with --no-progress too: it is a warning that content was left out.
+            Assert.Equal("skipped named pipe: nested/pipe", await sender.StandardError.ReadLineAsync().WaitAsync(TimeSpan.FromMinutes(1)));
 
             var output = Path.Combine(_dir, "out");
             var received = Run("receive", ticket, "--out", output, "--data-dir", Path.Combine(_dir, "recv-data"), "--no-progress");
@@ -122,6 +126,24 @@ public sealed class SendReceiveCommandTests : IDisposable
             sender.Kill(entireProcessTree: true);
             await sender.WaitForExitAsync();
         }
+    }
+
+    [Fact]
+    public void AnOutPathThatIsAFileIsRefusedBeforeAnythingIsFetched()
+    {
+        var file = Path.Combine(_dir, "not-a-dir");
+        Directory.CreateDirectory(_dir);
+        File.WriteAllText(file, "keep me");
+        using var key = SecretKey.Generate();
+        // Nobody listens there: the refusal must come before any connection attempt.
+        var ticket = new IrohActors.Node.Tickets.BlobTicket(new IrohActors.Node.Transport.NodeAddr(key.NodeId, new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 9)),
+            IrohActors.Blake3.Hasher.Hash("x"u8), IrohActors.Store.BlobFormat.HashSeq);
+
+        var result = Run("receive", ticket.ToString(), "--out", file, "--data-dir", Path.Combine(_dir, "d"), "--no-progress");
+
+        Assert.Equal(1, result.Code);
+        Assert.Equal($"receive: --out {file} is a file, not a directory; nothing was fetched", result.Err.Trim());
+        Assert.Equal("keep me", File.ReadAllText(file));
     }
 
     [Fact]

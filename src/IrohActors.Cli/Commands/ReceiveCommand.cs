@@ -36,6 +36,8 @@ internal static class ReceiveCommand
                     throw new ArgumentException($"the tickets name different content: {ticket.Hash.ToHex()} ({ticket.Format}) and {other.Hash.ToHex()} ({other.Format})");
                 var providers = tickets.Select(t => t.Node).GroupBy(n => n.NodeId).Select(g => g.First()).ToList();
                 var target = Path.GetFullPath(parse.GetValue(output) ?? Directory.GetCurrentDirectory());
+                if (File.Exists(target))
+                    throw new IOException($"--out {target} is a file, not a directory; nothing was fetched");
                 var blobPath = Path.Combine(target, ticket.Hash.ToHex());
                 if (ticket.Format == BlobFormat.Raw && Path.Exists(blobPath))
                     throw new IOException($"{blobPath} exists; refusing to overwrite it");
