@@ -32,6 +32,7 @@ public sealed class BlobGetter
     /// <summary>Downloads what the store misses of the raw blob <paramref name="hash"/>.</summary>
     /// <exception cref="TransferVerificationException">The provider sent data that does not verify (names chunk and peer).</exception>
     /// <exception cref="ProviderErrorException">The provider answered with an error frame.</exception>
+    /// <exception cref="ProviderStoppedException">The provider reset the response partway through a blob.</exception>
     /// <exception cref="ResponseFormatException">The response broke the framing (for example it ended early).</exception>
     public async Task<GetResult> GetBlobAsync(NodeConnection connection, Hash hash, CancellationToken cancellationToken = default)
     {
@@ -49,6 +50,7 @@ public sealed class BlobGetter
     /// <summary>Downloads what the store misses of the collection <paramref name="root"/> and all its children, in one request.</summary>
     /// <exception cref="TransferVerificationException">The provider sent data that does not verify (names chunk and peer).</exception>
     /// <exception cref="ProviderErrorException">The provider answered with an error frame.</exception>
+    /// <exception cref="ProviderStoppedException">The provider reset the response partway through a blob.</exception>
     /// <exception cref="ResponseFormatException">The response broke the framing (for example it ended early).</exception>
     /// <exception cref="CollectionFormatException">The root is not a valid collection.</exception>
     public Task<GetResult> GetCollectionAsync(NodeConnection connection, Hash root, CancellationToken cancellationToken = default) =>
@@ -61,6 +63,7 @@ public sealed class BlobGetter
     /// </summary>
     /// <exception cref="TransferVerificationException">The provider sent data that does not verify (names chunk and peer).</exception>
     /// <exception cref="ProviderErrorException">The provider answered with an error frame.</exception>
+    /// <exception cref="ProviderStoppedException">The provider reset the response partway through a blob.</exception>
     /// <exception cref="ResponseFormatException">The response broke the framing (for example it ended early).</exception>
     /// <exception cref="CollectionFormatException">The root is not a valid collection.</exception>
     /// <exception cref="CollectionExportException">A name is unsafe or its path exists in the placement's directory.</exception>
@@ -243,6 +246,10 @@ public sealed class BlobGetter
             catch (BaoVerificationException e)
             {
                 throw new TransferVerificationException(peer, hash, e);
+            }
+            catch (StreamResetException e) when (e.ByPeer)
+            {
+                throw new ProviderStoppedException(peer, hash, e.Code, e);
             }
             finally
             {

@@ -1,5 +1,6 @@
 using IrohActors.Bao;
 using IrohActors.Node.Getter;
+using IrohActors.Node.Protocol;
 using IrohActors.Store;
 
 namespace IrohActors.Node.Tests.Blobs;
@@ -32,7 +33,10 @@ public class CorruptProviderStoreTests
             }
             File.SetLastWriteTimeUtc(path, mtime);
 
-            await Assert.ThrowsAnyAsync<IOException>(() => getter.DownloadAsync(provider.CreateTicket(imported.Hash, BlobFormat.Raw)).WaitAsync(TestNodes.Generous));
+            var stopped = await Assert.ThrowsAsync<ProviderStoppedException>(() => getter.DownloadAsync(provider.CreateTicket(imported.Hash, BlobFormat.Raw)).WaitAsync(TestNodes.Generous));
+            Assert.Equal(imported.Hash, stopped.Hash);
+            Assert.Equal(provider.NodeId, stopped.Peer);
+            Assert.Contains($"stopped partway through blob {imported.Hash.ToHex()} (stream reset: Internal): its own copy failed its verification", stopped.Message);
             var status = await getter.Store.StatusAsync(imported.Hash);
             Assert.NotEqual(BlobState.Complete, status.State);
             Assert.False(status.Ranges.Contains(1000), $"the getter holds [{status.Ranges}]");
