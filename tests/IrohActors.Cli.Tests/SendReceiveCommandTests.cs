@@ -129,6 +129,49 @@ public sealed class SendReceiveCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task AFileChangedAfterSendImportedItIsReportedOnBothSides()
+    {
+        var source = Path.Combine(_dir, "src");
+        Directory.CreateDirectory(source);
+        var shared = Path.Combine(source, "shared.bin");
+        File.WriteAllBytes(shared, RandomBytes(4 * 1024 * 1024, 5));
+        using var sender = Process.Start(Start("send", source, "--data-dir", Path.Combine(_dir, "send-data"), "--listen", "127.0.0.1:0", "--no-progress"))!;
+        try
+        {
+            var ticket = await sender.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromMinutes(3));
+            Assert.NotNull(ticket);
+            // One byte in the middle changes behind send's back; size and modification time stay, so only the
+            // provider's verification while it streams can find it.
+            var mtime = File.GetLastWriteTimeUtc(shared);
+            await using (var file = new FileStream(shared, FileMode.Open, FileAccess.ReadWrite))
+            {
+                file.Position = 3 * 1024 * 1024 + 5;
+                var b = file.ReadByte();
+                file.Position--;
+                file.WriteByte((byte)(b ^ 1));
+            }
+            File.SetLastWriteTimeUtc(shared, mtime);
+
+            var received = Run("receive", ticket, "--out", Path.Combine(_dir, "out"), "--data-dir", Path.Combine(_dir, "recv-data"), "--no-progress");
+
+            Assert.Equal(1, received.Code);
+            Assert.Contains("stopped while sending blob", received.Err);
+            Assert.Contains("its own copy failed its verification", received.Err);
+            Assert.False(File.Exists(Path.Combine(_dir, "out", "shared.bin")));
+            // The provider says so too, with --no-progress: what it shares is no longer what it imported.
+            var line = await sender.StandardError.ReadLineAsync().WaitAsync(TimeSpan.FromMinutes(1));
+            Assert.NotNull(line);
+            Assert.Contains("failed: Internal: blob", line);
+            Assert.Contains($"{shared}: chunk 3072", line);
+        }
+        finally
+        {
+            sender.Kill(entireProcessTree: true);
+            await sender.WaitForExitAsync();
+        }
+    }
+
+    [Fact]
     public void AnOutPathThatIsAFileIsRefusedBeforeAnythingIsFetched()
     {
         var file = Path.Combine(_dir, "not-a-dir");

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using IrohActors.Actors;
 using IrohActors.Node.NodeHost;
+using IrohActors.Node.Protocol;
 using IrohActors.Node.Provider;
 
 namespace IrohActors.Cli.Commands;
@@ -38,12 +39,11 @@ internal static class SendCommand
                     TransferDisplay.Note($"imported {content.Files} file(s), {content.Bytes} bytes in {clock.Elapsed.TotalSeconds:F2} s; node {node.NodeId} listening on {string.Join(", ", node.Address.DirectAddresses)}");
                 Console.Out.WriteLine(ticket.ToString());
                 Console.Out.Flush();
+                // With --no-progress only failures of the provider's own data are printed: the content is no longer served.
+                var printer = node.System.ActorOf(Props.Create(() => new EventPrinter(quiet)), "event-printer");
+                node.System.EventStream.Subscribe<ProviderEvent>(printer);
                 if (!quiet)
-                {
-                    var printer = node.System.ActorOf(Props.Create(() => new EventPrinter()), "event-printer");
-                    node.System.EventStream.Subscribe<ProviderEvent>(printer);
                     TransferDisplay.Note("serving; Ctrl-C to stop");
-                }
                 try
                 {
                     await Task.Delay(Timeout.Infinite, ct);
@@ -62,13 +62,21 @@ internal static class SendCommand
         return send;
     }
 
-    /// <summary>Prints one line per finished or failed request.</summary>
+    /// <summary>Prints one line per finished or failed request; <paramref name="quiet"/>: only requests that failed on the provider's side (<see cref="ErrorCode.Internal"/>, such as a shared file changed since the import).</summary>
     private sealed class EventPrinter : ReceiveActor
     {
-        public EventPrinter()
+        public EventPrinter(bool quiet)
         {
-            Receive<ProviderRequestCompleted>(e => TransferDisplay.Note($"sent {e.TotalBytes} bytes to {e.Peer.ToShortString()} in {e.Elapsed.TotalSeconds:F2} s ({TransferDisplay.Rate(e.TotalBytes, e.Elapsed)})"));
-            Receive<ProviderRequestFailed>(e => TransferDisplay.Note($"request from {e.Peer.ToShortString()} failed: {(e.Code is { } c ? c + ": " : "")}{e.Reason}"));
+            Receive<ProviderRequestCompleted>(e =>
+            {
+                if (!quiet)
+                    TransferDisplay.Note($"sent {e.TotalBytes} bytes to {e.Peer.ToShortString()} in {e.Elapsed.TotalSeconds:F2} s ({TransferDisplay.Rate(e.TotalBytes, e.Elapsed)})");
+            });
+            Receive<ProviderRequestFailed>(e =>
+            {
+                if (!quiet || e.Code == ErrorCode.Internal)
+                    TransferDisplay.Note($"request from {e.Peer.ToShortString()} failed: {(e.Code is { } c ? c + ": " : "")}{e.Reason}");
+            });
             Receive<ProviderEvent>(_ => { });
         }
     }

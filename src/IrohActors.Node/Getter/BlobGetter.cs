@@ -32,7 +32,7 @@ public sealed class BlobGetter
     /// <summary>Downloads what the store misses of the raw blob <paramref name="hash"/>.</summary>
     /// <exception cref="TransferVerificationException">The provider sent data that does not verify (names chunk and peer).</exception>
     /// <exception cref="ProviderErrorException">The provider answered with an error frame.</exception>
-    /// <exception cref="ProviderStoppedException">The provider reset the response partway through a blob.</exception>
+    /// <exception cref="ProviderStoppedException">The provider reset the response while sending a blob.</exception>
     /// <exception cref="ResponseFormatException">The response broke the framing (for example it ended early).</exception>
     public async Task<GetResult> GetBlobAsync(NodeConnection connection, Hash hash, CancellationToken cancellationToken = default)
     {
@@ -50,7 +50,7 @@ public sealed class BlobGetter
     /// <summary>Downloads what the store misses of the collection <paramref name="root"/> and all its children, in one request.</summary>
     /// <exception cref="TransferVerificationException">The provider sent data that does not verify (names chunk and peer).</exception>
     /// <exception cref="ProviderErrorException">The provider answered with an error frame.</exception>
-    /// <exception cref="ProviderStoppedException">The provider reset the response partway through a blob.</exception>
+    /// <exception cref="ProviderStoppedException">The provider reset the response while sending a blob.</exception>
     /// <exception cref="ResponseFormatException">The response broke the framing (for example it ended early).</exception>
     /// <exception cref="CollectionFormatException">The root is not a valid collection.</exception>
     public Task<GetResult> GetCollectionAsync(NodeConnection connection, Hash root, CancellationToken cancellationToken = default) =>
@@ -63,7 +63,7 @@ public sealed class BlobGetter
     /// </summary>
     /// <exception cref="TransferVerificationException">The provider sent data that does not verify (names chunk and peer).</exception>
     /// <exception cref="ProviderErrorException">The provider answered with an error frame.</exception>
-    /// <exception cref="ProviderStoppedException">The provider reset the response partway through a blob.</exception>
+    /// <exception cref="ProviderStoppedException">The provider reset the response while sending a blob.</exception>
     /// <exception cref="ResponseFormatException">The response broke the framing (for example it ended early).</exception>
     /// <exception cref="CollectionFormatException">The root is not a valid collection.</exception>
     /// <exception cref="CollectionExportException">A name is unsafe or its path exists in the placement's directory.</exception>
@@ -170,7 +170,20 @@ public sealed class BlobGetter
     }
 
     /// <summary>Reads one blob item (size header and verified stream) into the store, its data file at <paramref name="placeAt"/> if given; true when the blob is complete.</summary>
+    /// <exception cref="ProviderStoppedException">The provider reset the stream while sending this blob (a reset drops what was buffered, so it can surface at any read of the item).</exception>
     private async Task<bool> ReceiveBlobAsync(CountingReadStream response, TransferState state, Hash hash, ChunkRanges ranges, string? placeAt, CancellationToken cancellationToken, SmallFilePlacer? small = null, ulong childIndex = 0)
+    {
+        try
+        {
+            return await ReceiveBlobItemAsync(response, state, hash, ranges, placeAt, cancellationToken, small, childIndex).ConfigureAwait(false);
+        }
+        catch (StreamResetException e) when (e.ByPeer)
+        {
+            throw new ProviderStoppedException(state.Peer, hash, e.Code, e);
+        }
+    }
+
+    private async Task<bool> ReceiveBlobItemAsync(CountingReadStream response, TransferState state, Hash hash, ChunkRanges ranges, string? placeAt, CancellationToken cancellationToken, SmallFilePlacer? small, ulong childIndex)
     {
         var peer = state.Peer;
         var size = await ResponseFraming.ReadBlobHeaderAsync(response, peer, hash, cancellationToken).ConfigureAwait(false);
@@ -246,10 +259,6 @@ public sealed class BlobGetter
             catch (BaoVerificationException e)
             {
                 throw new TransferVerificationException(peer, hash, e);
-            }
-            catch (StreamResetException e) when (e.ByPeer)
-            {
-                throw new ProviderStoppedException(peer, hash, e.Code, e);
             }
             finally
             {

@@ -38,7 +38,7 @@ public sealed class ResponseFormatException : IOException
 }
 
 /// <summary>
-/// The provider reset the response stream partway through a blob (it cannot send an error frame inside one: protocol
+/// The provider reset the response stream while sending a blob (it cannot send an error frame inside one: protocol
 /// v1). With <see cref="StreamErrorCode.Internal"/> its own copy failed the provider's verification (a shared file
 /// edited after <c>send</c> imported it, a damaged disk) or it failed otherwise. Nothing unverified was kept: what
 /// verified before the reset stays, and a later run fetches only the rest.
@@ -47,7 +47,7 @@ public sealed class ProviderStoppedException : IOException
 {
     /// <summary>Creates the exception naming the peer, the blob and the reset's code.</summary>
     public ProviderStoppedException(NodeId peer, Hash hash, StreamErrorCode code, Exception inner)
-        : base($"provider {peer} stopped partway through blob {hash.ToHex()} (stream reset: {code})" +
+        : base($"provider {peer} stopped while sending blob {hash.ToHex()} (stream reset: {code})" +
             (code == StreamErrorCode.Internal ? ": its own copy failed its verification (changed or damaged since it was shared) or it failed" : "") +
             "; what verified here is kept", inner)
     {

@@ -36,7 +36,7 @@ public class CorruptProviderStoreTests
             var stopped = await Assert.ThrowsAsync<ProviderStoppedException>(() => getter.DownloadAsync(provider.CreateTicket(imported.Hash, BlobFormat.Raw)).WaitAsync(TestNodes.Generous));
             Assert.Equal(imported.Hash, stopped.Hash);
             Assert.Equal(provider.NodeId, stopped.Peer);
-            Assert.Contains($"stopped partway through blob {imported.Hash.ToHex()} (stream reset: Internal): its own copy failed its verification", stopped.Message);
+            Assert.Contains($"stopped while sending blob {imported.Hash.ToHex()} (stream reset: Internal): its own copy failed its verification", stopped.Message);
             var status = await getter.Store.StatusAsync(imported.Hash);
             Assert.NotEqual(BlobState.Complete, status.State);
             Assert.False(status.Ranges.Contains(1000), $"the getter holds [{status.Ranges}]");
