@@ -85,7 +85,7 @@ public sealed class TreeWalkerTests : IDisposable
     }
 
     [Fact]
-    public async Task Pipes_sockets_devices_and_names_that_are_not_utf8_are_reported_and_left_out_without_being_opened()
+    public async Task Pipes_sockets_devices_and_names_that_cannot_be_opened_or_received_are_reported_and_left_out_without_being_opened()
     {
         if (!OperatingSystem.IsLinux())
             return;
@@ -96,6 +96,11 @@ public sealed class TreeWalkerTests : IDisposable
         using var socket = SpecialFiles.MakeSocket(Path.Combine(_root, "sub", "sock"));
         SpecialFiles.MakeFileWithRawName(_root, [(byte)'c', (byte)'a', (byte)'f', 0xe9, (byte)'.', (byte)'t'], "latin-1"u8.ToArray());
         SpecialFiles.MakeDirectoryWithRawName(Path.Combine(_root, "sub"), [0xff, (byte)'d']);
+        // Legal on Linux, refused by every receiver's export: a backslash, a newline, a directory with a tab.
+        File.WriteAllText(Path.Combine(_root, "back\\slash"), "b");
+        File.WriteAllText(Path.Combine(_root, "new\nline"), "n");
+        Directory.CreateDirectory(Path.Combine(_root, "tab\tdir"));
+        File.WriteAllText(Path.Combine(_root, "tab\tdir", "inside"), "i");
         // A character device (as root, which CI is; elsewhere the rest is still checked).
         var device = Path.Combine(_root, "zero");
         var hasDevice = RunExit($"mknod '{device}' c 1 5") == 0;
@@ -107,10 +112,13 @@ public sealed class TreeWalkerTests : IDisposable
         Assert.Equal(["a.txt", "sub/b.txt"], files.Select(f => f.Name).Order(StringComparer.Ordinal));
         SkippedEntry[] expected =
         [
+            new(@"back\x5cslash", SkippedKind.UnsafeName),
             new(@"caf\xe9.t", SkippedKind.NameNotUtf8),
+            new(@"new\x0aline", SkippedKind.UnsafeName),
             new(@"sub/\xffd/", SkippedKind.NameNotUtf8),
             new("sub/pipe", SkippedKind.NamedPipe),
             new("sub/sock", SkippedKind.Socket),
+            new(@"tab\x09dir/", SkippedKind.UnsafeName),
             .. hasDevice ? [new SkippedEntry("zero", SkippedKind.Device)] : Array.Empty<SkippedEntry>(),
         ];
         Assert.Equal(expected, skipped.OrderBy(s => s.Name, StringComparer.Ordinal));
@@ -118,11 +126,13 @@ public sealed class TreeWalkerTests : IDisposable
     }
 
     [Fact]
-    public void Escaping_a_name_keeps_valid_utf8_and_shows_each_invalid_byte()
+    public void Escaping_a_name_keeps_printable_utf8_and_shows_each_other_byte()
     {
-        Assert.Equal("Grüße", SkippedEntry.Escape("Grüße"u8));
-        Assert.Equal(@"ü\xc3x\xff\xfe€", SkippedEntry.Escape([0xc3, 0xbc, 0xc3, (byte)'x', 0xff, 0xfe, 0xe2, 0x82, 0xac]));
-        Assert.Equal("", SkippedEntry.Escape([]));
+        Assert.Equal("Grüße \"quoted\"", LinkName.Escape("Grüße \"quoted\""u8));
+        Assert.Equal(@"ü\xc3x\xff\xfe€\x5c\x0a", LinkName.Escape([0xc3, 0xbc, 0xc3, (byte)'x', 0xff, 0xfe, 0xe2, 0x82, 0xac, (byte)'\\', (byte)'\n']));
+        Assert.Equal("", LinkName.Escape([]));
+        // Display is the same rendering, quoted (and a quote escaped).
+        Assert.Equal(@"""a\x22b\x5c""", LinkName.Display("a\"b\\"u8));
     }
 
     [Fact]

@@ -1,6 +1,3 @@
-using System.Buffers;
-using System.Text;
-
 namespace IrohActors.Collections;
 
 /// <summary>Why a directory walk left an entry out of a collection.</summary>
@@ -20,12 +17,19 @@ public enum SkippedKind
 
     /// <summary>A file or directory whose name is not UTF-8: .NET cannot open it, and collection names are UTF-8.</summary>
     NameNotUtf8,
+
+    /// <summary>
+    /// A file or directory whose name holds a backslash or a control character (a newline, say): legal on Linux, but
+    /// every receiver's export refuses such a name (it means different things on different systems), so a share that
+    /// held it could not be received at all.
+    /// </summary>
+    UnsafeName,
 }
 
 /// <summary>
 /// An entry of a directory tree that a walk did not include (<see cref="TreeWalker"/>, <see cref="DirectoryLinks"/>):
-/// its name relative to the root (<c>/</c> separators; a directory's ends with <c>/</c>; bytes that are not UTF-8
-/// shown as <c>\xNN</c>) and why. A collection holds regular files only, as sendme's and rsync's transfers do.
+/// its name relative to the root (<c>/</c> separators; a directory's ends with <c>/</c>; control bytes, backslashes
+/// and bytes that are not UTF-8 shown as <c>\xNN</c>) and why. A collection holds regular files only, as sendme's and rsync's transfers do.
 /// </summary>
 public readonly record struct SkippedEntry(string Name, SkippedKind Kind)
 {
@@ -37,27 +41,11 @@ public readonly record struct SkippedEntry(string Name, SkippedKind Kind)
         SkippedKind.Socket => "socket",
         SkippedKind.Device => "device",
         SkippedKind.NameNotUtf8 => "name that is not UTF-8",
+        SkippedKind.UnsafeName => "name with a backslash or control character",
         _ => Kind.ToString(),
     };
 
     /// <summary>"symbolic link docs/latest", "name that is not UTF-8 photos/caf\xe9.jpg".</summary>
     public override string ToString() => $"{Description} {Name}";
 
-    /// <summary>The name as text: UTF-8 decoded, each byte of an invalid sequence written as <c>\xNN</c>.</summary>
-    public static string Escape(ReadOnlySpan<byte> name)
-    {
-        var text = new StringBuilder(name.Length);
-        while (!name.IsEmpty)
-        {
-            if (Rune.DecodeFromUtf8(name, out var rune, out var consumed) == OperationStatus.Done)
-                text.Append(rune.ToString());
-            else
-            {
-                foreach (var b in name[..consumed])
-                    text.Append($"\\x{b:x2}");
-            }
-            name = name[consumed..];
-        }
-        return text.ToString();
-    }
 }

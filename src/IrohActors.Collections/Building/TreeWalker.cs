@@ -7,7 +7,8 @@ namespace IrohActors.Collections;
 /// Lists the files of a directory tree as a collection names them: every regular file, with its path and its name
 /// relative to the root (<c>/</c> separators). Everything else is reported as a <see cref="SkippedEntry"/> and left
 /// out: symbolic links (never followed), named pipes, sockets and devices (reading a pipe waits for a writer, a device
-/// may never end), and names that are not UTF-8 (.NET cannot open them). <see cref="DirectoryLinks"/> and the node's
+/// may never end), names that are not UTF-8 (.NET cannot open them), and names with a backslash or a control character
+/// (every receiver's export refuses them). <see cref="DirectoryLinks"/> and the node's
 /// directory import both walk with it. On Linux the entry types come from the directory listing itself
 /// (<c>readdir</c>'s <c>d_type</c>): no <c>lstat</c> and no <c>readlink</c> per entry, which over the kernel tree's
 /// 84,000 entries saved ~0.4 s of CPU. Elsewhere only symbolic links are told apart.
@@ -166,7 +167,13 @@ public static unsafe partial class TreeWalker
                     if (!System.Text.Unicode.Utf8.IsValid(nameBytes))
                     {
                         // A .NET path is a string: this entry cannot even be opened (or listed, if a directory).
-                        skipped.Add(new SkippedEntry(prefix + SkippedEntry.Escape(nameBytes) + (type == DtDir ? "/" : ""), SkippedKind.NameNotUtf8));
+                        skipped.Add(new SkippedEntry(prefix + LinkName.Escape(nameBytes) + (type == DtDir ? "/" : ""), SkippedKind.NameNotUtf8));
+                        continue;
+                    }
+                    if (LinkName.HasRefusedByte(nameBytes))
+                    {
+                        // Every receiver's export refuses the name (and with it the whole collection): left out here.
+                        skipped.Add(new SkippedEntry(prefix + LinkName.Escape(nameBytes) + (type == DtDir ? "/" : ""), SkippedKind.UnsafeName));
                         continue;
                     }
                     var fileName = Encoding.UTF8.GetString(nameBytes);

@@ -52,10 +52,13 @@ internal static class ExportPathPolicy
         return segment;
     }
 
+    /// <summary>Where the first byte no name may hold (a control byte, DEL or a backslash) is in <paramref name="bytes"/>, or -1.</summary>
+    public static int FirstForbidden(ReadOnlySpan<byte> bytes) => bytes.IndexOfAny(Forbidden);
+
     // The first forbidden byte at or after `start`, named with its offset in the whole name.
     private static void CheckBytes(ReadOnlySpan<byte> name, int start)
     {
-        var found = name[start..].IndexOfAny(Forbidden);
+        var found = FirstForbidden(name[start..]);
         if (found < 0)
             return;
         var i = start + found;
