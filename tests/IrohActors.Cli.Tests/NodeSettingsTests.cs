@@ -53,4 +53,14 @@ public sealed class NodeSettingsTests : IDisposable
         var e = Assert.Throws<FormatException>(() => NodeSettings.Load(file, _dir, ""));
         Assert.Contains("iroh.node.receive-window-growth-budget", e.Message);
     }
+
+    [Theory]
+    [InlineData("iroh.provider.max-concurrent-requests = -5", "iroh.provider.max-concurrent-requests = -5: must be at least 1")]
+    [InlineData("iroh.provider.max-request-size = 1", "iroh.provider.max-request-size = 1: must be at least 2 bytes")]
+    [InlineData("iroh.node.stream-receive-window = 0", "iroh.node.stream-receive-window = 0: must be 1024..")]
+    public void AValueOutOfRangeNamesItsKeyNotTheProperty(string line, string message)
+    {
+        var e = Assert.Throws<FormatException>(() => NodeSettings.Load(Config(line), _dir, ""));
+        Assert.StartsWith(message, e.Message);
+    }
 }

@@ -54,7 +54,7 @@ internal static class NodeSettings
             }
         }).ToList();
         var listenText = listen ?? node.GetString("listen") ?? "";
-        return new IrohNodeOptions
+        var options = new IrohNodeOptions
         {
             DataDirectory = dataDir ?? (configuredDir.Length == 0 ? null : configuredDir),
             ListenAddress = listenText.Length == 0 ? null : ParseEndPoint(listenText, "listen address"),
@@ -84,6 +84,27 @@ internal static class NodeSettings
                 Access = allow.Count == 0 ? AccessPolicy.AllowAll : AccessPolicy.AllowList(allow),
             },
         };
+        // The node checks these too, but by property name; here a value out of range is named by its key.
+        ValidateNamed(options.Provider.Validate, provider, "iroh.provider");
+        ValidateNamed(options.Transport.Validate, node, "iroh.node");
+        return options;
+    }
+
+    /// <summary>Runs <paramref name="validate"/>; an out-of-range property becomes a <see cref="FormatException"/> naming its key (<c>MaxRequestSize</c> → <c>iroh.provider.max-request-size</c>) when the section has it.</summary>
+    private static void ValidateNamed(Action validate, Config section, string sectionPath)
+    {
+        try
+        {
+            validate();
+        }
+        catch (ArgumentOutOfRangeException e) when (e.ParamName is { } property)
+        {
+            var key = string.Concat(property.Select((c, i) => char.IsUpper(c) ? (i > 0 ? "-" : "") + char.ToLowerInvariant(c) : c.ToString()));
+            var name = section.HasPath(key) ? $"{sectionPath}.{key}" : property;
+            // The message without .NET's "(Parameter …) Actual value was …" suffix, which repeats the property.
+            var reason = e.Message.Split(" (Parameter", 2)[0];
+            throw new FormatException($"{name} = {e.ActualValue}: {reason}", e);
+        }
     }
 
     /// <summary>A byte size that must fit in 32 bits.</summary>
