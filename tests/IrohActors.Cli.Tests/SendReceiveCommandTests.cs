@@ -60,6 +60,10 @@ public sealed class SendReceiveCommandTests : IDisposable
             Assert.StartsWith("blob", ticket);
             // Printed with --no-progress too: it is a warning that content was left out.
             Assert.Equal("skipped named pipe: nested/pipe", await sender.StandardError.ReadLineAsync().WaitAsync(TimeSpan.FromMinutes(1)));
+            // The running send owns its data directory: another command on it is refused, not run beside it.
+            var busy = Run("ls", "--data-dir", Path.Combine(_dir, "send-data"));
+            Assert.Equal(1, busy.Code);
+            Assert.Contains("is in use by another process", busy.Err);
 
             var output = Path.Combine(_dir, "out");
             var received = Run("receive", ticket, "--out", output, "--data-dir", Path.Combine(_dir, "recv-data"), "--no-progress");

@@ -92,6 +92,36 @@ public sealed class FileSystemStoreTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task A_second_store_on_the_same_directory_is_refused_and_the_first_keeps_its_files()
+    {
+        await using (var first = BlobStores.OpenFileSystem(StoreDir))
+        {
+            using var kept = await first.ImportBytesAsync(TestData.Bytes(100_000, 9));
+            // What a second store would have reconciled away: the first one's temporary file of an import in progress.
+            var inProgress = Path.Combine(StoreDir, "temp", "busy.temp");
+            File.WriteAllText(inProgress, "being written");
+
+            var error = Assert.Throws<IOException>(() => BlobStores.OpenFileSystem(StoreDir));
+
+            Assert.Contains($"the store in {Path.GetFullPath(StoreDir)} is in use by another process", error.Message);
+            Assert.True(File.Exists(inProgress));
+            Assert.Equal(TestData.Bytes(100_000, 9), await TestData.ReadAllAsync(first, kept.Hash));
+            File.Delete(inProgress);
+        }
+        // Once the first is closed the directory is free again.
+        await using var again = BlobStores.OpenFileSystem(StoreDir);
+        Assert.Single(await ListAsync(again));
+    }
+
+    private static async Task<List<BlobStatus>> ListAsync(IBlobStore store)
+    {
+        var all = new List<BlobStatus>();
+        await foreach (var status in store.ListAsync())
+            all.Add(status);
+        return all;
+    }
+
     [Theory]
     [InlineData("flip")]
     [InlineData("truncate")]

@@ -19,6 +19,7 @@ internal sealed class FileSystemBackend : IStorageBackend
     private readonly int _maxInlineData;
     private readonly int _maxInlineOutboard;
     private readonly RowWriter _rows;
+    private readonly FileStream _ownership;
 
     public FileSystemBackend(string root, StoreOptions options)
     {
@@ -30,16 +31,51 @@ internal sealed class FileSystemBackend : IStorageBackend
         _maxInlineOutboard = options.MaxInlineOutboard;
         Directory.CreateDirectory(DataDir);
         Directory.CreateDirectory(TempDir);
+        _ownership = TakeOwnership(Root);
+        try
+        {
+            _db = OpenDatabase();
+            _rows = new RowWriter(_db.Handle!);
+            Reconcile();
+        }
+        catch
+        {
+            _ownership.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The store's exclusive lock (<c>store.lock</c>, an advisory <c>flock</c> the system drops when the process dies): one
+    /// store object per directory at a time. A second one would reconcile (delete) the first one's temporary files,
+    /// and could truncate a partial blob it is writing.
+    /// </summary>
+    /// <exception cref="IOException">Another store (in this process or another) has the directory open.</exception>
+    private static FileStream TakeOwnership(string root)
+    {
+        var path = Path.Combine(root, "store.lock");
+        try
+        {
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
+        }
+        catch (IOException e) when (e.HResult is 11 or unchecked((int)0x80070020))
+        {
+            throw new IOException($"the store in {root} is in use by another process (or another store object in this one); one store per data directory at a time", e);
+        }
+    }
+
+    private SqliteConnection OpenDatabase()
+    {
         SQLitePCL.Batteries_V2.Init();
-        _db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(Root, "blobs.db"), Pooling = false }.ToString());
-        _db.Open();
-        Exec("PRAGMA journal_mode=WAL");
+        var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(Root, "blobs.db"), Pooling = false }.ToString());
+        db.Open();
+        Run(db, "PRAGMA journal_mode=WAL");
         // NORMAL in WAL mode keeps the database consistent across a killed process; data files are fsynced before their rows commit.
-        Exec("PRAGMA synchronous=NORMAL");
-        Exec("PRAGMA busy_timeout=10000");
-        Exec("PRAGMA cache_size=-65536");
-        Exec("PRAGMA wal_autocheckpoint=16384");
-        Exec("""
+        Run(db, "PRAGMA synchronous=NORMAL");
+        Run(db, "PRAGMA busy_timeout=10000");
+        Run(db, "PRAGMA cache_size=-65536");
+        Run(db, "PRAGMA wal_autocheckpoint=16384");
+        Run(db, """
             CREATE TABLE IF NOT EXISTS blobs(hash BLOB PRIMARY KEY, state INTEGER NOT NULL, size INTEGER NOT NULL,
               size_proved INTEGER NOT NULL, data_loc INTEGER NOT NULL, outboard_loc INTEGER NOT NULL, ranges BLOB,
               ext_path TEXT, ext_length INTEGER, ext_mtime INTEGER) WITHOUT ROWID;
@@ -47,8 +83,14 @@ internal sealed class FileSystemBackend : IStorageBackend
             CREATE TABLE IF NOT EXISTS inline_outboard(hash BLOB PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS tags(name TEXT PRIMARY KEY, hash BLOB NOT NULL, format INTEGER NOT NULL) WITHOUT ROWID;
             """);
-        _rows = new RowWriter(_db.Handle!);
-        Reconcile();
+        return db;
+
+        static void Run(SqliteConnection db, string sql)
+        {
+            using var command = db.CreateCommand();
+            command.CommandText = sql;
+            command.ExecuteNonQuery();
+        }
     }
 
     public string Root { get; }
@@ -666,6 +708,8 @@ internal sealed class FileSystemBackend : IStorageBackend
                 cmd.Release();
             _commands.Clear();
             _db.Dispose();
+            // Last: the directory is free for the next store only once this one has let go of everything.
+            _ownership.Dispose();
         }
     }
 
