@@ -34,12 +34,29 @@ internal sealed class FileSystemBackend : IStorageBackend
         _ownership = TakeOwnership(Root);
         try
         {
-            _db = OpenDatabase();
+            SQLitePCL.Batteries_V2.Init();
+            _db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(Root, "blobs.db"), Pooling = false }.ToString());
+            _db.Open();
+            Exec("PRAGMA journal_mode=WAL");
+            // NORMAL in WAL mode keeps the database consistent across a killed process; data files are fsynced before their rows commit.
+            Exec("PRAGMA synchronous=NORMAL");
+            Exec("PRAGMA busy_timeout=10000");
+            Exec("PRAGMA cache_size=-65536");
+            Exec("PRAGMA wal_autocheckpoint=16384");
+            Exec("""
+                CREATE TABLE IF NOT EXISTS blobs(hash BLOB PRIMARY KEY, state INTEGER NOT NULL, size INTEGER NOT NULL,
+                  size_proved INTEGER NOT NULL, data_loc INTEGER NOT NULL, outboard_loc INTEGER NOT NULL, ranges BLOB,
+                  ext_path TEXT, ext_length INTEGER, ext_mtime INTEGER) WITHOUT ROWID;
+                CREATE TABLE IF NOT EXISTS inline_data(hash BLOB PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;
+                CREATE TABLE IF NOT EXISTS inline_outboard(hash BLOB PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;
+                CREATE TABLE IF NOT EXISTS tags(name TEXT PRIMARY KEY, hash BLOB NOT NULL, format INTEGER NOT NULL) WITHOUT ROWID;
+                """);
             _rows = new RowWriter(_db.Handle!);
             Reconcile();
         }
         catch
         {
+            _db?.Dispose();
             _ownership.Dispose();
             throw;
         }
@@ -61,35 +78,6 @@ internal sealed class FileSystemBackend : IStorageBackend
         catch (IOException e) when (e.HResult is 11 or unchecked((int)0x80070020))
         {
             throw new IOException($"the store in {root} is in use by another process (or another store object in this one); one store per data directory at a time", e);
-        }
-    }
-
-    private SqliteConnection OpenDatabase()
-    {
-        SQLitePCL.Batteries_V2.Init();
-        var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(Root, "blobs.db"), Pooling = false }.ToString());
-        db.Open();
-        Run(db, "PRAGMA journal_mode=WAL");
-        // NORMAL in WAL mode keeps the database consistent across a killed process; data files are fsynced before their rows commit.
-        Run(db, "PRAGMA synchronous=NORMAL");
-        Run(db, "PRAGMA busy_timeout=10000");
-        Run(db, "PRAGMA cache_size=-65536");
-        Run(db, "PRAGMA wal_autocheckpoint=16384");
-        Run(db, """
-            CREATE TABLE IF NOT EXISTS blobs(hash BLOB PRIMARY KEY, state INTEGER NOT NULL, size INTEGER NOT NULL,
-              size_proved INTEGER NOT NULL, data_loc INTEGER NOT NULL, outboard_loc INTEGER NOT NULL, ranges BLOB,
-              ext_path TEXT, ext_length INTEGER, ext_mtime INTEGER) WITHOUT ROWID;
-            CREATE TABLE IF NOT EXISTS inline_data(hash BLOB PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;
-            CREATE TABLE IF NOT EXISTS inline_outboard(hash BLOB PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;
-            CREATE TABLE IF NOT EXISTS tags(name TEXT PRIMARY KEY, hash BLOB NOT NULL, format INTEGER NOT NULL) WITHOUT ROWID;
-            """);
-        return db;
-
-        static void Run(SqliteConnection db, string sql)
-        {
-            using var command = db.CreateCommand();
-            command.CommandText = sql;
-            command.ExecuteNonQuery();
         }
     }
 
@@ -152,9 +140,8 @@ internal sealed class FileSystemBackend : IStorageBackend
 
     public Staged StageFile(string path, CancellationToken cancellationToken)
     {
-        // .NET's open of a named pipe would wait for a writer: anything but a regular file is refused first.
-        NativeFile.RequireRegularFile(path);
-        using var source = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
+        // Anything but a regular file is refused (.NET's open of a named pipe would wait for a writer).
+        using var source = NativeFile.OpenRegularFile(path);
         var length = RandomAccess.GetLength(source);
         if (length <= _maxInlineData)
         {

@@ -26,9 +26,11 @@ internal sealed class MemoryBackend(BlockSize blockSize) : IStorageBackend
 
     public Staged StageFile(string path, CancellationToken cancellationToken)
     {
-        // A named pipe would make the read wait for a writer, a device might never end: regular files only.
-        NativeFile.RequireRegularFile(path);
-        var bytes = File.ReadAllBytes(path);
+        // Regular files only: a named pipe would make the read wait for a writer, a device might never end.
+        using var source = NativeFile.OpenRegularFile(path);
+        var bytes = new byte[RandomAccess.GetLength(source)];
+        if (!ScratchBuffer.TryReadWhole(source, bytes))
+            throw new IOException($"{path} shrank while it was being imported; import it again");
         return new StagedBytes(bytes, bytes.Length);
     }
 

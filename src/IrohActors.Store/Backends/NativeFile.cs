@@ -66,25 +66,28 @@ internal static unsafe partial class NativeFile
     }
 
     /// <summary>
-    /// Throws unless <paramref name="path"/> is a regular file (links followed), without reading it: for importers that
-    /// then open it with .NET, whose open of a named pipe would wait for a writer. Does nothing where
-    /// <see cref="IsSupported"/> is false.
+    /// Opens a regular file for reading as a .NET handle (read front to back), refusing anything else without waiting
+    /// on it: .NET's own open of a named pipe would wait for a writer, and a device may never end. Where
+    /// <see cref="IsSupported"/> is false, .NET's open.
     /// </summary>
     /// <exception cref="IOException">It is a named pipe, a socket or a device (named in the message).</exception>
     /// <exception cref="UnauthorizedAccessException">It is a directory, or permission is denied.</exception>
     /// <exception cref="FileNotFoundException">It does not exist.</exception>
-    public static void RequireRegularFile(string path)
+    public static Microsoft.Win32.SafeHandles.SafeFileHandle OpenRegularFile(string path)
     {
         if (!IsSupported)
-            return;
+            return File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
         var fd = OpenRead(path);
         try
         {
             Stat(fd, path);
+            AdviseSequential(fd);
+            return new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true);
         }
-        finally
+        catch
         {
             Close(fd);
+            throw;
         }
     }
 
