@@ -48,6 +48,8 @@ internal static class MinimalPipeline
             var clock = Stopwatch.StartNew();
             var send = Task.Factory.StartNew(() => Send(file, expected, provider, accepted), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             var receive = Task.Factory.StartNew(() => Receive(getter, target), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            // A getter that fails stops reading: its socket is closed so that the provider's writes fail instead of waiting.
+            _ = receive.ContinueWith(_ => dialer.Close(), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
             Task.WaitAll(send, receive);
             var wall = clock.Elapsed.TotalSeconds;
             self.Refresh();

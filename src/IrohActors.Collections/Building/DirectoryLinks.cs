@@ -6,8 +6,8 @@ namespace IrohActors.Collections;
 /// <summary>
 /// The links of a directory tree: one per regular file, named by its path relative to the root with <c>/</c>
 /// between segments (UTF-8), hashed with BLAKE3. Symbolic links are never followed and never included (whether they
-/// point at files or directories, inside or outside the tree); they, named pipes, sockets, devices and names that are
-/// not UTF-8 are reported to <c>onSkipped</c> instead (<see cref="TreeWalker"/>).
+/// point at files or directories, inside or outside the tree); they and everything else <see cref="TreeWalker"/> leaves
+/// out (pipes, sockets, devices, names that cannot be opened or received) are reported to <c>onSkipped</c> instead.
 /// Empty directories produce nothing (a collection holds blobs only).
 /// </summary>
 public static class DirectoryLinks

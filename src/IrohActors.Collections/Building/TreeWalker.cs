@@ -27,7 +27,7 @@ public static unsafe partial class TreeWalker
 
     /// <summary>The files under <paramref name="root"/>, each directory's files together (order otherwise unspecified).</summary>
     /// <param name="root">The directory to walk.</param>
-    /// <param name="onSkipped">Called with every entry left out (symbolic links, pipes, sockets, devices, names that are not UTF-8), on the caller's thread; may be null.</param>
+    /// <param name="onSkipped">Called with every entry left out (see above), on the caller's thread; may be null.</param>
     /// <param name="cancellationToken">Stops the walk.</param>
     /// <exception cref="UnauthorizedAccessException">A directory cannot be read (named in the message).</exception>
     /// <exception cref="DirectoryNotFoundException">A directory vanished during the walk.</exception>
@@ -164,16 +164,13 @@ public static unsafe partial class TreeWalker
                     if (nameBytes.SequenceEqual("."u8) || nameBytes.SequenceEqual(".."u8))
                         continue;
                     var type = entry->Type;
-                    if (!System.Text.Unicode.Utf8.IsValid(nameBytes))
+                    // A name that is not UTF-8 cannot even be opened (a .NET path is a string); one with a backslash or a
+                    // control character every receiver's export refuses, and with it the whole collection.
+                    SkippedKind? badName = !System.Text.Unicode.Utf8.IsValid(nameBytes) ? SkippedKind.NameNotUtf8
+                        : LinkName.HasRefusedByte(nameBytes) ? SkippedKind.UnsafeName : null;
+                    if (badName is { } kind)
                     {
-                        // A .NET path is a string: this entry cannot even be opened (or listed, if a directory).
-                        skipped.Add(new SkippedEntry(prefix + LinkName.Escape(nameBytes) + (type == DtDir ? "/" : ""), SkippedKind.NameNotUtf8));
-                        continue;
-                    }
-                    if (LinkName.HasRefusedByte(nameBytes))
-                    {
-                        // Every receiver's export refuses the name (and with it the whole collection): left out here.
-                        skipped.Add(new SkippedEntry(prefix + LinkName.Escape(nameBytes) + (type == DtDir ? "/" : ""), SkippedKind.UnsafeName));
+                        skipped.Add(new SkippedEntry(prefix + LinkName.Escape(nameBytes) + (type == DtDir ? "/" : ""), kind));
                         continue;
                     }
                     var fileName = Encoding.UTF8.GetString(nameBytes);

@@ -7,8 +7,8 @@ namespace IrohActors.Node.NodeHost;
 /// <summary>
 /// Imports a file or a directory tree into a store (in place by default: files are referenced where they are, not
 /// copied) as a collection: a directory's regular files named by relative path with <c>/</c> separators, or a single
-/// file under its own name. Symbolic links, pipes, sockets, devices and names that are not UTF-8 are skipped and
-/// reported (<see cref="TreeWalker"/>); a single path that is not a regular file is refused. The
+/// file under its own name. Symbolic links, pipes, sockets, devices and names that cannot be opened or received are
+/// skipped and reported (<see cref="TreeWalker"/>); a single path that is not a regular file is refused. The
 /// collection is tagged (format hash-seq), so it and its children survive garbage collection.
 /// </summary>
 public static class ContentImporter
