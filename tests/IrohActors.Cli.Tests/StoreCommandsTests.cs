@@ -91,6 +91,19 @@ public sealed class StoreCommandsTests : IDisposable
     }
 
     [Fact]
+    public void A_data_directory_that_is_a_file_is_named_as_such_by_each_command()
+    {
+        File.WriteAllText(DataDir, "not a directory");
+        foreach (var (args, name) in new[] { (new[] { "ls" }, "ls"), (["tag", "rm", "x"], "tag rm"), (["add", NewFile("a.bin", 10, 1)], "add") })
+        {
+            var result = Run(args);
+            Assert.Equal(1, result.Code);
+            Assert.Equal($"{name}: the data directory {DataDir} is a file, not a directory", result.Err.Trim());
+        }
+        Assert.Equal("not a directory", File.ReadAllText(DataDir));
+    }
+
+    [Fact]
     public void Adding_a_directory_reports_what_it_leaves_out_and_a_pipe_on_its_own_is_refused()
     {
         if (!OperatingSystem.IsLinux())

@@ -175,7 +175,12 @@ internal static class StoreCommands
         }
         catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException or FormatException)
         {
-            await pr.InvocationConfiguration.Error.WriteLineAsync($"error: {e.Message}");
+            // "tag rm: …", as the node commands name themselves ("send: …").
+            var names = new List<string>();
+            for (var result = pr.CommandResult; result.Parent is System.CommandLine.Parsing.CommandResult parent; result = parent)
+                names.Insert(0, result.Command.Name);
+            var command = string.Join(' ', names);
+            await pr.InvocationConfiguration.Error.WriteLineAsync($"{command}: {e.Message}");
             return 1;
         }
     }

@@ -20,6 +20,8 @@ public static class KeyFile
     /// <summary>Loads the key from <paramref name="dataDirectory"/>, generating and saving a new one on first use.</summary>
     public static SecretKey LoadOrCreate(string dataDirectory)
     {
+        if (File.Exists(dataDirectory))
+            throw new IOException($"the data directory {dataDirectory} is a file, not a directory");
         var path = Path.Combine(dataDirectory, FileName);
         if (File.Exists(path))
             return Load(path);

@@ -31,6 +31,17 @@ public sealed class KeyFileTests : IDisposable
     }
 
     [Fact]
+    public void ADataDirectoryThatIsAFileIsNamedAsSuch()
+    {
+        Directory.CreateDirectory(_dir);
+        var file = Path.Combine(_dir, "not-a-dir");
+        File.WriteAllText(file, "x");
+        var e = Assert.Throws<IOException>(() => KeyFile.LoadOrCreate(file));
+        Assert.Equal($"the data directory {file} is a file, not a directory", e.Message);
+        Assert.Equal("x", File.ReadAllText(file));
+    }
+
+    [Fact]
     public void LoadOrCreateCreatesOnceThenReusesTheKey()
     {
         using var first = KeyFile.LoadOrCreate(_dir);
