@@ -54,10 +54,19 @@ public sealed class NodeSettingsTests : IDisposable
         Assert.Contains("iroh.node.receive-window-growth-budget", e.Message);
     }
 
+    [Fact]
+    public void TheStallTimeoutIsReadAndMayBeInfinite()
+    {
+        Assert.Equal(TimeSpan.FromSeconds(60), NodeSettings.Load(null, _dir, "").Provider.StallTimeout);
+        Assert.Equal(Timeout.InfiniteTimeSpan, NodeSettings.Load(Config("iroh.provider.stall-timeout = infinite"), _dir, "").Provider.StallTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(5), NodeSettings.Load(Config("iroh.provider.stall-timeout = 5s"), _dir, "").Provider.StallTimeout);
+    }
+
     [Theory]
     [InlineData("iroh.provider.max-concurrent-requests = -5", "iroh.provider.max-concurrent-requests = -5: must be at least 1")]
     [InlineData("iroh.provider.max-request-size = 1", "iroh.provider.max-request-size = 1: must be at least 2 bytes")]
     [InlineData("iroh.node.stream-receive-window = 0", "iroh.node.stream-receive-window = 0: must be 1024..")]
+    [InlineData("iroh.provider.stall-timeout = 0s", "iroh.provider.stall-timeout = 00:00:00: must be positive (or infinite)")]
     public void AValueOutOfRangeNamesItsKeyNotTheProperty(string line, string message)
     {
         var e = Assert.Throws<FormatException>(() => NodeSettings.Load(Config(line), _dir, ""));

@@ -81,6 +81,7 @@ internal static class NodeSettings
                 MaxConcurrentRequests = provider.GetInt("max-concurrent-requests"),
                 MaxRequestSize = ByteSizeInt(provider, "iroh.provider", "max-request-size"),
                 ProgressEventBytes = provider.GetByteSize("progress-event-bytes"),
+                StallTimeout = provider.GetTimeSpan("stall-timeout"),
                 Access = allow.Count == 0 ? AccessPolicy.AllowAll : AccessPolicy.AllowList(allow),
             },
         };

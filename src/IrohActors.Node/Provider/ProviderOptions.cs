@@ -18,6 +18,12 @@ public sealed record ProviderOptions
     /// <summary>A <see cref="ProviderBytesSent"/> event is published each time this many more bytes went out on a request.</summary>
     public long ProgressEventBytes { get; init; } = 4 << 20;
 
+    /// <summary>
+    /// A response whose requester takes nothing for this long (its stream's flow-control window stays full while keep-alives
+    /// keep the connection up) is reset and its slot freed; <see cref="Timeout.InfiniteTimeSpan"/> never.
+    /// </summary>
+    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Checks the values.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A limit is not positive.</exception>
     public void Validate()
@@ -30,5 +36,7 @@ public sealed record ProviderOptions
             throw new ArgumentOutOfRangeException(nameof(MaxRequestSize), MaxRequestSize, "must be at least 2 bytes");
         if (ProgressEventBytes < 1)
             throw new ArgumentOutOfRangeException(nameof(ProgressEventBytes), ProgressEventBytes, "must be at least 1");
+        if (StallTimeout <= TimeSpan.Zero && StallTimeout != Timeout.InfiniteTimeSpan)
+            throw new ArgumentOutOfRangeException(nameof(StallTimeout), StallTimeout, "must be positive (or infinite)");
     }
 }

@@ -32,13 +32,16 @@ internal sealed class RequestHandler
     {
         var clock = Stopwatch.StartNew();
         var sent = new SentCounter(id, peer, _options.ProgressEventBytes, _publish);
+        var output = new ResponseOutput(stream, sent);
+        using var stalled = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var watchdog = StartWatchdog(output, stalled);
         _publish(new ProviderRequestStarted(id, peer, request));
         try
         {
             var error = request switch
             {
-                GetRequest get => await ServeGetAsync(new ResponseOutput(stream, sent), get, cancellationToken).ConfigureAwait(false),
-                GetManyRequest many => await ServeGetManyAsync(new ResponseOutput(stream, sent), many, cancellationToken).ConfigureAwait(false),
+                GetRequest get => await ServeGetAsync(output, get, stalled.Token).ConfigureAwait(false),
+                GetManyRequest many => await ServeGetManyAsync(output, many, stalled.Token).ConfigureAwait(false),
                 ObserveRequest observe => await ServeObserveAsync(stream, observe, sent, cancellationToken).ConfigureAwait(false),
                 _ => (ErrorCode.BadRequest, $"unsupported request {request.Type}"),
             };
@@ -56,6 +59,12 @@ internal sealed class RequestHandler
             stream.Reset(StreamErrorCode.Internal);
             _publish(new ProviderRequestFailed(id, peer, ErrorCode.Internal, e.Message));
         }
+        catch (OperationCanceledException) when (stalled.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            stream.Reset(StreamErrorCode.Cancelled);
+            _publish(new ProviderRequestFailed(id, peer, ErrorCode.Limit,
+                $"the requester took nothing for {_options.StallTimeout.TotalSeconds:0.###} s (iroh.provider.stall-timeout): response dropped after {sent.Total} bytes"));
+        }
         catch (Exception e) when (e is IOException or OperationCanceledException)
         {
             stream.Reset(StreamErrorCode.Cancelled);
@@ -71,6 +80,32 @@ internal sealed class RequestHandler
         {
             await stream.DisposeAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Cancels <paramref name="stalled"/> once a write of <paramref name="output"/> has waited <see cref="ProviderOptions.StallTimeout"/>
+    /// for the requester (checked four times per timeout, at most once a second); null when the timeout is infinite.
+    /// Only waiting writes count: an Observe that waits for changes, or a response between items, is not stalled.
+    /// </summary>
+    private Timer? StartWatchdog(ResponseOutput output, CancellationTokenSource stalled)
+    {
+        if (_options.StallTimeout == Timeout.InfiniteTimeSpan)
+            return null;
+        var limit = (long)_options.StallTimeout.TotalMilliseconds;
+        var period = TimeSpan.FromMilliseconds(Math.Clamp(limit / 4, 10, 1000));
+        return new Timer(_ =>
+        {
+            if (output.WaitingMilliseconds < limit)
+                return;
+            try
+            {
+                stalled.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The request finished while the timer fired.
+            }
+        }, null, period, period);
     }
 
     /// <summary>Answers a refused request with an error frame and finishes the stream.</summary>

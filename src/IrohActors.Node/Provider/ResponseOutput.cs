@@ -11,12 +11,20 @@ namespace IrohActors.Node.Provider;
 /// </summary>
 internal sealed class ResponseOutput(MuxStream stream, SentCounter sent)
 {
+    // Environment.TickCount64 when the write in progress began, 0 when none is (for the stall watchdog).
+    private long _writingSince;
+
     /// <summary>The blob being appended (for progress events).</summary>
     public Hash Current { get; set; }
 
+    /// <summary>Milliseconds the write in progress has waited (for the requester to take bytes), 0 when none is waiting.</summary>
+    public long WaitingMilliseconds => Volatile.Read(ref _writingSince) is var since and not 0 ? Environment.TickCount64 - since : 0;
+
     public async ValueTask AppendAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
     {
+        Volatile.Write(ref _writingSince, Environment.TickCount64);
         await stream.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+        Volatile.Write(ref _writingSince, 0);
         sent.Add(Current, bytes.Length);
     }
 }

@@ -193,6 +193,49 @@ public class ProviderTests
         Assert.All(list, e => Assert.Equal(started.RequestId, e.RequestId));
     }
 
+    [Fact]
+    public async Task ARequesterThatTakesNothingIsDroppedAfterTheStallTimeoutAndItsSlotFreed()
+    {
+        await using var nodes = new TestNodes();
+        // One request per peer: while the stalled one holds the slot, another would be refused with Limit.
+        var provider = await nodes.StartAsync(new ProviderOptions { StallTimeout = TimeSpan.FromMilliseconds(500), MaxConcurrentRequestsPerPeer = 1 });
+        var getter = await nodes.StartAsync();
+        // Far more than the stream's window lets out before the requester reads.
+        var data = TestNodes.RandomBytes(8 << 20, 8);
+        using var imported = await provider.Store.ImportBytesAsync(data);
+        var events = new System.Collections.Concurrent.ConcurrentQueue<ProviderEvent>();
+        var finished = new TaskCompletionSource();
+        var listener = provider.System.ActorOf(Props.Create(() => new Collector(events, finished)), "collector");
+        provider.System.EventStream.Subscribe<ProviderEvent>(listener);
+        var connection = await getter.ConnectAsync(provider.Address);
+
+        await using (var stalled = await connection.OpenStreamAsync(RequestCodec.Encode(GetRequest.Blob(imported.Hash))))
+        {
+            await stalled.CompleteWritesAsync();
+            // Not a byte read: the provider's writes wait for credit until the watchdog drops the request.
+            await finished.Task.WaitAsync(TestNodes.Generous);
+            var failed = Assert.IsType<ProviderRequestFailed>(events.Last());
+            Assert.Equal(ErrorCode.Limit, failed.Code);
+            Assert.Contains("the requester took nothing for 0.5 s (iroh.provider.stall-timeout)", failed.Reason);
+            // What the window had let out is still readable; then the reset.
+            var buffer = new byte[1 << 20];
+            var reset = await Assert.ThrowsAsync<StreamResetException>(async () =>
+            {
+                while (await stalled.ReadAsync(buffer).AsTask().WaitAsync(TestNodes.Generous) > 0)
+                {
+                }
+            });
+            Assert.Equal(StreamErrorCode.Cancelled, reset.Code);
+        }
+
+        // The slot is free again: the same peer's next request is served whole (a blob within one window, so that its
+        // provider never waits for credit, however slowly a loaded test run reads).
+        var small = TestNodes.RandomBytes(100_000, 9);
+        using var next = await provider.Store.ImportBytesAsync(small);
+        await getter.DownloadAsync(provider.CreateTicket(next.Hash, BlobFormat.Raw)).WaitAsync(TestNodes.Generous);
+        Assert.Equal(small, await TestNodes.ReadAllAsync(getter.Store, next.Hash));
+    }
+
     private sealed class Collector : ReceiveActor
     {
         public Collector(System.Collections.Concurrent.ConcurrentQueue<ProviderEvent> events, TaskCompletionSource completed)
