@@ -47,7 +47,8 @@ internal sealed class RequestHandler
             };
             if (error is { } e)
             {
-                await stream.WriteAsync(ResponseFraming.ErrorFrame(e.Code, e.Message), cancellationToken).ConfigureAwait(false);
+                // Through the output, as the items: a requester that takes nothing stalls this write too.
+                await output.AppendAsync(ResponseFraming.ErrorFrame(e.Code, e.Message), stalled.Token).ConfigureAwait(false);
                 _publish(new ProviderRequestFailed(id, peer, e.Code, e.Message));
             }
             await stream.CompleteWritesAsync(cancellationToken).ConfigureAwait(false);
