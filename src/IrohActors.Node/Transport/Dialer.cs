@@ -32,7 +32,9 @@ internal sealed class Dialer
         var mismatch = failures.Select(f => f.Item2).OfType<PeerIdentityMismatchException>().FirstOrDefault();
         if (mismatch != null)
             throw mismatch;
-        if (failures.Count == 1)
+        // A single failure that already names the node and address (a timeout, a handshake error) stays as it is; a bare
+        // socket error ("Connection refused") is wrapped, so that the message says which node and address refused.
+        if (failures.Count == 1 && failures[0].Item2 is not System.Net.Sockets.SocketException)
             ExceptionDispatchInfo.Throw(failures[0].Item2);
         throw new NodeConnectException(address.NodeId, failures);
     }

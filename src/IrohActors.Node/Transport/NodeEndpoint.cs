@@ -62,7 +62,7 @@ public sealed class NodeEndpoint : IDisposable
     /// <summary>Dials <paramref name="address"/>: tries its direct addresses in order, each within the connect timeout.</summary>
     /// <exception cref="PeerIdentityMismatchException">An address answered with a different node id.</exception>
     /// <exception cref="ConnectTimeoutException">The only address did not answer in time.</exception>
-    /// <exception cref="NodeConnectException">Several addresses failed (each error is listed).</exception>
+    /// <exception cref="NodeConnectException">Several addresses failed, or the only one refused or was unreachable (each error is listed with its address).</exception>
     public Task<NodeConnection> ConnectAsync(NodeAddr address, CancellationToken cancellationToken = default) =>
         _dialer.ConnectAsync(address, cancellationToken);
 

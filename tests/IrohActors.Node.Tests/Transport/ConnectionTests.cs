@@ -109,6 +109,18 @@ public class ConnectionTests
     }
 
     [Fact]
+    public async Task TheOnlyAddressRefusingIsNamedWithItsNode()
+    {
+        await using var pair = NodePair.Start();
+        using var closed = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        closed.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var addr = new NodeAddr(pair.Server.NodeId, (IPEndPoint)closed.LocalEndPoint!);
+        var e = await Assert.ThrowsAsync<NodeConnectException>(() => pair.Client.ConnectAsync(addr).WaitAsync(NodePair.Generous));
+        Assert.IsType<SocketException>(Assert.Single(e.Failures).Error);
+        Assert.StartsWith($"could not connect to node {pair.Server.NodeId}: {closed.LocalEndPoint}: ", e.Message);
+    }
+
+    [Fact]
     public async Task AClientWithoutCertificateIsRefused()
     {
         var handlerCalled = false;
