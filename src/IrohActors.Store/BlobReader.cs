@@ -33,6 +33,16 @@ public sealed class BlobReader : IDisposable
     /// <summary>The ranges read, canonicalised against the size.</summary>
     public ChunkRanges Ranges { get; }
 
+    /// <summary>
+    /// True (the default): reads ahead and verifies on all cores (<see cref="RangeEncoder.Parallel"/>). False: all on the
+    /// calling thread, as a server wants it (its requests share the cores, and it encrypts each item on the same thread).
+    /// </summary>
+    public bool Parallel
+    {
+        get => _encoder.Parallel;
+        set => _encoder.Parallel = value;
+    }
+
     /// <summary>The next verified item; false when done.</summary>
     /// <exception cref="BlobCorruptException">The stored bytes failed verification (the blob is now marked corrupt).</exception>
     public bool TryNext(out EncodedItem item)

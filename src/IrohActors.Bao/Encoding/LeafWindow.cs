@@ -16,6 +16,9 @@ internal sealed class LeafWindow : IDisposable
     /// <summary>The most bytes one window holds.</summary>
     public const int WindowBytes = 4 << 20;
 
+    /// <summary>The most bytes a window holds when one thread does everything (read, hash, hand out): it stays in that core's cache.</summary>
+    public const int SerialWindowBytes = 512 << 10;
+
     private const int UnitBytes = 256 << 10;
     private readonly int _chunkLog;
     private readonly int _groupBytes;
@@ -50,9 +53,12 @@ internal sealed class LeafWindow : IDisposable
     public bool Contains(ulong startChunk) =>
         _groups > 0 && startChunk >= _startChunk && (startChunk - _startChunk) >> _chunkLog < (ulong)_groups;
 
-    /// <summary>Reads <paramref name="groups"/> whole groups from chunk <paramref name="startChunk"/> and hashes them (on all cores when there is enough).</summary>
+    /// <summary>
+    /// Reads <paramref name="groups"/> whole groups from chunk <paramref name="startChunk"/> and hashes them: on all cores
+    /// when there is enough and <paramref name="parallel"/>, else on the calling thread alone.
+    /// </summary>
     /// <exception cref="EndOfStreamException">The source ended early.</exception>
-    public void Fill(DataSource source, ulong startChunk, int groups)
+    public void Fill(DataSource source, ulong startChunk, int groups, bool parallel = true)
     {
         _groups = 0;
         var length = groups * _groupBytes;
@@ -67,12 +73,12 @@ internal sealed class LeafWindow : IDisposable
         var bytes = _bytes;
         var groupsPerUnit = Math.Max(1, UnitBytes / _groupBytes);
         var units = (groups + groupsPerUnit - 1) / groupsPerUnit;
-        WorkRound.Run(units, u =>
+        WorkRound.Start(units, u =>
         {
             var from = u * groupsPerUnit;
             var n = Math.Min(groupsPerUnit, groups - from);
             Subtree.HashSubtrees(startChunk + ((ulong)from << _chunkLog), bytes.Span.Slice(from * _groupBytes, n * _groupBytes), _chunkLog, _cvs.AsSpan(from, n));
-        });
+        }, parallel && units > 1 ? WorkRound.DefaultHelpers : 0).Wait();
         _startChunk = startChunk;
         _groups = groups;
     }

@@ -61,6 +61,16 @@ public sealed class RangeEncoder : IDisposable
     /// <summary>The tree encoded.</summary>
     public BaoTree Tree => _outboard.Tree;
 
+    /// <summary>
+    /// True (the default): whole groups are read a window (4 MiB) ahead on another thread and hashed on all cores, for
+    /// one reader that should go as fast as the machine allows. False: everything runs on the calling thread, in
+    /// windows small enough (<see cref="LeafWindow.SerialWindowBytes"/>) that the bytes handed out are still in its
+    /// cache; for a server, whose cores are shared by its requests and by what it does with the items (a provider
+    /// encrypts them on the same thread), where hand-offs between threads cost more than they overlap. May be changed
+    /// between items.
+    /// </summary>
+    public bool Parallel { get; set; } = true;
+
     /// <summary>Where errors say the bad data came from.</summary>
     public string Where { get; init; } = "local storage";
 
@@ -213,7 +223,7 @@ public sealed class RangeEncoder : IDisposable
             else
             {
                 FinishAhead();
-                _window!.Fill(_data, start, groups);
+                _window!.Fill(_data, start, groups, Parallel);
             }
         }
         catch (EndOfStreamException)
@@ -222,7 +232,7 @@ public sealed class RangeEncoder : IDisposable
             return false;
         }
         var next = start + ((ulong)groups << Tree.BlockSize.ChunkLog);
-        if (_ahead is not null && next < Tree.Size / ChunkNum.ChunkLen && _walk.Ranges.Covers(next, next + Tree.BlockSize.Chunks))
+        if (_ahead is not null && Parallel && next < Tree.Size / ChunkNum.ChunkLen && _walk.Ranges.Covers(next, next + Tree.BlockSize.Chunks))
         {
             var ahead = _ahead;
             var nextGroups = WindowGroups(next);
@@ -246,7 +256,8 @@ public sealed class RangeEncoder : IDisposable
     {
         var groupChunks = Tree.BlockSize.Chunks;
         var wholeChunks = Tree.Size / ChunkNum.ChunkLen;
-        var groups = (int)Math.Min((ulong)_window!.MaxGroups, (wholeChunks - start) / groupChunks);
+        var most = Parallel ? _window!.MaxGroups : Math.Min(_window!.MaxGroups, Math.Max(1, LeafWindow.SerialWindowBytes >> (Tree.BlockSize.ChunkLog + 10)));
+        var groups = (int)Math.Min((ulong)most, (wholeChunks - start) / groupChunks);
         while (groups > 1 && !_walk.Ranges.Covers(start, start + (ulong)groups * groupChunks))
             groups /= 2;
         return groups;

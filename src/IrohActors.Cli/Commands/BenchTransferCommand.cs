@@ -86,6 +86,8 @@ internal static class BenchTransferCommand
         using var floorClient = NodeCertificate.Create(floorClientKey);
         using var self = Process.GetCurrentProcess();
         var gcLine = "";
+        // For A/B runs of the node alone (no anchors, floor or minimal pipeline): not a figure for the goal.
+        var nodeOnly = Environment.GetEnvironmentVariable("IROH_BENCH_NODE_ONLY") is "1";
         for (var round = 0; round < rounds; round++)
         {
             var getterDir = Path.Combine(root, $"getter-{round}");
@@ -118,6 +120,11 @@ internal static class BenchTransferCommand
             }
             if (Directory.Exists(getterDir))
                 Directory.Delete(getterDir, recursive: true);
+            if (nodeOnly)
+            {
+                Console.WriteLine($"round {round + 1}: node {ours[^1]:F2} s (cpu {oursCpu[^1]:F2} s)");
+                continue;
+            }
             if (nginx is not null)
             {
                 var output = Path.Combine(root, "curl.out");
@@ -147,6 +154,11 @@ internal static class BenchTransferCommand
         var node = Medians.Of(ours);
         var nodeCpu = Medians.Of(oursCpu);
         Console.WriteLine($"node provider → getter into store (TLS, verified): {node:F2} s ({mib / node:F0} MiB/s), cpu {nodeCpu:F2} s (both sides)");
+        if (nodeOnly)
+        {
+            Console.WriteLine("IROH_BENCH_NODE_ONLY=1: no anchors, no ratio");
+            return 0;
+        }
         if (nginx is not null)
         {
             var disk = Medians.Of(curlDisk);

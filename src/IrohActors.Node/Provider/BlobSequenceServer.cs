@@ -52,9 +52,19 @@ internal sealed class BlobSequenceServer(IBlobStore store)
         PreparedBatch? unfinished = null;
         try
         {
-            await foreach (var batch in ordered.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            while (true)
             {
+                if (!ordered.Reader.TryRead(out var batch))
+                {
+                    // What was appended leaves before the writer waits for the next batch.
+                    output.Flush();
+                    if (!await ordered.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+                        break;
+                    continue;
+                }
                 unfinished = batch;
+                if (!batch.Ready.IsCompleted)
+                    output.Flush();
                 await batch.Ready.WaitAsync(cancellationToken).ConfigureAwait(false);
                 unfinished = null;
                 try
@@ -129,6 +139,8 @@ internal sealed class BlobSequenceServer(IBlobStore store)
     public static async ValueTask StreamAsync(ResponseOutput output, Hash hash, BlobReader reader, CancellationToken cancellationToken)
     {
         output.Current = hash;
+        // Read, verified and encrypted on this request's thread: a provider's cores are shared by its requests.
+        reader.Parallel = false;
         await output.AppendAsync(ResponseFraming.BlobHeader(reader.Tree.Size), cancellationToken).ConfigureAwait(false);
         while (reader.TryNext(out var item))
             await output.AppendAsync(item.Bytes, cancellationToken).ConfigureAwait(false);

@@ -140,6 +140,7 @@ internal sealed class RequestHandler
         else if (get.Ranges.IsSingleBlob)
             return null;
         CollectionReader collection;
+        output.Flush();
         try
         {
             collection = await CollectionReader.OpenAsync(await StoreBlobReader.OpenAsync(_store, get.Hash, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);

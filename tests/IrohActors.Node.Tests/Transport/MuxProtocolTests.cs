@@ -397,4 +397,125 @@ public class MuxProtocolTests
         Assert.Equal(4u, stream);
         Assert.Equal(StreamErrorCode.Refused, (StreamErrorCode)BinaryPrimitives.ReadUInt32BigEndian(code));
     }
+
+    // ---- Deferred flushing (a provider's responses): the writer sends full batches itself; the rest waits for a flush.
+
+    private static byte[] Pattern(int length, int seed)
+    {
+        var bytes = new byte[length];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
+    }
+
+    /// <summary>Reads DATA payloads of <paramref name="stream"/> (skipping other frames) until <paramref name="bytes"/> arrived.</summary>
+    private static async Task<byte[]> ReceiveDataAsync(RawPeer peer, uint stream, int bytes)
+    {
+        var received = new MemoryStream();
+        while (received.Length < bytes)
+        {
+            var (id, data) = await peer.ExpectAsync(2);
+            Assert.Equal(stream, id);
+            received.Write(data);
+        }
+        Assert.Equal(bytes, received.Length);
+        return received.ToArray();
+    }
+
+    [Fact]
+    public async Task DeferredDataWaitsForAFlush()
+    {
+        await using var peer = await RawPeer.StartAsync(Options);
+        await using var stream = await peer.Connection.OpenStreamAsync(new byte[] { 9 });
+        var (id, _) = await peer.ExpectAsync(1);
+        var data = Pattern(1000, 1);
+        await stream.WriteAsync(data, deferFlush: true).AsTask().WaitAsync(NodePair.Generous);
+        var next = peer.ReceiveAsync();
+        Assert.NotSame(next, await Task.WhenAny(next, Task.Delay(300)));
+        stream.Flush();
+        var (type, frameStream, payload) = await next.WaitAsync(NodePair.Generous);
+        Assert.Equal((2, id), (type, frameStream));
+        Assert.Equal(data, payload);
+    }
+
+    [Fact]
+    public async Task ADeferringWriterSendsEveryFullBatchWithoutAFlush()
+    {
+        await using var peer = await RawPeer.StartAsync(Options, peerWindow: 4 << 20);
+        await using var stream = await peer.Connection.OpenStreamAsync(new byte[] { 9 });
+        var (id, _) = await peer.ExpectAsync(1);
+        var data = Pattern(3_000_000, 2);
+        // Item-sized writes, as a provider's (64-byte parents, 16 KiB leaves).
+        for (var at = 0; at < data.Length; at += 16_448)
+            await stream.WriteAsync(data.AsMemory(at, Math.Min(16_448, data.Length - at)), deferFlush: true).AsTask().WaitAsync(NodePair.Generous);
+        // Everything but the last, partly filled batch (at most a batch) left without a flush.
+        var received = new MemoryStream();
+        while (received.Length < data.Length - FrameWriter.BatchSize)
+        {
+            var (frameId, payload) = await peer.ExpectAsync(2);
+            Assert.Equal(id, frameId);
+            received.Write(payload);
+        }
+        Assert.Equal(data[..(int)received.Length], received.ToArray());
+        stream.Flush();
+        while (received.Length < data.Length)
+        {
+            var (frameId, payload) = await peer.ExpectAsync(2);
+            Assert.Equal(id, frameId);
+            received.Write(payload);
+        }
+        Assert.Equal(data, received.ToArray());
+    }
+
+    [Fact]
+    public async Task DeferredDataLeavesBeforeTheStreamsEnd()
+    {
+        await using var peer = await RawPeer.StartAsync(Options);
+        await using var stream = await peer.Connection.OpenStreamAsync(new byte[] { 9 });
+        var (id, _) = await peer.ExpectAsync(1);
+        var data = Pattern(5000, 3);
+        await stream.WriteAsync(data, deferFlush: true);
+        await stream.CompleteWritesAsync().AsTask().WaitAsync(NodePair.Generous);
+        var (type, frameId, payload) = await peer.ReceiveAsync();
+        Assert.Equal((2, id), (type, frameId));
+        Assert.Equal(data, payload);
+        (type, frameId, _) = await peer.ReceiveAsync();
+        Assert.Equal((3, id), (type, frameId)); // END
+    }
+
+    [Fact]
+    public async Task ADeferringWriterOutOfCreditFlushesWhatThePeerNeedsToGrantMore()
+    {
+        await using var peer = await RawPeer.StartAsync(Options, peerWindow: 1000);
+        await using var stream = await peer.Connection.OpenStreamAsync(new byte[] { 9 });
+        var data = Pattern(2500, 4);
+        var write = stream.WriteAsync(data, deferFlush: true).AsTask();
+        var (id, _) = await peer.ExpectAsync(1);
+        // Without the flush the first 1000 bytes would sit in the batch, and no credit would ever come back.
+        Assert.Equal(data[..1000], await ReceiveDataAsync(peer, id, 1000));
+        var grant = new byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(grant, 1500);
+        await peer.SendAsync(5, id, grant);
+        await write.WaitAsync(NodePair.Generous);
+        stream.Flush();
+        Assert.Equal(data[1000..], await ReceiveDataAsync(peer, id, 1500));
+    }
+
+    [Fact]
+    public async Task AnotherStreamsFrameTakesDeferredDataAlongInOrder()
+    {
+        await using var peer = await RawPeer.StartAsync(Options);
+        await using var deferring = await peer.Connection.OpenStreamAsync(new byte[] { 9 });
+        var (first, _) = await peer.ExpectAsync(1);
+        await using var other = await peer.Connection.OpenStreamAsync(new byte[] { 8 });
+        var (second, _) = await peer.ExpectAsync(1);
+        var data = Pattern(3000, 5);
+        await deferring.WriteAsync(data, deferFlush: true);
+        await other.WriteAsync(new byte[] { 1, 2, 3 });
+        var (type, id, payload) = await peer.ReceiveAsync();
+        Assert.Equal((2, first), (type, id));
+        Assert.Equal(data, payload);
+        (type, id, payload) = await peer.ReceiveAsync();
+        Assert.Equal((2, second), (type, id));
+        Assert.Equal(new byte[] { 1, 2, 3 }, payload);
+    }
 }

@@ -9,6 +9,10 @@ namespace IrohActors.Node.Transport;
 /// Stream frames (OPEN, DATA, END) wait while the batch holds <see cref="BatchSize"/> bytes; control frames
 /// (WINDOW, PING, PONG, RESET, GOAWAY) never wait: they use the batch's reserved tail, growing it if ever
 /// needed, so the connection's read loop can always answer without blocking on the write side.
+/// A writer may defer flushing its DATA (a provider's response, item by item): the send loop is then not woken for it,
+/// and when the writer fills the batch while nobody is sending, it encrypts and sends the batch itself, on its own
+/// thread (no hand-off per batch). Anything queued without deferring, <see cref="Flush"/>, a writer waiting for room,
+/// and completion make the send loop take whatever is queued, deferred data included, so nothing waits for ever.
 /// </summary>
 internal sealed class FrameWriter
 {
@@ -32,6 +36,10 @@ internal sealed class FrameWriter
     private int _lastDataFrame = -1;
     private uint _lastDataStream;
     private TaskCompletionSource? _wake;
+    // A batch is being written to the transport (by the send loop or by a deferring writer): one writer at a time.
+    private bool _sending;
+    // Queued bytes somebody expects to leave without waiting for the batch to fill (everything but deferred data).
+    private bool _needsFlush;
     private TaskCompletionSource _drained = NewSignal();
     private Exception? _failure;
     private bool _completing;
@@ -89,6 +97,9 @@ internal sealed class FrameWriter
                     AppendLocked(type, streamId, payload.Span);
                     return;
                 }
+                // The batch is full (perhaps of deferred data): whoever sends next takes it.
+                _needsFlush = true;
+                WakeSender();
                 wait = _drained.Task;
             }
             await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -100,14 +111,17 @@ internal sealed class FrameWriter
     /// them to the batch's last frame when that is DATA of the same stream (up to <see cref="MuxStream.MaxDataFrame"/>);
     /// returns how many bytes it took (fewer when the batch's or the frame's free room is smaller).
     /// </summary>
-    public async ValueTask<int> WriteDataAsync(uint streamId, ReadOnlyMemory<byte> data, int max, CancellationToken cancellationToken)
+    public async ValueTask<int> WriteDataAsync(uint streamId, ReadOnlyMemory<byte> data, int max, CancellationToken cancellationToken, bool defer = false)
     {
         var want = Math.Min(data.Length, max);
         if (want <= 0)
             throw new ArgumentOutOfRangeException(nameof(max), "nothing to write");
         while (true)
         {
-            Task wait;
+            Task? wait = null;
+            var taken = 0;
+            byte[]? send = null;
+            var sendLength = 0;
             lock (_gate)
             {
                 ThrowIfUnusable();
@@ -122,23 +136,123 @@ internal sealed class FrameWriter
                         data.Span[..extend].CopyTo(_fill.AsSpan(_fillLength));
                         _fillLength += extend;
                         new FrameHeader(FrameType.Data, streamId, length + extend).Write(_fill.AsSpan(_lastDataFrame));
-                        WakeSender();
-                        return extend;
+                        taken = extend;
                     }
                 }
-                var room = BatchSize - _fillLength - FrameHeader.Size;
-                if (room >= Math.Min(want, MinDataSlice))
+                if (taken == 0)
                 {
-                    var n = Math.Min(want, room);
-                    var start = _fillLength;
-                    AppendLocked(FrameType.Data, streamId, data.Span[..n]);
-                    (_lastDataFrame, _lastDataStream) = (start, streamId);
-                    return n;
+                    var room = BatchSize - _fillLength - FrameHeader.Size;
+                    if (room >= Math.Min(want, MinDataSlice))
+                    {
+                        var n = Math.Min(want, room);
+                        var start = _fillLength;
+                        AppendLocked(FrameType.Data, streamId, data.Span[..n], wake: !defer);
+                        (_lastDataFrame, _lastDataStream) = (start, streamId);
+                        taken = n;
+                    }
                 }
-                wait = _drained.Task;
+                else if (!defer)
+                {
+                    _needsFlush = true;
+                    WakeSender();
+                }
+                if (taken > 0)
+                {
+                    if (!defer || _sending || BatchSize - _fillLength >= MinDataSlice + FrameHeader.Size)
+                        return taken;
+                    // A deferring writer filled the batch and nobody is sending: it sends the batch itself.
+                    (send, sendLength) = TakeBatchLocked();
+                }
+                else
+                {
+                    // The batch is full (perhaps of deferred data): whoever sends next takes it.
+                    _needsFlush = true;
+                    WakeSender();
+                    wait = _drained.Task;
+                }
             }
-            await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (send is not null)
+            {
+                await SendCallerRunsAsync(send, sendLength).ConfigureAwait(false);
+                return taken;
+            }
+            await wait!.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Lets deferred data leave without waiting for the batch to fill.</summary>
+    public void Flush()
+    {
+        lock (_gate)
+        {
+            if (_fillLength == 0)
+                return;
+            _needsFlush = true;
+            WakeSender();
+        }
+    }
+
+    // Under the gate: hands the current batch to the caller for sending (swapping in the spare) and marks it sending.
+    private (byte[] Batch, int Length) TakeBatchLocked()
+    {
+        var batch = (_fill, _fillLength);
+        (_fill, _spare, _fillLength) = (_spare!, null, 0);
+        _lastDataFrame = -1;
+        _needsFlush = false;
+        _sending = true;
+        var drained = _drained;
+        _drained = NewSignal();
+        drained.TrySetResult();
+        return batch;
+    }
+
+    // A deferring writer sends the batch it filled, on its own thread: no hand-off to the send loop.
+    private async ValueTask SendCallerRunsAsync(byte[] batch, int length)
+    {
+        try
+        {
+            await SendBatchAsync(batch, length).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            lock (_gate)
+            {
+                _failure ??= e;
+                _drained.TrySetException(_failure);
+                _sending = false;
+                _spare = batch;
+                WakeSender();
+            }
+            _onFailure(e);
+            throw;
+        }
+        lock (_gate)
+        {
+            _spare = batch;
+            _sending = false;
+            if (_needsFlush || _completing)
+                WakeSender();
+        }
+    }
+
+    private async ValueTask SendBatchAsync(byte[] batch, int length)
+    {
+        if (_coalescer is null)
+            await _transport.WriteAsync(batch.AsMemory(0, length)).ConfigureAwait(false);
+        else
+        {
+            // SslStream writes one record per 16 KiB: gathered into a few large socket writes.
+            _coalescer.BeginBatch();
+            try
+            {
+                await _transport.WriteAsync(batch.AsMemory(0, length)).ConfigureAwait(false);
+            }
+            finally
+            {
+                await _coalescer.EndBatchAsync().ConfigureAwait(false);
+            }
+        }
+        Interlocked.Add(ref _bytesSent, length);
     }
 
     /// <summary>Sends everything queued, then stops the send loop (it flushes the transport); later writers fail with <paramref name="lateWriterError"/>.</summary>
@@ -165,13 +279,17 @@ internal sealed class FrameWriter
         }
     }
 
-    private void AppendLocked(FrameType type, uint streamId, ReadOnlySpan<byte> payload)
+    private void AppendLocked(FrameType type, uint streamId, ReadOnlySpan<byte> payload, bool wake = true)
     {
         _lastDataFrame = -1;
         new FrameHeader(type, streamId, payload.Length).Write(_fill.AsSpan(_fillLength));
         payload.CopyTo(_fill.AsSpan(_fillLength + FrameHeader.Size));
         _fillLength += FrameHeader.Size + payload.Length;
-        WakeSender();
+        if (wake)
+        {
+            _needsFlush = true;
+            WakeSender();
+        }
     }
 
     private void ThrowIfUnusable()
@@ -201,21 +319,16 @@ internal sealed class FrameWriter
                 {
                     if (_failure != null)
                         return;
-                    if (_fillLength == 0)
-                    {
-                        if (_completing)
-                            break;
-                        _wake = NewSignal();
-                        wait = _wake.Task;
-                    }
+                    if (!_sending && _fillLength > 0 && (_needsFlush || _completing))
+                        (batch, length) = TakeBatchLocked();
+                    else if (!_sending && _fillLength == 0 && _completing)
+                        break;
                     else
                     {
-                        (batch, length) = (_fill, _fillLength);
-                        (_fill, _spare, _fillLength) = (_spare!, null, 0);
-                        _lastDataFrame = -1;
-                        var drained = _drained;
-                        _drained = NewSignal();
-                        drained.TrySetResult();
+                        // Nothing to send, only deferred data (its writer sends it when the batch is full), or a
+                        // deferring writer is sending: that writer wakes the loop when it is done.
+                        _wake = NewSignal();
+                        wait = _wake.Task;
                     }
                 }
                 if (wait != null)
@@ -223,24 +336,12 @@ internal sealed class FrameWriter
                     await wait.ConfigureAwait(false);
                     continue;
                 }
-                if (_coalescer is null)
-                    await _transport.WriteAsync(batch.AsMemory(0, length)).ConfigureAwait(false);
-                else
-                {
-                    // SslStream writes one record per 16 KiB: gathered into a few large socket writes.
-                    _coalescer.BeginBatch();
-                    try
-                    {
-                        await _transport.WriteAsync(batch.AsMemory(0, length)).ConfigureAwait(false);
-                    }
-                    finally
-                    {
-                        await _coalescer.EndBatchAsync().ConfigureAwait(false);
-                    }
-                }
-                Interlocked.Add(ref _bytesSent, length);
+                await SendBatchAsync(batch!, length).ConfigureAwait(false);
                 lock (_gate)
+                {
                     _spare = batch;
+                    _sending = false;
+                }
             }
             await _transport.FlushAsync().ConfigureAwait(false);
         }

@@ -157,7 +157,16 @@ public sealed class MuxStream : Stream
     }
 
     /// <inheritdoc/>
-    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
+        WriteAsync(buffer, deferFlush: false, cancellationToken);
+
+    /// <summary>
+    /// Writes <paramref name="buffer"/>; with <paramref name="deferFlush"/> the bytes may wait in the connection's send
+    /// batch until it is full (and this writer then encrypts and sends it itself, on its own thread) or until
+    /// <see cref="Flush"/>, the stream's END or anything else queued without deferring. For a writer that produces a
+    /// large response item by item: it does its own sending and no other thread is woken per batch.
+    /// </summary>
+    internal async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, bool deferFlush, CancellationToken cancellationToken = default)
     {
         if (Interlocked.Exchange(ref _writing, 1) == 1)
             throw new InvalidOperationException($"stream {Id}: concurrent writes are not supported");
@@ -187,13 +196,16 @@ public sealed class MuxStream : Stream
                 }
                 if (wait != null)
                 {
+                    // Deferred data must leave for the peer to read it and grant the credit.
+                    if (deferFlush)
+                        _connection.Writer.Flush();
                     await AwaitOrResetAsync(wait, cancellationToken).ConfigureAwait(false);
                     continue;
                 }
                 int n;
                 try
                 {
-                    n = await _connection.Writer.WriteDataAsync(Id, buffer, credit, cancellationToken).ConfigureAwait(false);
+                    n = await _connection.Writer.WriteDataAsync(Id, buffer, credit, cancellationToken, deferFlush).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {
@@ -267,11 +279,15 @@ public sealed class MuxStream : Stream
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    /// <summary>Data leaves as soon as the connection's send loop takes it; nothing to flush.</summary>
-    public override void Flush() { }
+    /// <summary>Lets data written with deferred flushing leave now (other data leaves as soon as the connection's send loop takes it).</summary>
+    public override void Flush() => _connection.Writer.Flush();
 
     /// <inheritdoc/>
-    public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public override Task FlushAsync(CancellationToken cancellationToken)
+    {
+        Flush();
+        return Task.CompletedTask;
+    }
 
     /// <inheritdoc/>
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
