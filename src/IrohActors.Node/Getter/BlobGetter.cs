@@ -19,6 +19,9 @@ public sealed class BlobGetter
 {
     private const long ProgressStep = 1 << 20;
     private const int ReadBufferBytes = 256 * 1024;
+
+    /// <summary>Blobs from this size on are decoded on the connection's read loop (<see cref="MuxStream.InlineReadContinuations"/>).</summary>
+    private const ulong InlineDecodeBytes = 1 << 20;
     private readonly IBlobStore _store;
     private readonly IProgress<TransferProgress>? _progress;
 
@@ -162,7 +165,7 @@ public sealed class BlobGetter
             // Large reads from the mux (the decoder asks for 64-byte parents and 16 KiB leaves one at a time).
             using var buffered = new PooledReadStream(stream, ReadBufferBytes);
             var response = new CountingReadStream(buffered);
-            var state = new TransferState(peer) { BlobsTotal = total };
+            var state = new TransferState(peer, stream) { BlobsTotal = total };
             await receive(response, state).ConfigureAwait(false);
             await ResponseFraming.ExpectEndAsync(response, peer, cancellationToken).ConfigureAwait(false);
             return new GetResult(request.Hash, !request.Ranges.IsSingleBlob, request.Ranges, response.BytesRead, state.BlobsDone, clock.Elapsed);
@@ -250,6 +253,10 @@ public sealed class BlobGetter
                     nextReport = read + ProgressStep;
                     _progress.Report(new TransferProgress(hash, read, state.BlobsDone, state.BlobsTotal, size));
                 };
+            // A large blob is decoded where its bytes were just decrypted: the units' copies and hashing continue on the
+            // connection's read loop (no hand-off per frame, the bytes still in that core's cache); device writes stay behind.
+            var inline = size >= InlineDecodeBytes;
+            state.Stream.InlineReadContinuations = inline;
             try
             {
                 // Batches of whole groups read ahead, verified across cores, written as large runs; progress made
@@ -263,6 +270,13 @@ public sealed class BlobGetter
             finally
             {
                 response.BytesReadChanged = null;
+                if (inline)
+                {
+                    state.Stream.InlineReadContinuations = false;
+                    // Off the read loop before anything else: what follows may end the stream or the connection, which
+                    // the read loop would otherwise wait for beneath itself.
+                    await Task.Yield();
+                }
             }
             complete = writer.IsComplete;
         }
@@ -271,9 +285,11 @@ public sealed class BlobGetter
         return complete;
     }
 
-    private sealed class TransferState(NodeId peer)
+    private sealed class TransferState(NodeId peer, MuxStream stream)
     {
         public NodeId Peer { get; } = peer;
+
+        public MuxStream Stream { get; } = stream;
 
         public long BlobsDone { get; set; }
 

@@ -13,7 +13,9 @@ namespace IrohActors.Node.Tests.Blobs;
 /// <summary>A getter against test-only providers that answer with a scripted (truncated or damaged) response.</summary>
 public class FaultyProviderTests
 {
-    private const int Size = 200 * 1024 + 3;
+    // Below and above the size from which the getter decodes on the connection's read loop (1 MiB).
+    private const int Small = 200 * 1024 + 3;
+    private const int Large = 3 * 1024 * 1024 + 3;
 
     /// <summary>The genuine response to a whole-blob Get (tag, size, verified stream), and the byte offset of each item in it.</summary>
     private static async Task<(Hash Hash, byte[] Response, List<(EncodedItem Item, int Offset)> Items)> GenuineResponseAsync(byte[] data)
@@ -56,10 +58,12 @@ public class FaultyProviderTests
         return (endpoint, listener);
     }
 
-    [Fact]
-    public async Task CorruptedBytesFailVerificationNamingChunkAndPeerAndNothingCorruptIsStored()
+    [Theory]
+    [InlineData(Small)]
+    [InlineData(Large)]
+    public async Task CorruptedBytesFailVerificationNamingChunkAndPeerAndNothingCorruptIsStored(int size)
     {
-        var data = TestNodes.RandomBytes(Size, 9);
+        var data = TestNodes.RandomBytes(size, 9);
         var (hash, response, items) = await GenuineResponseAsync(data);
         // Flip one byte in the data of the leaf that starts at chunk 64 (the fifth 16 KiB group).
         var (leaf, offset) = items.First(i => !i.Item.IsParent && i.Item.Chunk.StartChunk.Value == 64);
@@ -98,10 +102,12 @@ public class FaultyProviderTests
         }
     }
 
-    [Fact]
-    public async Task AProviderThatClosesMidStreamLeavesOnlyVerifiedGroups()
+    [Theory]
+    [InlineData(Small)]
+    [InlineData(Large)]
+    public async Task AProviderThatClosesMidStreamLeavesOnlyVerifiedGroups(int size)
     {
-        var data = TestNodes.RandomBytes(Size, 10);
+        var data = TestNodes.RandomBytes(size, 10);
         var (hash, response, items) = await GenuineResponseAsync(data);
         var cut = items.First(i => !i.Item.IsParent && i.Item.Chunk.StartChunk.Value == 128).Offset + 5000;
 
@@ -133,10 +139,12 @@ public class FaultyProviderTests
         }
     }
 
-    [Fact]
-    public async Task AResponseThatEndsMidBlobIsMissingDataAtTheCutChunk()
+    [Theory]
+    [InlineData(Small)]
+    [InlineData(Large)]
+    public async Task AResponseThatEndsMidBlobIsMissingDataAtTheCutChunk(int size)
     {
-        var data = TestNodes.RandomBytes(Size, 11);
+        var data = TestNodes.RandomBytes(size, 11);
         var (hash, response, items) = await GenuineResponseAsync(data);
         var cut = items.First(i => !i.Item.IsParent && i.Item.Chunk.StartChunk.Value == 128).Offset + 5000;
         using var providerKey = SecretKey.Generate();

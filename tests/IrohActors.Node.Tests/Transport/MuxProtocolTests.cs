@@ -518,4 +518,61 @@ public class MuxProtocolTests
         Assert.Equal((2, second), (type, id));
         Assert.Equal(new byte[] { 1, 2, 3 }, payload);
     }
+
+    // ---- Inline read continuations (the getter decoding a large blob on the read loop).
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task AnInlineReadersContinuationRunsOnTheReadLoopAndHoldsItUpUntilItYields(bool inline)
+    {
+        await using var peer = await RawPeer.StartAsync(Options);
+        var a = await OpenFromPeerAsync(peer, 2);
+        var b = await OpenFromPeerAsync(peer, 4);
+        a.InlineReadContinuations = inline;
+        Task<int> bRead = Task.FromResult(-1);
+        var bDoneWhileAHeldTheThread = false;
+        var aRead = Task.Run(async () =>
+        {
+            var buffer = new byte[4096];
+            var n = await a.ReadAsync(buffer).ConfigureAwait(false);
+            Assert.Equal(100, n);
+            // Straight after A's bytes the peer sent B's: the read loop delivers them only once this continuation
+            // leaves it (inline), or at once (on the thread pool).
+            var bBuffer = new byte[4096];
+            bRead = b.ReadAsync(bBuffer).AsTask();
+            var until = DateTime.UtcNow.AddMilliseconds(inline ? 300 : 30_000);
+            while (!bRead.IsCompleted && DateTime.UtcNow < until)
+                Thread.Sleep(10);
+            bDoneWhileAHeldTheThread = bRead.IsCompleted;
+        });
+        await Task.Delay(50);
+        await peer.SendAsync(2, 2, new byte[100]);
+        await peer.SendAsync(2, 4, new byte[7]);
+        await aRead.WaitAsync(NodePair.Generous);
+        Assert.Equal(!inline, bDoneWhileAHeldTheThread);
+        Assert.Equal(7, await bRead.WaitAsync(NodePair.Generous));
+    }
+
+    [Fact]
+    public async Task AnInlineReaderIsWokenByTheEndAndByAReset()
+    {
+        await using var peer = await RawPeer.StartAsync(Options);
+        var ended = await OpenFromPeerAsync(peer, 2);
+        ended.InlineReadContinuations = true;
+        var read = ended.ReadAsync(new byte[16]).AsTask();
+        await Task.Delay(50);
+        await peer.SendAsync(3, 2, ReadOnlyMemory<byte>.Empty); // END
+        Assert.Equal(0, await read.WaitAsync(NodePair.Generous));
+
+        var reset = await OpenFromPeerAsync(peer, 4);
+        reset.InlineReadContinuations = true;
+        read = reset.ReadAsync(new byte[16]).AsTask();
+        await Task.Delay(50);
+        var code = new byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(code, (uint)StreamErrorCode.Internal);
+        await peer.SendAsync(4, 4, code); // RESET
+        var e = await Assert.ThrowsAsync<StreamResetException>(() => read.WaitAsync(NodePair.Generous));
+        Assert.True(e.ByPeer);
+    }
 }

@@ -37,6 +37,8 @@ public sealed class MuxStream : Stream
     private TaskCompletionSource<int>? _readWaiter;
     private Memory<byte> _readerBuffer;
     private bool _readerBufferClaimed;
+    // The waiting reader's continuation runs on the read loop when it fills the reader's buffer (InlineReadContinuations).
+    private bool _readerInline;
 
     // Send side.
     private long _sendCredit;
@@ -69,6 +71,17 @@ public sealed class MuxStream : Stream
                 return _receiveWindow;
         }
     }
+
+    /// <summary>
+    /// While true, a read that waits for data continues on the connection's read loop, right after the loop has read
+    /// the frame's payload into its buffer (decrypted there a moment before): the caller's processing of those bytes
+    /// then runs on the core whose cache holds them, with no hand-off to another thread. Meanwhile the loop reads nothing
+    /// for any stream, so only a reader that processes a buffer in well under a millisecond, never blocks on anything
+    /// this connection must deliver, and leaves the loop (an await that yields) before it ends the stream or the
+    /// connection may set it (the getter, while it decodes a large blob). Other wake-ups (queued data, the end, a reset)
+    /// still continue on the thread pool.
+    /// </summary>
+    internal bool InlineReadContinuations { get; set; }
 
     /// <summary>The stream id: odd for streams the dialer opened, even for the listener's.</summary>
     public uint Id { get; }
@@ -115,7 +128,8 @@ public sealed class MuxStream : Stream
                     return 0;
                 if (_readWaiter != null)
                     throw new InvalidOperationException($"stream {Id}: concurrent reads are not supported");
-                _readWaiter = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+                _readerInline = InlineReadContinuations;
+                _readWaiter = new TaskCompletionSource<int>(_readerInline ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
                 _readerBuffer = buffer;
                 _readerBufferClaimed = false;
                 wait = _readWaiter.Task;
@@ -529,13 +543,21 @@ public sealed class MuxStream : Stream
         if (_readerBufferClaimed)
             return;
         var waiter = _readWaiter;
+        var inline = _readerInline;
         ClearReaderLocked();
-        waiter?.TrySetResult(-1);
+        if (waiter is null)
+            return;
+        // Under the stream's lock: an inline reader's continuation must not run here.
+        if (inline)
+            ThreadPool.UnsafeQueueUserWorkItem(static w => w.TrySetResult(-1), waiter, preferLocal: false);
+        else
+            waiter.TrySetResult(-1);
     }
 
     private void ClearReaderLocked()
     {
         _readWaiter = null;
+        _readerInline = false;
         _readerBuffer = default;
         _readerBufferClaimed = false;
     }
