@@ -70,6 +70,38 @@ public class MuxTests
     }
 
     [Fact]
+    public async Task DeferringWritersAndInlineReadersAmongOrdinaryStreamsArriveIntact()
+    {
+        // Half the streams defer flushing (their writers send the batches they fill, taking the others' frames along);
+        // a third of the readers continue on the read loop. Every stream's bytes must arrive whole and in order.
+        await using var pair = NodePair.Start(NodePair.Echo);
+        await using var client = await pair.DialAsync();
+        var tasks = Enumerable.Range(0, 12).Select(async i =>
+        {
+            var payload = NodePair.Payload(200 + i, 700_000 + i * 13_001);
+            await using var stream = await client.OpenStreamAsync(new byte[] { (byte)i });
+            stream.InlineReadContinuations = i % 3 == 0;
+            var defer = i % 2 == 0;
+            var writer = Task.Run(async () =>
+            {
+                var random = new Random(i);
+                for (var offset = 0; offset < payload.Length;)
+                {
+                    var n = Math.Min(random.Next(1, 20_000), payload.Length - offset);
+                    await stream.WriteAsync(payload.AsMemory(offset, n), deferFlush: defer);
+                    offset += n;
+                }
+                await stream.CompleteWritesAsync();
+            });
+            var (hash, length) = await NodePair.ReadAllHashedAsync(stream, bufferSize: 256 * 1024);
+            await writer;
+            Assert.Equal(payload.Length, length);
+            Assert.Equal(SHA256.HashData(payload), hash);
+        }).ToArray();
+        await Task.WhenAll(tasks).WaitAsync(NodePair.Generous);
+    }
+
+    [Fact]
     public async Task TinyWritesOfConcurrentStreamsMergedIntoFramesArriveIntact()
     {
         // Consecutive writes of one stream share a DATA frame (its header is rewritten as it grows); writes of
