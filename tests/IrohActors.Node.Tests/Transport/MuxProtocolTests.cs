@@ -519,6 +519,29 @@ public class MuxProtocolTests
         Assert.Equal(new byte[] { 1, 2, 3 }, payload);
     }
 
+    [Fact]
+    public async Task ACancelledDeferringWriterWhoseOwnSendIsStuckGivesUpTheConnection()
+    {
+        // The peer grants a large window but reads nothing from TCP: the socket buffers fill and the writer's own send
+        // of its batch blocks. Cancelled (a provider's stall watchdog), it must not stay there for as long as the peer
+        // keeps the connection alive.
+        await using var peer = await RawPeer.StartAsync(Options, peerWindow: 256 << 20);
+        await using var stream = await peer.Connection.OpenStreamAsync(new byte[] { 9 });
+        using var cancel = new CancellationTokenSource();
+        var item = new byte[16_448];
+        var write = Task.Run(async () =>
+        {
+            for (var i = 0; i < 16_000; i++)
+                await stream.WriteAsync(item, deferFlush: true, cancel.Token);
+        });
+        await Task.Delay(1000);
+        Assert.False(write.IsCompleted);
+        cancel.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => write.WaitAsync(NodePair.Generous));
+        var closed = await peer.Connection.Completion.WaitAsync(NodePair.Generous);
+        Assert.Contains("takes nothing", closed.Message);
+    }
+
     // ---- Inline read continuations (the getter decoding a large blob on the read loop).
 
     [Theory]

@@ -173,7 +173,7 @@ internal sealed class FrameWriter
             }
             if (send is not null)
             {
-                await SendCallerRunsAsync(send, sendLength).ConfigureAwait(false);
+                await SendCallerRunsAsync(send, sendLength, cancellationToken).ConfigureAwait(false);
                 return taken;
             }
             await wait!.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -206,9 +206,23 @@ internal sealed class FrameWriter
         return batch;
     }
 
+    /// <summary>How long a cancelled writer's own send may still take before the connection is given up.</summary>
+    internal static readonly TimeSpan AbandonSendAfter = TimeSpan.FromSeconds(1);
+
     // A deferring writer sends the batch it filled, on its own thread: no hand-off to the send loop.
-    private async ValueTask SendCallerRunsAsync(byte[] batch, int length)
+    private async ValueTask SendCallerRunsAsync(byte[] batch, int length, CancellationToken cancellationToken)
     {
+        // A TLS write cannot stop half-way. If the writer is cancelled (a provider's stall watchdog) and its send is still
+        // stuck a moment later (the peer takes nothing from TCP), the connection is given up, which ends the send;
+        // otherwise the request would hold its task, and its slot, for as long as the peer keeps the connection alive.
+        var sent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var abandon = cancellationToken.CanBeCanceled
+            ? cancellationToken.UnsafeRegister(static state =>
+            {
+                var (writer, sent) = ((FrameWriter, TaskCompletionSource))state!;
+                _ = writer.AbandonIfStuckAsync(sent.Task);
+            }, (this, sent))
+            : default;
         try
         {
             await SendBatchAsync(batch, length).ConfigureAwait(false);
@@ -224,7 +238,13 @@ internal sealed class FrameWriter
                 WakeSender();
             }
             _onFailure(e);
+            if (cancellationToken.IsCancellationRequested)
+                throw new OperationCanceledException("the send was abandoned: the peer took nothing", e, cancellationToken);
             throw;
+        }
+        finally
+        {
+            sent.TrySetResult();
         }
         lock (_gate)
         {
@@ -233,6 +253,12 @@ internal sealed class FrameWriter
             if (_needsFlush || _completing)
                 WakeSender();
         }
+    }
+
+    private async Task AbandonIfStuckAsync(Task sent)
+    {
+        if (await Task.WhenAny(sent, Task.Delay(AbandonSendAfter)).ConfigureAwait(false) != sent)
+            _onFailure(new IOException($"a send was stuck for over {AbandonSendAfter.TotalSeconds:0.#} s after its writer gave up: the peer takes nothing"));
     }
 
     private async ValueTask SendBatchAsync(byte[] batch, int length)
