@@ -15,17 +15,11 @@ public class EncoderReadAheadTests
         var outboard = PreOrderOutboard.Create(data, BlockSize.FromChunkLog(k));
         var bad = TestData.Flip(data, badOffset);
         using var encoder = new RangeEncoder(bad, outboard, ChunkRanges.All);
-        var delivered = new MemoryStream();
-        var ex = Assert.Throws<BaoVerificationException>(() =>
-        {
-            while (encoder.TryNext(out var item))
-                if (item.Chunk.Kind == BaoChunkKind.Leaf)
-                    delivered.Write(item.Bytes.Span);
-        });
+        var (ex, delivered) = TestData.EncodeUntilFailure(encoder);
         Assert.Equal(BaoFailure.Mismatch, ex.Failure);
         var groupBytes = 1024 << k;
         Assert.Equal((ulong)(badOffset / groupBytes * groupBytes / 1024), ex.Chunk.Value);
-        Assert.Equal(data[..(badOffset / groupBytes * groupBytes)], delivered.ToArray());
+        Assert.Equal(data[..(badOffset / groupBytes * groupBytes)], delivered);
     }
 
     [Theory]
@@ -50,16 +44,10 @@ public class EncoderReadAheadTests
             {
                 using (encoder)
                 {
-                    var delivered = new MemoryStream();
-                    var ex = Assert.Throws<BaoVerificationException>(() =>
-                    {
-                        while (encoder.TryNext(out var item))
-                            if (item.Chunk.Kind == BaoChunkKind.Leaf)
-                                delivered.Write(item.Bytes.Span);
-                    });
+                    var (ex, delivered) = TestData.EncodeUntilFailure(encoder);
                     Assert.Equal(BaoFailure.Mismatch, ex.Failure);
                     Assert.Equal((ulong)(badOffset / groupBytes * groupBytes / 1024), ex.Chunk.Value);
-                    Assert.Equal(data[..(badOffset / groupBytes * groupBytes)], delivered.ToArray());
+                    Assert.Equal(data[..(badOffset / groupBytes * groupBytes)], delivered);
                 }
             }
         }
@@ -82,14 +70,7 @@ public class EncoderReadAheadTests
         var rng = new Random(k);
         for (var round = 0; round < 3; round++)
         {
-            var ranges = ChunkRanges.Empty;
-            var at = (ulong)rng.Next(0, 3000);
-            while (at < 9300)
-            {
-                var length = (ulong)rng.Next(1, 5000);
-                ranges = ranges.Union(ChunkRanges.Range(at, at + length));
-                at += length + (ulong)rng.Next(1, 700);
-            }
+            var ranges = TestData.RandomRanges(rng);
             var (reference, _) = ReferenceEncoder.Encode(data, ranges, k);
             using var encoder = new RangeEncoder(data, outboard, ranges);
             var output = new MemoryStream();
@@ -129,18 +110,12 @@ public class EncoderReadAheadTests
         {
             using var handle = File.OpenHandle(path);
             using var encoder = new RangeEncoder(handle, outboard, ChunkRanges.All, path);
-            var delivered = new MemoryStream();
-            var ex = Assert.Throws<BaoVerificationException>(() =>
-            {
-                while (encoder.TryNext(out var item))
-                    if (item.Chunk.Kind == BaoChunkKind.Leaf)
-                        delivered.Write(item.Bytes.Span);
-            });
+            var (ex, delivered) = TestData.EncodeUntilFailure(encoder);
             Assert.Equal(BaoFailure.Missing, ex.Failure);
             var groupBytes = 1024 << k;
             var lastWhole = truncateAt / groupBytes * groupBytes;
             Assert.Equal((ulong)(lastWhole / 1024), ex.Chunk.Value);
-            Assert.Equal(data[..lastWhole], delivered.ToArray());
+            Assert.Equal(data[..lastWhole], delivered);
         }
         finally
         {

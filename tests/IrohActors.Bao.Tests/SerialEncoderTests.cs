@@ -19,16 +19,10 @@ public class SerialEncoderTests
         var bad = TestData.Flip(data, badOffset);
         var groupBytes = 1024 << k;
         using var encoder = new RangeEncoder(new ThreadRecordingSource(bad), outboard, ChunkRanges.All) { Parallel = false };
-        var delivered = new MemoryStream();
-        var ex = Assert.Throws<BaoVerificationException>(() =>
-        {
-            while (encoder.TryNext(out var item))
-                if (item.Chunk.Kind == BaoChunkKind.Leaf)
-                    delivered.Write(item.Bytes.Span);
-        });
+        var (ex, delivered) = TestData.EncodeUntilFailure(encoder);
         Assert.Equal(BaoFailure.Mismatch, ex.Failure);
         Assert.Equal((ulong)(badOffset / groupBytes * groupBytes / 1024), ex.Chunk.Value);
-        Assert.Equal(data[..(badOffset / groupBytes * groupBytes)], delivered.ToArray());
+        Assert.Equal(data[..(badOffset / groupBytes * groupBytes)], delivered);
     }
 
     [Theory]
@@ -40,7 +34,7 @@ public class SerialEncoderTests
         var data = TestData.Random(9_500_017, 51 + k);
         var outboard = PreOrderOutboard.Create(data, BlockSize.FromChunkLog(k));
         var rng = new Random(k);
-        foreach (var ranges in new[] { ChunkRanges.All, RandomRanges(rng), RandomRanges(rng) })
+        foreach (var ranges in new[] { ChunkRanges.All, TestData.RandomRanges(rng), TestData.RandomRanges(rng) })
         {
             var (reference, _) = ReferenceEncoder.Encode(data, ranges, k);
             var source = new ThreadRecordingSource(data);
@@ -73,19 +67,6 @@ public class SerialEncoderTests
                 encoder.Parallel = !encoder.Parallel;
         }
         Assert.Equal(reference, output.ToArray());
-    }
-
-    private static ChunkRanges RandomRanges(Random rng)
-    {
-        var ranges = ChunkRanges.Empty;
-        var at = (ulong)rng.Next(0, 3000);
-        while (at < 9300)
-        {
-            var length = (ulong)rng.Next(1, 5000);
-            ranges = ranges.Union(ChunkRanges.Range(at, at + length));
-            at += length + (ulong)rng.Next(1, 700);
-        }
-        return ranges;
     }
 
     /// <summary>Memory that records which threads read it, and the largest read.</summary>

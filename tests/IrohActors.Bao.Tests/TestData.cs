@@ -43,4 +43,31 @@ internal static class TestData
         copy[offset] ^= 1;
         return copy;
     }
+
+    /// <summary>Up to 9,300 chunks of ranges with gaps and odd ends (they make an encoder's read-ahead guess wrong now and then).</summary>
+    public static ChunkRanges RandomRanges(Random rng)
+    {
+        var ranges = ChunkRanges.Empty;
+        var at = (ulong)rng.Next(0, 3000);
+        while (at < 9300)
+        {
+            var length = (ulong)rng.Next(1, 5000);
+            ranges = ranges.Union(ChunkRanges.Range(at, at + length));
+            at += length + (ulong)rng.Next(1, 700);
+        }
+        return ranges;
+    }
+
+    /// <summary>Takes items until the encoder fails; the failure and the leaf bytes delivered before it.</summary>
+    public static (BaoVerificationException Failure, byte[] Delivered) EncodeUntilFailure(RangeEncoder encoder)
+    {
+        var delivered = new MemoryStream();
+        var failure = Assert.Throws<BaoVerificationException>(() =>
+        {
+            while (encoder.TryNext(out var item))
+                if (item.Chunk.Kind == BaoChunkKind.Leaf)
+                    delivered.Write(item.Bytes.Span);
+        });
+        return (failure, delivered.ToArray());
+    }
 }

@@ -411,14 +411,20 @@ public class MuxProtocolTests
     private static async Task<byte[]> ReceiveDataAsync(RawPeer peer, uint stream, int bytes)
     {
         var received = new MemoryStream();
-        while (received.Length < bytes)
+        await ReceiveDataAsync(peer, stream, received, bytes);
+        Assert.Equal(bytes, received.Length);
+        return received.ToArray();
+    }
+
+    /// <summary>Appends whole DATA payloads of <paramref name="stream"/> to <paramref name="received"/> until it holds at least <paramref name="atLeast"/> bytes.</summary>
+    private static async Task ReceiveDataAsync(RawPeer peer, uint stream, MemoryStream received, long atLeast)
+    {
+        while (received.Length < atLeast)
         {
             var (id, data) = await peer.ExpectAsync(2);
             Assert.Equal(stream, id);
             received.Write(data);
         }
-        Assert.Equal(bytes, received.Length);
-        return received.ToArray();
     }
 
     [Fact]
@@ -449,20 +455,10 @@ public class MuxProtocolTests
             await stream.WriteAsync(data.AsMemory(at, Math.Min(16_448, data.Length - at)), deferFlush: true).AsTask().WaitAsync(NodePair.Generous);
         // Everything but the last, partly filled batch (at most a batch) left without a flush.
         var received = new MemoryStream();
-        while (received.Length < data.Length - FrameWriter.BatchSize)
-        {
-            var (frameId, payload) = await peer.ExpectAsync(2);
-            Assert.Equal(id, frameId);
-            received.Write(payload);
-        }
+        await ReceiveDataAsync(peer, id, received, data.Length - FrameWriter.BatchSize);
         Assert.Equal(data[..(int)received.Length], received.ToArray());
         stream.Flush();
-        while (received.Length < data.Length)
-        {
-            var (frameId, payload) = await peer.ExpectAsync(2);
-            Assert.Equal(id, frameId);
-            received.Write(payload);
-        }
+        await ReceiveDataAsync(peer, id, received, data.Length);
         Assert.Equal(data, received.ToArray());
     }
 
