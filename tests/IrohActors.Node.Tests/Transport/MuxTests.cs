@@ -38,6 +38,19 @@ public class MuxTests
         }
     }
 
+    /// <summary>Writes <paramref name="payload"/> in slices of 1 to <paramref name="maxSlice"/> bytes (uneven, so frames of streams interleave), then ends the stream.</summary>
+    private static async Task WriteInRandomSlicesAsync(MuxStream stream, byte[] payload, int seed, int maxSlice, bool defer = false)
+    {
+        var random = new Random(seed);
+        for (var offset = 0; offset < payload.Length;)
+        {
+            var n = Math.Min(random.Next(1, maxSlice), payload.Length - offset);
+            await stream.WriteAsync(payload.AsMemory(offset, n), deferFlush: defer);
+            offset += n;
+        }
+        await stream.CompleteWritesAsync();
+    }
+
     [Fact]
     public async Task FiftyConcurrentStreamsWithInterleavedDataArriveIntact()
     {
@@ -47,18 +60,7 @@ public class MuxTests
         {
             var payload = NodePair.Payload(i, 100_000 + i * 7919);
             await using var stream = await client.OpenStreamAsync(new byte[] { (byte)i });
-            var writer = Task.Run(async () =>
-            {
-                // Uneven slices so frames of different streams interleave on the wire.
-                var random = new Random(i);
-                for (var offset = 0; offset < payload.Length;)
-                {
-                    var n = Math.Min(random.Next(1, 40_000), payload.Length - offset);
-                    await stream.WriteAsync(payload.AsMemory(offset, n));
-                    offset += n;
-                }
-                await stream.CompleteWritesAsync();
-            });
+            var writer = Task.Run(() => WriteInRandomSlicesAsync(stream, payload, i, 40_000));
             var (hash, length) = await NodePair.ReadAllHashedAsync(stream, bufferSize: 1000 + i * 100);
             await writer;
             Assert.Equal(payload.Length, length);
@@ -82,17 +84,7 @@ public class MuxTests
             await using var stream = await client.OpenStreamAsync(new byte[] { (byte)i });
             stream.InlineReadContinuations = i % 3 == 0;
             var defer = i % 2 == 0;
-            var writer = Task.Run(async () =>
-            {
-                var random = new Random(i);
-                for (var offset = 0; offset < payload.Length;)
-                {
-                    var n = Math.Min(random.Next(1, 20_000), payload.Length - offset);
-                    await stream.WriteAsync(payload.AsMemory(offset, n), deferFlush: defer);
-                    offset += n;
-                }
-                await stream.CompleteWritesAsync();
-            });
+            var writer = Task.Run(() => WriteInRandomSlicesAsync(stream, payload, i, 20_000, defer));
             var (hash, length) = await NodePair.ReadAllHashedAsync(stream, bufferSize: 256 * 1024);
             await writer;
             Assert.Equal(payload.Length, length);
@@ -112,17 +104,7 @@ public class MuxTests
         {
             var payload = NodePair.Payload(100 + i, 300_000 + i * 4099);
             await using var stream = await client.OpenStreamAsync(new byte[] { (byte)i });
-            var writer = Task.Run(async () =>
-            {
-                var random = new Random(i);
-                for (var offset = 0; offset < payload.Length;)
-                {
-                    var n = Math.Min(random.Next(1, 200), payload.Length - offset);
-                    await stream.WriteAsync(payload.AsMemory(offset, n));
-                    offset += n;
-                }
-                await stream.CompleteWritesAsync();
-            });
+            var writer = Task.Run(() => WriteInRandomSlicesAsync(stream, payload, i, 200));
             var (hash, length) = await NodePair.ReadAllHashedAsync(stream, bufferSize: 64 * 1024);
             await writer;
             Assert.Equal(payload.Length, length);
