@@ -38,6 +38,18 @@ public class MuxTests
         }
     }
 
+    /// <summary>Sends <paramref name="payload"/> on a new stream to the echo service while reading the echo back, and checks it.</summary>
+    private static async Task EchoAsync(NodeConnection client, int i, byte[] payload, int maxSlice, int readBuffer, bool defer = false, bool inline = false)
+    {
+        await using var stream = await client.OpenStreamAsync(new byte[] { (byte)i });
+        stream.InlineReadContinuations = inline;
+        var writer = Task.Run(() => WriteInRandomSlicesAsync(stream, payload, i, maxSlice, defer));
+        var (hash, length) = await NodePair.ReadAllHashedAsync(stream, bufferSize: readBuffer);
+        await writer;
+        Assert.Equal(payload.Length, length);
+        Assert.Equal(SHA256.HashData(payload), hash);
+    }
+
     /// <summary>Writes <paramref name="payload"/> in slices of 1 to <paramref name="maxSlice"/> bytes (uneven, so frames of streams interleave), then ends the stream.</summary>
     private static async Task WriteInRandomSlicesAsync(MuxStream stream, byte[] payload, int seed, int maxSlice, bool defer = false)
     {
@@ -59,12 +71,7 @@ public class MuxTests
         var tasks = Enumerable.Range(0, 50).Select(async i =>
         {
             var payload = NodePair.Payload(i, 100_000 + i * 7919);
-            await using var stream = await client.OpenStreamAsync(new byte[] { (byte)i });
-            var writer = Task.Run(() => WriteInRandomSlicesAsync(stream, payload, i, 40_000));
-            var (hash, length) = await NodePair.ReadAllHashedAsync(stream, bufferSize: 1000 + i * 100);
-            await writer;
-            Assert.Equal(payload.Length, length);
-            Assert.Equal(SHA256.HashData(payload), hash);
+            await EchoAsync(client, i, payload, 40_000, 1000 + i * 100);
         }).ToArray();
         await Task.WhenAll(tasks).WaitAsync(NodePair.Generous);
         Assert.True(client.BytesSent > 50 * 100_000);
@@ -81,14 +88,7 @@ public class MuxTests
         var tasks = Enumerable.Range(0, 12).Select(async i =>
         {
             var payload = NodePair.Payload(200 + i, 700_000 + i * 13_001);
-            await using var stream = await client.OpenStreamAsync(new byte[] { (byte)i });
-            stream.InlineReadContinuations = i % 3 == 0;
-            var defer = i % 2 == 0;
-            var writer = Task.Run(() => WriteInRandomSlicesAsync(stream, payload, i, 20_000, defer));
-            var (hash, length) = await NodePair.ReadAllHashedAsync(stream, bufferSize: 256 * 1024);
-            await writer;
-            Assert.Equal(payload.Length, length);
-            Assert.Equal(SHA256.HashData(payload), hash);
+            await EchoAsync(client, i, payload, 20_000, 256 * 1024, defer: i % 2 == 0, inline: i % 3 == 0);
         }).ToArray();
         await Task.WhenAll(tasks).WaitAsync(NodePair.Generous);
     }
@@ -103,12 +103,7 @@ public class MuxTests
         var tasks = Enumerable.Range(0, 4).Select(async i =>
         {
             var payload = NodePair.Payload(100 + i, 300_000 + i * 4099);
-            await using var stream = await client.OpenStreamAsync(new byte[] { (byte)i });
-            var writer = Task.Run(() => WriteInRandomSlicesAsync(stream, payload, i, 200));
-            var (hash, length) = await NodePair.ReadAllHashedAsync(stream, bufferSize: 64 * 1024);
-            await writer;
-            Assert.Equal(payload.Length, length);
-            Assert.Equal(SHA256.HashData(payload), hash);
+            await EchoAsync(client, i, payload, 200, 64 * 1024);
         }).ToArray();
         await Task.WhenAll(tasks).WaitAsync(NodePair.Generous);
         // Merged: far fewer frame headers than writes (about 2,700 writes per stream, 9 header bytes each).
