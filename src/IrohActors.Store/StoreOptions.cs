@@ -82,6 +82,14 @@ public sealed record StoreOptions
             ? dir
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify), "iroh-actors");
 
+    /// <summary>Refuses a data directory path that names a file (the store's files and the node's key go inside it).</summary>
+    /// <exception cref="IOException">The path is a file.</exception>
+    public static void ThrowIfDataDirIsFile(string dataDirectory)
+    {
+        if (File.Exists(dataDirectory))
+            throw new IOException($"the data directory {dataDirectory} is a file, not a directory");
+    }
+
     /// <summary>Reads the <c>iroh.store</c> section (see hocon/reference.conf); missing keys keep the defaults.</summary>
     /// <exception cref="ArgumentException">A value is out of range (the message names the key).</exception>
     public static StoreOptions FromConfig(IrohActors.Hocon.Config config)

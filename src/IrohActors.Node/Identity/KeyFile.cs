@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using IrohActors.Store;
 
 namespace IrohActors.Node.Identity;
 
@@ -20,8 +21,7 @@ public static class KeyFile
     /// <summary>Loads the key from <paramref name="dataDirectory"/>, generating and saving a new one on first use.</summary>
     public static SecretKey LoadOrCreate(string dataDirectory)
     {
-        if (File.Exists(dataDirectory))
-            throw new IOException($"the data directory {dataDirectory} is a file, not a directory");
+        StoreOptions.ThrowIfDataDirIsFile(dataDirectory);
         var path = Path.Combine(dataDirectory, FileName);
         if (File.Exists(path))
             return Load(path);

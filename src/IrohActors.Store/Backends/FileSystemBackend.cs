@@ -29,8 +29,7 @@ internal sealed class FileSystemBackend : IStorageBackend
         _blockSize = options.BlockSize;
         _maxInlineData = options.MaxInlineData;
         _maxInlineOutboard = options.MaxInlineOutboard;
-        if (File.Exists(Root))
-            throw new IOException($"the data directory {Root} is a file, not a directory");
+        StoreOptions.ThrowIfDataDirIsFile(Root);
         Directory.CreateDirectory(DataDir);
         Directory.CreateDirectory(TempDir);
         _ownership = TakeOwnership(Root);
