@@ -98,8 +98,7 @@ internal sealed class FrameWriter
                     return;
                 }
                 // The batch is full (perhaps of deferred data): whoever sends next takes it.
-                _needsFlush = true;
-                WakeSender();
+                RequestFlushLocked();
                 wait = _drained.Task;
             }
             await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -152,10 +151,7 @@ internal sealed class FrameWriter
                     }
                 }
                 else if (!defer)
-                {
-                    _needsFlush = true;
-                    WakeSender();
-                }
+                    RequestFlushLocked();
                 if (taken > 0)
                 {
                     if (!defer || _sending || BatchSize - _fillLength >= MinDataSlice + FrameHeader.Size)
@@ -166,8 +162,7 @@ internal sealed class FrameWriter
                 else
                 {
                     // The batch is full (perhaps of deferred data): whoever sends next takes it.
-                    _needsFlush = true;
-                    WakeSender();
+                    RequestFlushLocked();
                     wait = _drained.Task;
                 }
             }
@@ -187,8 +182,7 @@ internal sealed class FrameWriter
         {
             if (_fillLength == 0)
                 return;
-            _needsFlush = true;
-            WakeSender();
+            RequestFlushLocked();
         }
     }
 
@@ -233,8 +227,7 @@ internal sealed class FrameWriter
             {
                 _failure ??= e;
                 _drained.TrySetException(_failure);
-                _sending = false;
-                _spare = batch;
+                EndSendLocked(batch);
                 WakeSender();
             }
             _onFailure(e);
@@ -248,8 +241,7 @@ internal sealed class FrameWriter
         }
         lock (_gate)
         {
-            _spare = batch;
-            _sending = false;
+            EndSendLocked(batch);
             if (_needsFlush || _completing)
                 WakeSender();
         }
@@ -313,9 +305,22 @@ internal sealed class FrameWriter
         _fillLength += FrameHeader.Size + payload.Length;
         if (wake)
         {
-            _needsFlush = true;
-            WakeSender();
+            RequestFlushLocked();
         }
+    }
+
+    // Under the gate: queued bytes must leave without waiting for the batch to fill; the send loop takes them.
+    private void RequestFlushLocked()
+    {
+        _needsFlush = true;
+        WakeSender();
+    }
+
+    // Under the gate: a send finished (or failed); its buffer becomes the spare and the next sender may start.
+    private void EndSendLocked(byte[] batch)
+    {
+        _spare = batch;
+        _sending = false;
     }
 
     private void ThrowIfUnusable()
@@ -364,10 +369,7 @@ internal sealed class FrameWriter
                 }
                 await SendBatchAsync(batch!, length).ConfigureAwait(false);
                 lock (_gate)
-                {
-                    _spare = batch;
-                    _sending = false;
-                }
+                    EndSendLocked(batch!);
             }
             await _transport.FlushAsync().ConfigureAwait(false);
         }
