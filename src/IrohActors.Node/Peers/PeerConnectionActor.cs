@@ -57,8 +57,14 @@ public sealed class PeerConnectionActor : ReceiveActor, IWithTimers
             _address = message.Address;
         if (_connection is { } live)
         {
-            Sender.Tell(new PeerConnected(live), Self);
-            return;
+            if (!live.IsClosing)
+            {
+                Sender.Tell(new PeerConnected(live), Self);
+                return;
+            }
+            // Closing (by us, or the peer sent GOAWAY): it opens no new streams, and may take up to the close timeout to
+            // end. A new connection is dialed now; the old one's end, when it comes, is no longer ours to handle.
+            Retire(live);
         }
         _waiting.Add(Sender);
         Timers.Cancel(ReconnectKey);
@@ -100,13 +106,18 @@ public sealed class PeerConnectionActor : ReceiveActor, IWithTimers
             Timers.StartSingleTimer(ReconnectKey, Reconnect.Instance, Backoff());
     }
 
+    private void Retire(NodeConnection connection)
+    {
+        _bytesSentBefore += connection.BytesSent;
+        _bytesReceivedBefore += connection.BytesReceived;
+        _connection = null;
+    }
+
     private void OnLost(ConnectionLost message)
     {
         if (!ReferenceEquals(message.Connection, _connection))
             return;
-        _bytesSentBefore += message.Connection.BytesSent;
-        _bytesReceivedBefore += message.Connection.BytesReceived;
-        _connection = null;
+        Retire(message.Connection);
         // Idle and normal closes are deliberate; only a lost connection is re-established eagerly.
         if (message.Reason.Code is not (CloseCode.Idle or CloseCode.Normal))
             Timers.StartSingleTimer(ReconnectKey, Reconnect.Instance, Backoff());

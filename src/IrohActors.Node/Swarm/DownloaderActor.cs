@@ -636,7 +636,7 @@ internal sealed class DownloaderActor : ReceiveActor, IWithTimers
         {
             var connection = (await peersActor.Ask<PeerConnected>(new GetPeerConnection(address), TimeSpan.FromMinutes(2), token).ConfigureAwait(false)).Connection;
             // The peer actor may not have noticed the loss yet and hand out the dead connection: that attempt failed.
-            if (connection.Completion.IsCompleted)
+            if (connection.Completion.IsCompleted || connection.IsClosing)
                 throw new ConnectionClosedException(CloseCode.TransportClosed, false, "the connection is still the closed one");
             var (size, has) = await RangeFetcher.ObserveAsync(connection, hash, token).WaitAsync(_options.StallTimeout, token).ConfigureAwait(false);
             return new PeerReconnected(index, hash, connection, size, has);

@@ -1,4 +1,8 @@
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
 using IrohActors.Actors;
+using IrohActors.Node.Identity;
 using IrohActors.Node.Peers;
 using IrohActors.Node.Transport;
 using IrohActors.Store;
@@ -51,5 +55,97 @@ public class PeerConnectionTests
         Assert.True(stats.Connected);
         var again = await getter.ConnectAsync(provider.Address);
         Assert.NotSame(connection, again);
+    }
+
+    [Fact]
+    public async Task AClosingConnectionIsNotHandedOutAgain()
+    {
+        // A peer that completes the handshake and the HELLO, then never answers nor closes: our close of a connection
+        // to it stays in its handshake until the close timeout (2 s), and meanwhile opens no streams.
+        await using var peer = await SilentPeer.StartAsync();
+        await using var nodes = new TestNodes();
+        var getter = await nodes.StartAsync();
+        var first = await getter.ConnectAsync(peer.Address).WaitAsync(TestNodes.Generous);
+        var closing = first.CloseAsync(CloseCode.Internal, "test: cut");
+        Assert.True(first.IsClosing);
+
+        var second = await getter.ConnectAsync(peer.Address).WaitAsync(TestNodes.Generous);
+
+        Assert.NotSame(first, second);
+        Assert.False(second.IsClosing);
+        Assert.False(closing.IsCompleted, "the close finished early: the test did not hold it open");
+        Assert.Equal(2, peer.Accepted);
+        await closing.WaitAsync(TestNodes.Generous);
+        // The old connection's end is not taken for the new one's: the peer stays connected, on the second connection.
+        var actor = await getter.Peers.Ask<IActorRef>(new GetPeerActor(peer.NodeId), TestNodes.Generous);
+        var stats = await actor.Ask<PeerStats>(GetPeerStats.Instance, TestNodes.Generous);
+        Assert.True(stats.Connected);
+        Assert.Equal(2, stats.Connects);
+        Assert.Same(second, await getter.ConnectAsync(peer.Address));
+    }
+
+    /// <summary>A listener that does the TLS handshake and the mux HELLO for each dialer, then neither reads nor closes.</summary>
+    private sealed class SilentPeer : IAsyncDisposable
+    {
+        private readonly SecretKey _key = SecretKey.Generate();
+        private readonly NodeCertificate _certificate;
+        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+        private readonly List<SslStream> _streams = [];
+        private readonly Task _accepting;
+        private int _accepted;
+
+        private SilentPeer()
+        {
+            _certificate = NodeCertificate.Create(_key);
+            _listener.Start();
+            _accepting = AcceptAsync();
+        }
+
+        public NodeId NodeId => _key.NodeId;
+
+        public NodeAddr Address => new(_key.NodeId, (IPEndPoint)_listener.LocalEndpoint);
+
+        /// <summary>Dialers that completed the HELLO.</summary>
+        public int Accepted => Volatile.Read(ref _accepted);
+
+        public static Task<SilentPeer> StartAsync() => Task.FromResult(new SilentPeer());
+
+        private async Task AcceptAsync()
+        {
+            while (true)
+            {
+                Socket socket;
+                try
+                {
+                    socket = await _listener.AcceptSocketAsync();
+                }
+                catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                {
+                    return;
+                }
+                var (tls, _) = await TlsHandshake.AsServerAsync(new NetworkStream(socket, ownsSocket: true), _certificate, (IPEndPoint)socket.RemoteEndPoint!, CancellationToken.None);
+                lock (_streams)
+                    _streams.Add(tls);
+                var hello = new byte[FrameHeader.Size + MuxSettings.Size];
+                new FrameHeader(FrameType.Hello, 0, MuxSettings.Size).Write(hello);
+                MuxSettings.From(new TransportOptions()).Write(hello.AsSpan(FrameHeader.Size));
+                await tls.WriteAsync(hello);
+                await tls.ReadExactlyAsync(new byte[FrameHeader.Size + MuxSettings.Size]);
+                Interlocked.Increment(ref _accepted);
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            _listener.Stop();
+            await _accepting;
+            lock (_streams)
+            {
+                foreach (var stream in _streams)
+                    stream.Dispose();
+            }
+            _certificate.Dispose();
+            _key.Dispose();
+        }
     }
 }

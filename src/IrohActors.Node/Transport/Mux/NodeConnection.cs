@@ -107,6 +107,19 @@ public sealed class NodeConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// True once the connection opens no more streams: we began closing it, or the peer sent GOAWAY. It may stay open a
+    /// while longer (up to <see cref="TransportOptions.CloseTimeout"/>) for the streams in flight and the close handshake.
+    /// </summary>
+    public bool IsClosing
+    {
+        get
+        {
+            lock (_gate)
+                return _closeReason != null || _peerGoAway != null;
+        }
+    }
+
     /// <summary>Completes (never faults) when the connection has closed, with the reason every stream saw.</summary>
     public Task<ConnectionClosedException> Completion => _closed.Task;
 
