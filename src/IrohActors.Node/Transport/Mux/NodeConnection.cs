@@ -116,9 +116,12 @@ public sealed class NodeConnection : IAsyncDisposable
         get
         {
             lock (_gate)
-                return _closeReason != null || _peerGoAway != null;
+                return ClosingLocked;
         }
     }
+
+    // Under _gate: no stream may be opened any more (the condition OpenStreamAsync refuses on).
+    private bool ClosingLocked => _closeReason != null || _peerGoAway != null;
 
     /// <summary>Completes (never faults) when the connection has closed, with the reason every stream saw.</summary>
     public Task<ConnectionClosedException> Completion => _closed.Task;
@@ -159,7 +162,7 @@ public sealed class NodeConnection : IAsyncDisposable
         {
             lock (_gate)
             {
-                if (_closeReason != null || _peerGoAway != null)
+                if (ClosingLocked)
                 {
                     _openSlots.Release();
                     throw CloseReasonOrGoingAway();
