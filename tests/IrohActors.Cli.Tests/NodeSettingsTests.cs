@@ -47,6 +47,16 @@ public sealed class NodeSettingsTests : IDisposable
     }
 
     [Fact]
+    public void ConnectionThreadsAreOnUnlessTheConfigTurnsThemOff()
+    {
+        Assert.True(NodeSettings.Load(null, _dir, "").Transport.ConnectionThreads);
+        Assert.False(NodeSettings.Load(Config("iroh.node.connection-threads = off"), _dir, "").Transport.ConnectionThreads);
+        var e = Assert.Throws<IrohActors.Hocon.HoconValueException>(() => NodeSettings.Load(Config("iroh.node.connection-threads = sometimes"), _dir, ""));
+        Assert.Contains("node.conf:1:", e.Message);
+        Assert.Contains("'connection-threads' is the string 'sometimes', expected a boolean", e.Message);
+    }
+
+    [Fact]
     public void ASizeBeyond32BitsNamesItsKey()
     {
         var file = Config("iroh.node.receive-window-growth-budget = 4 GiB");

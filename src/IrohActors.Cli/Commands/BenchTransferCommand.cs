@@ -60,8 +60,10 @@ internal static class BenchTransferCommand
         WriteRandomFile(file, size);
         Console.WriteLine($"blob: {size >> 20} MiB random; {rounds} rounds, medians; 127.0.0.1; cores: {Environment.ProcessorCount}");
 
+        // For A/B runs: IROH_BENCH_ENGINE=1 waits on the sockets with the runtime's engine instead of connection threads.
+        var transport = new TransportOptions { ConnectionThreads = Environment.GetEnvironmentVariable("IROH_BENCH_ENGINE") is not "1" };
         await using var providerStore = memory ? BlobStores.InMemory() : null;
-        await using var provider = await IrohNode.StartAsync(new IrohNodeOptions { DataDirectory = Path.Combine(root, "provider"), Store = providerStore, ListenAddress = new IPEndPoint(IPAddress.Loopback, 0) }, ct);
+        await using var provider = await IrohNode.StartAsync(new IrohNodeOptions { DataDirectory = Path.Combine(root, "provider"), Store = providerStore, ListenAddress = new IPEndPoint(IPAddress.Loopback, 0), Transport = transport }, ct);
         var import = Stopwatch.StartNew();
         using var imported = await provider.Store.ImportFileAsync(file, ImportMode.InPlace, ct);
         var ticket = provider.CreateTicket(imported.Hash, BlobFormat.Raw);
@@ -92,7 +94,7 @@ internal static class BenchTransferCommand
         {
             var getterDir = Path.Combine(root, $"getter-{round}");
             await using var getterStore = memory ? BlobStores.InMemory() : null;
-            await using (var getter = await IrohNode.StartAsync(new IrohNodeOptions { DataDirectory = getterDir, Store = getterStore, ListenAddress = null }, ct))
+            await using (var getter = await IrohNode.StartAsync(new IrohNodeOptions { DataDirectory = getterDir, Store = getterStore, ListenAddress = null, Transport = transport }, ct))
             {
                 self.Refresh();
                 var cpu = self.TotalProcessorTime;

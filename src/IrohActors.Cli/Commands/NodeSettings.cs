@@ -68,6 +68,7 @@ internal static class NodeSettings
                 StreamReceiveWindow = ByteSizeInt(node, "iroh.node", "stream-receive-window"),
                 MaxStreamReceiveWindow = ByteSizeInt(node, "iroh.node", "max-stream-receive-window"),
                 ReceiveWindowGrowthBudget = ByteSizeInt(node, "iroh.node", "receive-window-growth-budget"),
+                ConnectionThreads = node.GetBoolean("connection-threads"),
             },
             Peers = new PeerOptions
             {

@@ -49,6 +49,20 @@ internal sealed class Dialer
         NodeConnection? connection = null;
         try
         {
+            if (options.ConnectionThreads)
+            {
+                return await ConnectionThread.StartAsync($"iroh dial {endPoint}", socket, () =>
+                {
+                    PolledSocketStream.Connect(socket, endPoint, linked.Token);
+                    stage = "the TLS handshake";
+                    var coalescer = new CoalescingTransport(new PolledSocketStream(socket));
+                    var tls = TlsHandshake.AsClientAsync(coalescer, _endpoint.Certificate, expected, endPoint, linked.Token).GetAwaiter().GetResult();
+                    stage = "the mux hello";
+                    connection = new NodeConnection(tls, socket, _endpoint.NodeId, expected, endPoint, isDialer: true, tls.NegotiatedCipherSuite, options, coalescer, ownReadThread: true);
+                    connection.StartAsync(linked.Token).GetAwaiter().GetResult();
+                    return connection;
+                }, c => c.RunReadLoop(), linked.Token).ConfigureAwait(false);
+            }
             await socket.ConnectAsync(endPoint, linked.Token).ConfigureAwait(false);
             stage = "the TLS handshake";
             var coalescer = new CoalescingTransport(new NetworkStream(socket, ownsSocket: true));

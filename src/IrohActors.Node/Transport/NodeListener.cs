@@ -94,11 +94,25 @@ public sealed class NodeListener : IAsyncDisposable
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
             timeout.CancelAfter(options.ConnectTimeout);
-            var coalescer = new CoalescingTransport(new NetworkStream(socket, ownsSocket: true));
-            var (tls, remoteId) = await TlsHandshake.AsServerAsync(coalescer, _endpoint.Certificate, remote, timeout.Token)
-                .ConfigureAwait(false);
-            connection = new NodeConnection(tls, socket, _endpoint.NodeId, remoteId, remote, isDialer: false, tls.NegotiatedCipherSuite, options, coalescer);
-            await connection.StartAsync(timeout.Token).ConfigureAwait(false);
+            if (options.ConnectionThreads)
+            {
+                connection = await ConnectionThread.StartAsync($"iroh accept {remote}", socket, () =>
+                {
+                    var coalescer = new CoalescingTransport(new PolledSocketStream(socket));
+                    var (tls, remoteId) = TlsHandshake.AsServerAsync(coalescer, _endpoint.Certificate, remote, timeout.Token).GetAwaiter().GetResult();
+                    connection = new NodeConnection(tls, socket, _endpoint.NodeId, remoteId, remote, isDialer: false, tls.NegotiatedCipherSuite, options, coalescer, ownReadThread: true);
+                    connection.StartAsync(timeout.Token).GetAwaiter().GetResult();
+                    return connection;
+                }, c => c.RunReadLoop(), timeout.Token).ConfigureAwait(false);
+            }
+            else
+            {
+                var coalescer = new CoalescingTransport(new NetworkStream(socket, ownsSocket: true));
+                var (tls, remoteId) = await TlsHandshake.AsServerAsync(coalescer, _endpoint.Certificate, remote, timeout.Token)
+                    .ConfigureAwait(false);
+                connection = new NodeConnection(tls, socket, _endpoint.NodeId, remoteId, remote, isDialer: false, tls.NegotiatedCipherSuite, options, coalescer);
+                await connection.StartAsync(timeout.Token).ConfigureAwait(false);
+            }
         }
         catch (Exception e)
         {

@@ -43,6 +43,14 @@ public sealed record TransportOptions
     /// <summary>Pending TCP connections queued by the listener.</summary>
     public int ListenBacklog { get; init; } = 512;
 
+    /// <summary>
+    /// Each connection gets a thread of its own, which sets it up and then reads from it, waiting for data in
+    /// <c>poll(2)</c>; reads and writes that need not wait are single system calls on the socket. Off: the runtime's
+    /// socket engine (one epoll thread for all sockets) waits for every connection, and pool threads read.
+    /// On is faster for bulk transfers (docs/transport.md §6.8); off scales to more connections than threads.
+    /// </summary>
+    public bool ConnectionThreads { get; init; } = true;
+
     /// <summary>Time a graceful close waits for queued frames to leave before dropping the transport.</summary>
     public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(2);
 

@@ -23,6 +23,8 @@ public sealed class NodeConnection : IAsyncDisposable
     private readonly Stream _transport;
     private readonly Socket _socket;
     private readonly TransportOptions _options;
+    // True when the thread that set the connection up runs its read loop (RunReadLoop) instead of the thread pool.
+    private readonly bool _ownReadThread;
     private readonly FrameReader _reader;
     private readonly object _gate = new();
     private readonly Dictionary<uint, MuxStream> _streams = new();
@@ -48,9 +50,11 @@ public sealed class NodeConnection : IAsyncDisposable
     private int _windowGrowthLeft;
 
     internal NodeConnection(Stream transport, Socket socket, NodeId localNodeId, NodeId remoteNodeId, IPEndPoint remoteEndPoint,
-        bool isDialer, TlsCipherSuite cipherSuite, TransportOptions options, CoalescingTransport? coalescer = null)
+        bool isDialer, TlsCipherSuite cipherSuite, TransportOptions options, CoalescingTransport? coalescer = null, bool ownReadThread = false)
     {
         _transport = transport;
+        _ownReadThread = ownReadThread;
+        ReadThread = ownReadThread ? Thread.CurrentThread : null;
         _socket = socket;
         _options = options;
         _windowGrowthLeft = options.ReceiveWindowGrowthBudget;
@@ -268,9 +272,23 @@ public sealed class NodeConnection : IAsyncDisposable
         _openSlots = new SemaphoreSlim(_peer.MaxConcurrentStreams, _peer.MaxConcurrentStreams);
         _lastReceived = _lastActivity = Environment.TickCount64;
         SendPing();
-        _ = Task.Run(ReadLoopAsync);
+        if (!_ownReadThread)
+            _ = Task.Run(ReadLoopAsync);
         _ = Task.Run(KeepAliveLoopAsync);
     }
+
+    /// <summary>Runs the read loop on the calling thread (the connection's own) until the connection ends; after <see cref="StartAsync"/>.</summary>
+    internal void RunReadLoop()
+    {
+        Debug.Assert(ReferenceEquals(Thread.CurrentThread, ReadThread), "the read loop runs on the thread that set the connection up");
+        ReadLoopAsync().GetAwaiter().GetResult();
+    }
+
+    /// <summary>The connection's own thread, which set it up and runs its read loop (null without <see cref="TransportOptions.ConnectionThreads"/>).</summary>
+    internal Thread? ReadThread { get; }
+
+    /// <summary>The socket's descriptor (tests look it up in the runtime's epoll set).</summary>
+    internal IntPtr SocketHandle => _socket.Handle;
 
     /// <summary>Drops the transport without a GOAWAY (handshake failures).</summary>
     internal void Abort(string why) =>
