@@ -57,6 +57,15 @@ public sealed class NodeSettingsTests : IDisposable
     }
 
     [Fact]
+    public void TheTlsProviderIsOpenSslUnlessTheConfigNamesSslStream()
+    {
+        Assert.Equal(TlsProvider.OpenSsl, NodeSettings.Load(null, _dir, "").Transport.Tls);
+        Assert.Equal(TlsProvider.SslStream, NodeSettings.Load(Config("iroh.node.tls = sslstream"), _dir, "").Transport.Tls);
+        var e = Assert.Throws<FormatException>(() => NodeSettings.Load(Config("iroh.node.tls = schannel"), _dir, ""));
+        Assert.Equal("iroh.node.tls = schannel: must be openssl or sslstream", e.Message);
+    }
+
+    [Fact]
     public void ASizeBeyond32BitsNamesItsKey()
     {
         var file = Config("iroh.node.receive-window-growth-budget = 4 GiB");

@@ -69,6 +69,12 @@ internal static class NodeSettings
                 MaxStreamReceiveWindow = ByteSizeInt(node, "iroh.node", "max-stream-receive-window"),
                 ReceiveWindowGrowthBudget = ByteSizeInt(node, "iroh.node", "receive-window-growth-budget"),
                 ConnectionThreads = node.GetBoolean("connection-threads"),
+                Tls = node.GetString("tls") switch
+                {
+                    "openssl" => TlsProvider.OpenSsl,
+                    "sslstream" => TlsProvider.SslStream,
+                    var other => throw new FormatException($"iroh.node.tls = {other}: must be openssl or sslstream"),
+                },
             },
             Peers = new PeerOptions
             {

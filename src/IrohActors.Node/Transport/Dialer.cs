@@ -55,10 +55,19 @@ internal sealed class Dialer
                 {
                     PolledSocketStream.Connect(socket, endPoint, linked.Token);
                     stage = "the TLS handshake";
-                    var coalescer = new CoalescingTransport(new PolledSocketStream(socket));
-                    var tls = TlsHandshake.AsClientAsync(coalescer, _endpoint.Certificate, expected, endPoint, linked.Token).GetAwaiter().GetResult();
-                    stage = "the mux hello";
-                    connection = new NodeConnection(tls, socket, _endpoint.NodeId, expected, endPoint, isDialer: true, tls.NegotiatedCipherSuite, options, coalescer, ownReadThread: true);
+                    if (options.UsesOpenSsl)
+                    {
+                        var direct = OpenSsl.OpenSslStream.AsClient(socket, _endpoint.Certificate.OpenSslContext, expected, endPoint, linked.Token);
+                        stage = "the mux hello";
+                        connection = new NodeConnection(direct, socket, _endpoint.NodeId, expected, endPoint, isDialer: true, direct.NegotiatedCipherSuite, options, coalescer: null, ownReadThread: true);
+                    }
+                    else
+                    {
+                        var coalescer = new CoalescingTransport(new PolledSocketStream(socket));
+                        var tls = TlsHandshake.AsClientAsync(coalescer, _endpoint.Certificate, expected, endPoint, linked.Token).GetAwaiter().GetResult();
+                        stage = "the mux hello";
+                        connection = new NodeConnection(tls, socket, _endpoint.NodeId, expected, endPoint, isDialer: true, tls.NegotiatedCipherSuite, options, coalescer, ownReadThread: true);
+                    }
                     connection.StartAsync(linked.Token).GetAwaiter().GetResult();
                     return connection;
                 }, c => c.RunReadLoop(), linked.Token).ConfigureAwait(false);

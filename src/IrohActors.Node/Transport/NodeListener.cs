@@ -98,9 +98,17 @@ public sealed class NodeListener : IAsyncDisposable
             {
                 connection = await ConnectionThread.StartAsync($"iroh accept {remote}", socket, () =>
                 {
-                    var coalescer = new CoalescingTransport(new PolledSocketStream(socket));
-                    var (tls, remoteId) = TlsHandshake.AsServerAsync(coalescer, _endpoint.Certificate, remote, timeout.Token).GetAwaiter().GetResult();
-                    connection = new NodeConnection(tls, socket, _endpoint.NodeId, remoteId, remote, isDialer: false, tls.NegotiatedCipherSuite, options, coalescer, ownReadThread: true);
+                    if (options.UsesOpenSsl)
+                    {
+                        var (direct, dialer) = OpenSsl.OpenSslStream.AsServer(socket, _endpoint.Certificate.OpenSslContext, remote, timeout.Token);
+                        connection = new NodeConnection(direct, socket, _endpoint.NodeId, dialer, remote, isDialer: false, direct.NegotiatedCipherSuite, options, coalescer: null, ownReadThread: true);
+                    }
+                    else
+                    {
+                        var coalescer = new CoalescingTransport(new PolledSocketStream(socket));
+                        var (tls, remoteId) = TlsHandshake.AsServerAsync(coalescer, _endpoint.Certificate, remote, timeout.Token).GetAwaiter().GetResult();
+                        connection = new NodeConnection(tls, socket, _endpoint.NodeId, remoteId, remote, isDialer: false, tls.NegotiatedCipherSuite, options, coalescer, ownReadThread: true);
+                    }
                     connection.StartAsync(timeout.Token).GetAwaiter().GetResult();
                     return connection;
                 }, c => c.RunReadLoop(), timeout.Token).ConfigureAwait(false);

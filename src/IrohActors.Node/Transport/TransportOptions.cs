@@ -51,6 +51,16 @@ public sealed record TransportOptions
     /// </summary>
     public bool ConnectionThreads { get; init; } = true;
 
+    /// <summary>
+    /// Which TLS implementation runs connections that have a thread of their own (<see cref="ConnectionThreads"/>):
+    /// OpenSSL directly (Linux, where libssl.so.3 loads; elsewhere SslStream), or SslStream. Without connection threads,
+    /// always SslStream. Both speak the same TLS 1.3 with the same certificates, so either meets the other.
+    /// </summary>
+    public TlsProvider Tls { get; init; } = TlsProvider.OpenSsl;
+
+    /// <summary>True if connections of these options use OpenSSL directly here.</summary>
+    internal bool UsesOpenSsl => ConnectionThreads && Tls == TlsProvider.OpenSsl && OpenSsl.LibSsl.IsAvailable;
+
     /// <summary>Time a graceful close waits for queued frames to leave before dropping the transport.</summary>
     public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(2);
 
@@ -85,4 +95,14 @@ public sealed record TransportOptions
         if (ListenBacklog < 1)
             throw new ArgumentOutOfRangeException(nameof(ListenBacklog), ListenBacklog, "must be at least 1");
     }
+}
+
+/// <summary>The TLS implementation of a connection (<see cref="TransportOptions.Tls"/>).</summary>
+public enum TlsProvider
+{
+    /// <summary>OpenSSL 3, called directly: it reads the socket itself and its records leave from its own buffer (Linux).</summary>
+    OpenSsl,
+
+    /// <summary>.NET's SslStream (on Linux, the same OpenSSL through memory buffers, with more copies).</summary>
+    SslStream,
 }

@@ -105,7 +105,7 @@ public class PeerConnectionTests
 
         public NodeAddr Address => new(_key.NodeId, (IPEndPoint)_listener.LocalEndpoint);
 
-        /// <summary>Dialers that completed the HELLO.</summary>
+        /// <summary>Dialers that completed the TLS handshake and were sent the HELLO.</summary>
         public int Accepted => Volatile.Read(ref _accepted);
 
         public static Task<SilentPeer> StartAsync() => Task.FromResult(new SilentPeer());
@@ -129,9 +129,10 @@ public class PeerConnectionTests
                 var hello = new byte[FrameHeader.Size + MuxSettings.Size];
                 new FrameHeader(FrameType.Hello, 0, MuxSettings.Size).Write(hello);
                 MuxSettings.From(new TransportOptions()).Write(hello.AsSpan(FrameHeader.Size));
+                // Counted before the HELLO leaves: a dialer that has read it can count on being counted.
+                Interlocked.Increment(ref _accepted);
                 await tls.WriteAsync(hello);
                 await tls.ReadExactlyAsync(new byte[FrameHeader.Size + MuxSettings.Size]);
-                Interlocked.Increment(ref _accepted);
             }
         }
 

@@ -9,10 +9,11 @@ namespace IrohActors.Node.Tests.Transport;
 
 public class ConnectionTests
 {
-    [Fact]
-    public async Task BothSidesSeeTheOtherNodeId()
+    [Theory]
+    [MemberData(nameof(NodePair.Modes), MemberType = typeof(NodePair))]
+    public async Task BothSidesSeeTheOtherNodeId(string mode)
     {
-        await using var pair = NodePair.Start();
+        await using var pair = NodePair.Start(serverOptions: NodePair.Mode(mode), clientOptions: NodePair.Mode(mode));
         await using var client = await pair.DialAsync();
         var server = await pair.Accepted.Reader.ReadAsync().AsTask().WaitAsync(NodePair.Generous);
         Assert.Equal(pair.Server.NodeId, client.RemoteNodeId);
@@ -21,7 +22,10 @@ public class ConnectionTests
         Assert.True(client.IsDialer);
         Assert.False(server.IsDialer);
         if (OperatingSystem.IsLinux())
+        {
             Assert.Equal(TlsCipherSuite.TLS_AES_128_GCM_SHA256, client.CipherSuite);
+            Assert.Equal(TlsCipherSuite.TLS_AES_128_GCM_SHA256, server.CipherSuite);
+        }
     }
 
     [Fact]
@@ -56,10 +60,11 @@ public class ConnectionTests
         }
     }
 
-    [Fact]
-    public async Task DialingTheWrongNodeIdFailsNamingBoth()
+    [Theory]
+    [MemberData(nameof(NodePair.Modes), MemberType = typeof(NodePair))]
+    public async Task DialingTheWrongNodeIdFailsNamingBoth(string mode)
     {
-        await using var pair = NodePair.Start();
+        await using var pair = NodePair.Start(serverOptions: NodePair.Mode(mode), clientOptions: NodePair.Mode(mode));
         using var stranger = SecretKey.Generate();
         var wrong = new NodeAddr(stranger.NodeId, pair.Listener.LocalEndPoint);
         var e = await Assert.ThrowsAsync<PeerIdentityMismatchException>(() => pair.Client.ConnectAsync(wrong).WaitAsync(NodePair.Generous));
@@ -120,12 +125,13 @@ public class ConnectionTests
         Assert.StartsWith($"could not connect to node {pair.Server.NodeId}: {closed.LocalEndPoint}: ", e.Message);
     }
 
-    [Fact]
-    public async Task AClientWithoutCertificateIsRefused()
+    [Theory]
+    [MemberData(nameof(NodePair.Modes), MemberType = typeof(NodePair))]
+    public async Task AClientWithoutCertificateIsRefused(string mode)
     {
         var handlerCalled = false;
         using var key = SecretKey.Generate();
-        using var endpoint = new NodeEndpoint(key);
+        using var endpoint = new NodeEndpoint(key, NodePair.Mode(mode));
         var failures = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var listener = endpoint.Listen(new IPEndPoint(IPAddress.Loopback, 0), (c, _) =>
         {
@@ -161,8 +167,9 @@ public class ConnectionTests
         Assert.False(handlerCalled);
     }
 
-    [Fact]
-    public async Task ConnectTimeoutOnAListenerThatNeverAccepts()
+    [Theory]
+    [MemberData(nameof(NodePair.Modes), MemberType = typeof(NodePair))]
+    public async Task ConnectTimeoutOnAListenerThatNeverAccepts(string mode)
     {
         // The kernel completes TCP handshakes into the backlog, but nobody ever speaks TLS.
         using var blackHole = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
@@ -170,7 +177,7 @@ public class ConnectionTests
         blackHole.Listen(1);
         using var key = SecretKey.Generate();
         using var target = SecretKey.Generate();
-        using var endpoint = new NodeEndpoint(key, new TransportOptions { ConnectTimeout = TimeSpan.FromMilliseconds(500) });
+        using var endpoint = new NodeEndpoint(key, NodePair.Mode(mode, new TransportOptions { ConnectTimeout = TimeSpan.FromMilliseconds(500) }));
         var addr = new NodeAddr(target.NodeId, (IPEndPoint)blackHole.LocalEndPoint!);
         var e = await Assert.ThrowsAsync<ConnectTimeoutException>(() => endpoint.ConnectAsync(addr).WaitAsync(NodePair.Generous));
         Assert.Equal(addr.DirectAddresses[0], e.EndPoint);
@@ -178,14 +185,15 @@ public class ConnectionTests
         Assert.Contains("500 ms", e.Message);
     }
 
-    [Fact]
-    public async Task CallerCancellationIsNotReportedAsATimeout()
+    [Theory]
+    [MemberData(nameof(NodePair.Modes), MemberType = typeof(NodePair))]
+    public async Task CallerCancellationIsNotReportedAsATimeout(string mode)
     {
         using var blackHole = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         blackHole.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         blackHole.Listen(1);
         using var key = SecretKey.Generate();
-        using var endpoint = new NodeEndpoint(key);
+        using var endpoint = new NodeEndpoint(key, NodePair.Mode(mode));
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
             endpoint.ConnectAsync(new NodeAddr(key.NodeId, (IPEndPoint)blackHole.LocalEndPoint!), cts.Token).WaitAsync(NodePair.Generous));

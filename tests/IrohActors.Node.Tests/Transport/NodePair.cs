@@ -11,6 +11,16 @@ internal sealed class NodePair : IAsyncDisposable
 {
     public static readonly TimeSpan Generous = TimeSpan.FromSeconds(60);
 
+    /// <summary>The three ways a connection can run: OpenSSL directly, SslStream on a connection thread, SslStream on the runtime's socket engine.</summary>
+    public static TheoryData<string> Modes => new() { "openssl", "sslstream", "engine" };
+
+    /// <summary>The options of <paramref name="mode"/> (one of <see cref="Modes"/>), on top of <paramref name="options"/>.</summary>
+    public static TransportOptions Mode(string mode, TransportOptions? options = null) => (options ?? new TransportOptions()) with
+    {
+        ConnectionThreads = mode != "engine",
+        Tls = mode == "openssl" ? TlsProvider.OpenSsl : TlsProvider.SslStream,
+    };
+
     private NodePair(SecretKey serverKey, SecretKey clientKey, NodeEndpoint server, NodeEndpoint client)
     {
         ServerKey = serverKey;

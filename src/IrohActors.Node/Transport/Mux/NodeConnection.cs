@@ -231,6 +231,8 @@ public sealed class NodeConnection : IAsyncDisposable
             await Writer.CompleteAsync(closed).WaitAsync(_options.CloseTimeout).ConfigureAwait(false);
             if (_transport is SslStream tls)
                 await tls.ShutdownAsync().WaitAsync(_options.CloseTimeout).ConfigureAwait(false);
+            else if (_transport is OpenSsl.OpenSslStream direct)
+                await direct.ShutdownAsync().WaitAsync(_options.CloseTimeout).ConfigureAwait(false);
             _socket.Shutdown(SocketShutdown.Send);
             // Closing a socket with unread input sends RST, which can destroy our GOAWAY in the peer's
             // receive queue; so wait until the peer, having read everything, closes its side too.
@@ -286,6 +288,9 @@ public sealed class NodeConnection : IAsyncDisposable
 
     /// <summary>The connection's own thread, which set it up and runs its read loop (null without <see cref="TransportOptions.ConnectionThreads"/>).</summary>
     internal Thread? ReadThread { get; }
+
+    /// <summary>The TLS stream the mux runs on (tests check which implementation it is).</summary>
+    internal Stream TransportStream => _transport;
 
     /// <summary>The socket's descriptor (tests look it up in the runtime's epoll set).</summary>
     internal IntPtr SocketHandle => _socket.Handle;

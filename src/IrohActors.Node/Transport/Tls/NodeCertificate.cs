@@ -19,6 +19,7 @@ public sealed class NodeCertificate : IDisposable
     public static readonly TimeSpan BackdatedBy = TimeSpan.FromHours(1);
 
     private SslStreamCertificateContext? _context;
+    private OpenSsl.OpenSslContext? _openSsl;
 
     private NodeCertificate(X509Certificate2 certificate, NodeId nodeId)
     {
@@ -62,5 +63,27 @@ public sealed class NodeCertificate : IDisposable
     }
 
     /// <inheritdoc/>
-    public void Dispose() => Certificate.Dispose();
+    /// <summary>The OpenSSL context presenting this certificate (<see cref="TlsProvider.OpenSsl"/>), built on first use.</summary>
+    internal OpenSsl.OpenSslContext OpenSslContext
+    {
+        get
+        {
+            if (Volatile.Read(ref _openSsl) is { } existing)
+                return existing;
+            var created = OpenSsl.OpenSslContext.Create(this);
+            var winner = Interlocked.CompareExchange(ref _openSsl, created, null);
+            if (winner is null)
+                return created;
+            created.Dispose();
+            return winner;
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        // Sessions still open keep their own reference to the OpenSSL context.
+        Interlocked.Exchange(ref _openSsl, null)?.Dispose();
+        Certificate.Dispose();
+    }
 }

@@ -113,8 +113,8 @@ internal static class TlsHandshake
         }
     }
 
-    /// <summary>What the validation callback concluded.</summary>
-    private sealed class Verdict
+    /// <summary>What the validation callback (or, for <see cref="OpenSsl.OpenSslStream"/>, the check after the handshake) concluded.</summary>
+    internal sealed class Verdict
     {
         public NodeId? Remote { get; private set; }
 

@@ -1,0 +1,554 @@
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography.X509Certificates;
+using IrohActors.Node.Identity;
+
+namespace IrohActors.Node.Transport.OpenSsl;
+
+/// <summary>
+/// A TLS 1.3 connection run by OpenSSL directly (<see cref="TlsProvider.OpenSsl"/>), under a connection that has a thread
+/// of its own. OpenSSL reads the socket itself (read-ahead: many records per <c>recv</c>, decrypted where they landed,
+/// then copied once to the reader), and writes its records into a memory buffer that is sent straight from OpenSSL's
+/// memory. SslStream on Linux runs the same library through memory buffers on both sides, and copies each byte three
+/// more times on the way out and two more on the way in (docs/transport.md §6.8).
+/// </summary>
+/// <remarks>
+/// One SSL object must not be used by two threads at once, so every OpenSSL call holds <see cref="_lock"/>; none of
+/// them blocks (the socket is non-blocking). Waits happen outside it: a read on the connection's thread waits in
+/// <c>poll</c>, a read elsewhere awaits readability from the runtime's engine, and a write that finds the socket full
+/// copies what is left and awaits the engine's send (writes keep their order under <see cref="_send"/>).
+/// </remarks>
+internal sealed class OpenSslStream : Stream
+{
+    private const int PollSliceMicroseconds = 250_000;
+
+    private readonly Socket _socket;
+    private readonly Thread _owner;
+    private readonly object _lock = new();
+    private readonly SemaphoreSlim _send = new(1, 1);
+    private IntPtr _ssl;
+    private IntPtr _writeBio;
+    private int _deferredSends;
+
+    private OpenSslStream(Socket socket, IntPtr ssl, IntPtr writeBio)
+    {
+        _socket = socket;
+        _ssl = ssl;
+        _writeBio = writeBio;
+        _owner = Thread.CurrentThread;
+    }
+
+    /// <summary>Writes that found the socket full and left the rest to the runtime's engine.</summary>
+    internal int DeferredSends => Volatile.Read(ref _deferredSends);
+
+    /// <summary>The negotiated cipher suite.</summary>
+    public TlsCipherSuite NegotiatedCipherSuite { get; private set; }
+
+    /// <summary>Dials: runs the client handshake on the calling thread (the connection's) and checks that the peer proves <paramref name="expected"/>.</summary>
+    public static OpenSslStream AsClient(Socket socket, OpenSslContext context, NodeId expected, IPEndPoint endPoint, CancellationToken cancellationToken)
+    {
+        var stream = Create(socket, context, client: true);
+        return stream.Authenticate(expected, endPoint, $"{endPoint}", cancellationToken).Stream;
+    }
+
+    /// <summary>Accepts: runs the server handshake on the calling thread, requiring a client certificate, and learns the dialer's node id from it.</summary>
+    public static (OpenSslStream Tls, NodeId Remote) AsServer(Socket socket, OpenSslContext context, IPEndPoint endPoint, CancellationToken cancellationToken)
+    {
+        var stream = Create(socket, context, client: false);
+        return stream.Authenticate(expected: null, endPoint, $"dialer {endPoint}", cancellationToken);
+    }
+
+    private static unsafe OpenSslStream Create(Socket socket, OpenSslContext context, bool client)
+    {
+        socket.Blocking = false;
+        var added = false;
+        context.DangerousAddRef(ref added);
+        try
+        {
+            var ssl = LibSsl.SSL_new(context.DangerousGetHandle());
+            if (ssl == IntPtr.Zero)
+                throw new PeerAuthenticationException($"OpenSSL could not start a TLS session: {LibSsl.TakeErrors()}");
+            var readBio = LibSsl.BIO_new_socket((int)socket.Handle, 0);
+            var writeBio = LibSsl.BIO_new(LibSsl.BIO_s_mem());
+            LibSsl.SSL_set_bio(ssl, readBio, writeBio); // the session owns both from here on
+            var stream = new OpenSslStream(socket, ssl, writeBio);
+            if (client)
+            {
+                fixed (byte* alpn = OpenSslContext.AlpnList)
+                {
+                    if (LibSsl.SSL_set_alpn_protos(ssl, alpn, (uint)OpenSslContext.AlpnList.Length) != 0)
+                    {
+                        stream.Dispose();
+                        throw new PeerAuthenticationException($"OpenSSL could not offer ALPN {TlsHandshake.Alpn}: {LibSsl.TakeErrors()}");
+                    }
+                }
+                LibSsl.SSL_set_connect_state(ssl);
+            }
+            else
+            {
+                LibSsl.SSL_set_accept_state(ssl);
+            }
+            return stream;
+        }
+        finally
+        {
+            if (added)
+                context.DangerousRelease(); // SSL_new took a reference of its own
+        }
+    }
+
+    // The handshake, with waits in poll on this thread; then the checks SslStream's callback and TlsHandshake.Finish make.
+    private (OpenSslStream Stream, NodeId Remote) Authenticate(NodeId? expected, IPEndPoint endPoint, string peer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                int result, error;
+                string errors;
+                ulong code;
+                lock (_lock)
+                {
+                    ThrowIfClosed();
+                    LibSsl.ERR_clear_error();
+                    Hold();
+                    try
+                    {
+                        result = LibSsl.SSL_do_handshake(_ssl);
+                    }
+                    finally
+                    {
+                        Release();
+                    }
+                    error = result == 1 ? LibSsl.ErrorNone : LibSsl.SSL_get_error(_ssl, result);
+                    errors = LibSsl.TakeErrors(out code);
+                }
+                // What the handshake wrote goes out first, an alert too, so that a refused peer learns why.
+                FlushWaiting(cancellationToken);
+                if (result == 1)
+                    break;
+                if (error == LibSsl.ErrorWantRead)
+                {
+                    WaitReadable(cancellationToken);
+                    continue;
+                }
+                if (LibSsl.Reason(code) == LibSsl.ReasonPeerDidNotReturnACertificate)
+                    throw new PeerAuthenticationException($"peer at {endPoint} presented no certificate; node certificates are required on both sides");
+                throw new PeerAuthenticationException(error is LibSsl.ErrorSyscall or LibSsl.ErrorZeroReturn && errors.Length == 0
+                    ? $"TLS handshake with {peer} failed: the peer closed the connection"
+                    : $"TLS handshake with {peer} failed: {(errors.Length > 0 ? errors : $"OpenSSL error {error}")}");
+            }
+            var verdict = new TlsHandshake.Verdict();
+            using (var certificate = PeerCertificate())
+            {
+                if (!verdict.Check(certificate, certificate is null ? SslPolicyErrors.RemoteCertificateNotAvailable : SslPolicyErrors.None, expected, endPoint))
+                    throw verdict.Failure!;
+            }
+            if (!AgreedAlpn())
+                throw new PeerAuthenticationException($"peer at {endPoint} did not agree to ALPN protocol {TlsHandshake.Alpn}");
+            lock (_lock)
+            {
+                ThrowIfClosed();
+                NegotiatedCipherSuite = (TlsCipherSuite)LibSsl.SSL_CIPHER_get_protocol_id(LibSsl.SSL_get_current_cipher(_ssl));
+            }
+            return (this, verdict.Remote!.Value);
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    private unsafe X509Certificate2? PeerCertificate()
+    {
+        byte[] der;
+        lock (_lock)
+        {
+            ThrowIfClosed();
+            var x509 = LibSsl.SSL_get1_peer_certificate(_ssl);
+            if (x509 == IntPtr.Zero)
+                return null;
+            try
+            {
+                var length = LibSsl.i2d_X509(x509, null);
+                if (length <= 0)
+                    throw new PeerAuthenticationException($"the peer's certificate could not be encoded: {LibSsl.TakeErrors()}");
+                der = new byte[length];
+                fixed (byte* start = der)
+                {
+                    var p = start;
+                    LibSsl.i2d_X509(x509, &p);
+                }
+            }
+            finally
+            {
+                LibSsl.X509_free(x509);
+            }
+        }
+        return X509CertificateLoader.LoadCertificate(der);
+    }
+
+    private unsafe bool AgreedAlpn()
+    {
+        lock (_lock)
+        {
+            ThrowIfClosed();
+            byte* data;
+            uint length;
+            LibSsl.SSL_get0_alpn_selected(_ssl, &data, &length);
+            return length > 0 && new ReadOnlySpan<byte>(data, (int)length).SequenceEqual(TlsHandshake.Alpn.Protocol.Span);
+        }
+    }
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => true;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (buffer.IsEmpty)
+            return ValueTask.FromResult(0);
+        try
+        {
+            while (true)
+            {
+                var (n, error) = TryRead(buffer.Span);
+                if (n > 0 || error == LibSsl.ErrorZeroReturn)
+                    return ValueTask.FromResult(n);
+                if (!ReferenceEquals(Thread.CurrentThread, _owner))
+                    return ReadElsewhereAsync(buffer, cancellationToken);
+                WaitReadable(cancellationToken);
+            }
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException)
+        {
+            return ValueTask.FromException<int>(e);
+        }
+    }
+
+    // Off the connection's thread: the runtime's engine waits for readability (a zero-byte receive) instead of poll.
+    private async ValueTask<int> ReadElsewhereAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                throw new IOException($"reading from the socket failed: {e.Message}", e);
+            }
+            var (n, error) = TryRead(buffer.Span);
+            if (n > 0 || error == LibSsl.ErrorZeroReturn)
+                return n;
+        }
+    }
+
+    // One SSL_read: (bytes, 0), (0, ZeroReturn) at the end of the stream, or (0, WantRead) when the socket is empty.
+    private unsafe (int Bytes, int Error) TryRead(Span<byte> buffer)
+    {
+        int result, error, errno;
+        string errors;
+        bool pending;
+        lock (_lock)
+        {
+            ThrowIfClosed();
+            LibSsl.ERR_clear_error();
+            Hold();
+            try
+            {
+                fixed (byte* p = buffer)
+                    result = LibSsl.SSL_read(_ssl, p, buffer.Length);
+                errno = Marshal.GetLastPInvokeError();
+            }
+            finally
+            {
+                Release();
+            }
+            error = result > 0 ? LibSsl.ErrorNone : LibSsl.SSL_get_error(_ssl, result);
+            errors = error == LibSsl.ErrorNone ? "" : LibSsl.TakeErrors();
+            pending = LibSsl.BIO_ctrl(_writeBio, LibSsl.BioCtrlPending, 0, IntPtr.Zero) > 0;
+        }
+        if (pending)
+            _ = FlushQueuedAsync(); // e.g. an alert OpenSSL wrote while reading
+        return error switch
+        {
+            LibSsl.ErrorNone => (result, error),
+            LibSsl.ErrorZeroReturn => (0, error),
+            LibSsl.ErrorWantRead => (0, error),
+            // An end of TCP without close_notify reads as ZeroReturn (SSL_OP_IGNORE_UNEXPECTED_EOF); this is a socket error.
+            LibSsl.ErrorSyscall => throw new IOException($"reading from the connection failed: {(errors.Length > 0 ? errors : Marshal.GetPInvokeErrorMessage(errno))}"),
+            _ => throw new IOException($"TLS read failed: {(errors.Length > 0 ? errors : $"OpenSSL error {error}")}"),
+        };
+    }
+
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        await _send.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var rest = WriteAndSend(buffer);
+            if (rest is not null)
+            {
+                Interlocked.Increment(ref _deferredSends);
+                await SendRestAsync(rest, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _send.Release();
+        }
+    }
+
+    // Encrypts all of buffer into OpenSSL's memory buffer and sends it; returns what did not fit into the socket (or null).
+    private unsafe byte[]? WriteAndSend(ReadOnlyMemory<byte> buffer)
+    {
+        lock (_lock)
+        {
+            ThrowIfClosed();
+            using var pin = buffer.Pin();
+            var p = (byte*)pin.Pointer;
+            for (var at = 0; at < buffer.Length;)
+            {
+                LibSsl.ERR_clear_error();
+                int result;
+                Hold();
+                try
+                {
+                    result = LibSsl.SSL_write(_ssl, p + at, buffer.Length - at);
+                }
+                finally
+                {
+                    Release();
+                }
+                if (result <= 0)
+                {
+                    var error = LibSsl.SSL_get_error(_ssl, result);
+                    var errors = LibSsl.TakeErrors();
+                    throw new IOException($"TLS write failed: {(errors.Length > 0 ? errors : $"OpenSSL error {error}")}");
+                }
+                at += result;
+            }
+            return SendQueuedLocked();
+        }
+    }
+
+    /// <summary>Sends close_notify (the peer reads an orderly end of the stream).</summary>
+    public async Task ShutdownAsync()
+    {
+        await _send.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            byte[]? rest;
+            lock (_lock)
+            {
+                ThrowIfClosed();
+                LibSsl.ERR_clear_error();
+                Hold();
+                try
+                {
+                    LibSsl.SSL_shutdown(_ssl);
+                }
+                finally
+                {
+                    Release();
+                }
+                LibSsl.ERR_clear_error();
+                rest = SendQueuedLocked();
+            }
+            if (rest is not null)
+                await SendRestAsync(rest, CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            _send.Release();
+        }
+    }
+
+    private async Task FlushQueuedAsync()
+    {
+        try
+        {
+            await _send.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                byte[]? rest;
+                lock (_lock)
+                {
+                    if (_ssl == IntPtr.Zero)
+                        return;
+                    rest = SendQueuedLocked();
+                }
+                if (rest is not null)
+                    await SendRestAsync(rest, CancellationToken.None).ConfigureAwait(false);
+            }
+            finally
+            {
+                _send.Release();
+            }
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            // The connection is failing anyway; its reads or writes report it.
+        }
+    }
+
+    // Under _lock: sends what OpenSSL queued, straight from its memory buffer, with non-blocking sends. Returns null when
+    // all of it left; otherwise a copy of the rest (the buffer is emptied either way), for SendRestAsync.
+    private unsafe byte[]? SendQueuedLocked()
+    {
+        byte* data;
+        var length = LibSsl.BIO_ctrl(_writeBio, LibSsl.BioCtrlInfo, 0, (IntPtr)(&data));
+        if (length <= 0)
+            return null;
+        var queued = new ReadOnlySpan<byte>(data, checked((int)length));
+        byte[]? rest = null;
+        while (!queued.IsEmpty)
+        {
+            int n;
+            SocketError error;
+            try
+            {
+                n = _socket.Send(queued, SocketFlags.None, out error);
+            }
+            catch (ObjectDisposedException e)
+            {
+                throw new IOException("writing to the socket failed: it is closed", e);
+            }
+            if (error == SocketError.WouldBlock)
+            {
+                rest = queued.ToArray();
+                break;
+            }
+            if (error != SocketError.Success)
+                throw new IOException($"writing to the socket failed: {new SocketException((int)error).Message}", new SocketException((int)error));
+            queued = queued[n..];
+        }
+        LibSsl.BIO_ctrl(_writeBio, LibSsl.BioCtrlReset, 0, IntPtr.Zero);
+        return rest;
+    }
+
+    // Under _send: the rest of a write that found the socket full, sent by the runtime's engine (the socket joins its epoll set).
+    private async Task SendRestAsync(byte[] rest, CancellationToken cancellationToken)
+    {
+        try
+        {
+            for (var at = 0; at < rest.Length;)
+                at += await _socket.SendAsync(rest.AsMemory(at), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            throw new IOException($"writing to the socket failed: {e.Message}", e);
+        }
+    }
+
+    // The handshake's flights, sent from the connection's thread: waits for room in poll.
+    private void FlushWaiting(CancellationToken cancellationToken)
+    {
+        byte[]? rest;
+        lock (_lock)
+        {
+            ThrowIfClosed();
+            rest = SendQueuedLocked();
+        }
+        for (var at = 0; rest is not null && at < rest.Length;)
+        {
+            var n = _socket.Send(rest.AsSpan(at), SocketFlags.None, out var error);
+            if (error == SocketError.WouldBlock)
+            {
+                while (!_socket.Poll(PollSliceMicroseconds, SelectMode.SelectWrite))
+                    cancellationToken.ThrowIfCancellationRequested();
+                continue;
+            }
+            if (error != SocketError.Success)
+                throw new IOException($"writing to the socket failed: {new SocketException((int)error).Message}");
+            at += n;
+        }
+    }
+
+    private void WaitReadable(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (!_socket.Poll(PollSliceMicroseconds, SelectMode.SelectRead))
+                cancellationToken.ThrowIfCancellationRequested();
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            throw new IOException($"reading from the socket failed: {e.Message}", e);
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    // Hold … Release: keeps the descriptor from being closed (and its number reused) while OpenSSL reads or writes it.
+    private void Hold()
+    {
+        var added = false;
+        try
+        {
+            _socket.SafeHandle.DangerousAddRef(ref added);
+        }
+        catch (ObjectDisposedException e)
+        {
+            throw new IOException("the socket is closed", e);
+        }
+        if (!added)
+            throw new IOException("the socket is closed");
+    }
+
+    private void Release() => _socket.SafeHandle.DangerousRelease();
+
+    private void ThrowIfClosed()
+    {
+        if (_ssl == IntPtr.Zero)
+            throw new IOException("the TLS connection is closed");
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    public override void Flush()
+    {
+    }
+
+    public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            lock (_lock)
+            {
+                if (_ssl != IntPtr.Zero)
+                {
+                    LibSsl.SSL_free(_ssl); // frees both BIOs; the socket stays open until disposed below
+                    _ssl = IntPtr.Zero;
+                    _writeBio = IntPtr.Zero;
+                }
+            }
+            _socket.Dispose(); // wakes a read waiting in poll
+        }
+        base.Dispose(disposing);
+    }
+}
