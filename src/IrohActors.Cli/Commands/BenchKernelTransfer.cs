@@ -76,7 +76,7 @@ internal static class BenchKernelTransfer
                     floorTars.Add(anchor[^1]);
                 }
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  floor: import (read + BLAKE3 of every file, {new StoreOptions().EffectiveImportConcurrency} at once on {cores} cores{(cold ? ", cold" : "")}) {floor.ImportWall:F2} s (cpu read {floor.ReadCpu:F2} + BLAKE3 {floor.HashCpu:F2} s), TLS over TCP +{floor.TlsExtraCpu:F2} s cpu (SslStream {floor.TlsCpu:F2}, TCP {floor.TcpCpu:F2}) → ≥ {floor.Wall(floorTars[^1].Wall, floorTars[^1].Cpu, cores):F2} s"));
+                    $"  floor: import (read + BLAKE3 of every file, {new StoreOptions().EffectiveImportConcurrency} at once on {cores} cores{(cold ? ", cold" : "")}) {floor.ImportWall:F2} s (cpu read {floor.ReadCpu:F2} + BLAKE3 {floor.HashCpu:F2} s), TLS over TCP +{floor.TlsExtraCpu:F2} s cpu ({(new TransportOptions().UsesOpenSsl ? "OpenSSL" : "SslStream")} {floor.TlsCpu:F2}, TCP {floor.TcpCpu:F2}) → ≥ {floor.Wall(floorTars[^1].Wall, floorTars[^1].Cpu, cores):F2} s"));
             }
             if (cold)
                 DropBefore(round, "the node");

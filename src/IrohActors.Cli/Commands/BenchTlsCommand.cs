@@ -7,6 +7,7 @@ using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using IrohActors.Node.Identity;
 using IrohActors.Node.Transport;
+using IrohActors.Node.Transport.OpenSsl;
 
 namespace IrohActors.Cli.Commands;
 
@@ -61,6 +62,7 @@ internal static class BenchTlsCommand
         var rawCpu = new List<double>();
         var gathered = new List<double>();
         var gatheredCpu = new List<double>();
+        var openSsl = new List<(double Seconds, double Cpu)>();
         var mux = new List<(double Seconds, double Cpu)>();
         var muxParallel = new List<(double Seconds, double Cpu)>();
         string suite = "?";
@@ -73,6 +75,8 @@ internal static class BenchTlsCommand
             (seconds, cpu, _) = await RawAsync(serverCertificate, clientCertificate, payload, bytes, gather: true, ct);
             gathered.Add(seconds);
             gatheredCpu.Add(cpu);
+            if (LibSsl.IsAvailable)
+                openSsl.Add(await Task.Factory.StartNew(() => RawOpenSsl(serverCertificate, clientCertificate, payload, bytes), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default));
             suite = negotiated.ToString();
             mux.Add(await MuxAsync(connection, serverSide, payload, bytes, 1, ct));
             if (parallel > 1)
@@ -84,6 +88,11 @@ internal static class BenchTlsCommand
         Console.WriteLine($"  {"",-26} cpu {Medians.Of(rawCpu):0.00} s (both ends, this process)");
         Report("raw, records gathered", Medians.Of(gathered), bytes, anchor);
         Console.WriteLine($"  {"",-26} cpu {Medians.Of(gatheredCpu):0.00} s (SslStream on the node's CoalescingTransport)");
+        if (openSsl.Count > 0)
+        {
+            Report("raw OpenSSL (node's TLS)", Medians.Of(openSsl.Select(m => m.Seconds)), bytes, anchor);
+            Console.WriteLine($"  {"",-26} cpu {Medians.Of(openSsl.Select(m => m.Cpu)):0.00} s (OpenSSL called directly, as connections with their own thread run it)");
+        }
         Report("node mux, 1 stream", Medians.Of(mux.Select(m => m.Seconds)), bytes, anchor);
         Console.WriteLine($"  {"",-26} cpu {Medians.Of(mux.Select(m => m.Cpu)):0.00} s");
         if (muxParallel.Count > 0)
@@ -113,6 +122,49 @@ internal static class BenchTlsCommand
     {
         var (seconds, cpu, suite) = await TransferAsync((serverCertificate, clientCertificate), payload, bytes, gather, ct);
         return (seconds, cpu, suite!.Value);
+    }
+
+    /// <summary>
+    /// <see cref="RawAsync"/> with OpenSSL called directly (<see cref="OpenSslStream"/>, the node's TLS where libssl.so.3
+    /// loads): one thread per end, each doing its own handshake, then the sender writes <paramref name="payload"/> at a
+    /// time and the receiver reads 256 KiB at a time; the wall and CPU time from the first write until the receiver has everything.
+    /// </summary>
+    internal static (double Seconds, double Cpu) RawOpenSsl(NodeCertificate serverCertificate, NodeCertificate clientCertificate, byte[] payload, long bytes)
+    {
+        using var listen = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listen.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listen.Listen(1);
+        var dialer = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var accepting = listen.AcceptAsync();
+        PolledSocketStream.Connect(dialer, listen.LocalEndPoint!, CancellationToken.None);
+        var accepted = accepting.GetAwaiter().GetResult();
+        accepted.NoDelay = true;
+        using var go = new ManualResetEventSlim();
+        var receiver = Task.Factory.StartNew(() =>
+        {
+            using var tls = OpenSslStream.AsServer(accepted, serverCertificate.OpenSslContext, (IPEndPoint)accepted.RemoteEndPoint!, CancellationToken.None).Tls;
+            go.Set();
+            var buffer = new byte[WriteSize];
+            long total = 0;
+            int n;
+            while ((n = tls.Read(buffer)) > 0)
+                total += n;
+            return total;
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        using var sender = OpenSslStream.AsClient(dialer, clientCertificate.OpenSslContext, serverCertificate.NodeId, (IPEndPoint)dialer.RemoteEndPoint!, CancellationToken.None);
+        go.Wait();
+        using var self = Process.GetCurrentProcess();
+        var cpu = self.TotalProcessorTime;
+        var watch = Stopwatch.StartNew();
+        for (long sent = 0; sent < bytes; sent += payload.Length)
+            sender.Write(payload, 0, (int)Math.Min(payload.Length, bytes - sent));
+        sender.ShutdownAsync().GetAwaiter().GetResult();
+        var received = receiver.GetAwaiter().GetResult();
+        var seconds = watch.Elapsed.TotalSeconds;
+        self.Refresh();
+        if (received != bytes)
+            throw new InvalidOperationException($"raw OpenSSL: received {received} of {bytes} bytes");
+        return (seconds, (self.TotalProcessorTime - cpu).TotalSeconds);
     }
 
     /// <summary>

@@ -52,6 +52,9 @@ internal static class BenchTransferCommand
         return command;
     }
 
+    /// <summary>The TLS the bounds run, as the node does by default here: OpenSSL called directly, or SslStream.</summary>
+    private static string TlsKind => new TransportOptions().UsesOpenSsl ? "OpenSSL stream" : "SslStream";
+
     private static async Task<int> RunAsync(string root, long size, int rounds, bool memory, CancellationToken ct)
     {
         var www = Path.Combine(root, "www");
@@ -153,7 +156,7 @@ internal static class BenchTransferCommand
             minimalCpu.Add(minimalUsed);
             Console.WriteLine(gcLine);
             Console.WriteLine($"round {round + 1}: node {ours[^1]:F2} s (cpu {oursCpu[^1]:F2} s)" + (nginx is null ? "" : $", curl to disk {curlDisk[^1]:F2} s (cpu {curlDiskCpu[^1]:F2} s), curl | b3sum {curlB3[^1]:F2} s (cpu {curlB3Cpu[^1]:F2} s)"));
-            Console.WriteLine($"  floor: bare SslStream {floor.TlsWall:F2} s (cpu {floor.TlsCpu:F2} s), read {floor.ReadCpu:F2} s, BLAKE3 {floor.HashCpu:F2} s per side" +
+            Console.WriteLine($"  floor: bare {TlsKind} {floor.TlsWall:F2} s (cpu {floor.TlsCpu:F2} s), read {floor.ReadCpu:F2} s, BLAKE3 {floor.HashCpu:F2} s per side" +
                 (floor.B3sumCpu is { } b ? $" (b3sum --num-threads 1: {b:F2} s)" : "") + $" → cpu {floor.Cpu:F2} s, ≥ {floor.Wall(Environment.ProcessorCount):F2} s on {Environment.ProcessorCount} cores");
             Console.WriteLine($"  minimal pipeline: {minimal[^1]:F2} s (cpu {minimalCpu[^1]:F2} s)");
         }
@@ -180,11 +183,11 @@ internal static class BenchTransferCommand
         var median = TransferFloor.Median(floors);
         var floorWall = median.Wall(cores);
         var floorCpu = median.Cpu;
-        Console.WriteLine($"floor (the work any verified TLS transfer does here: a bare SslStream with the node's TLS settings, the provider's read, BLAKE3 on both sides; spread perfectly over {cores} cores): " +
+        Console.WriteLine($"floor (the work any verified TLS transfer does here: a bare {TlsKind} with the node's TLS settings, the provider's read, BLAKE3 on both sides; spread perfectly over {cores} cores): " +
             $"cpu {floorCpu:F2} s (TLS {median.TlsCpu:F2} + read {median.ReadCpu:F2} + BLAKE3 2 × {median.HashCpu:F2}), ≥ {floorWall:F2} s" + (curlDisk.Count > 0 ? $" = {floorWall / Medians.Of(curlDisk):F2}× curl to disk" : ""));
-        Console.WriteLine($"node over the floor: cpu +{nodeCpu - floorCpu:F2} s ({nodeCpu / floorCpu:F2}×), {nodeCpu / node:F2} of {cores} cores busy, wall {node / floorWall:F2}× the floor");
+        Console.WriteLine($"node over the floor: cpu {nodeCpu - floorCpu:+0.00;-0.00} s ({nodeCpu / floorCpu:F2}×), {nodeCpu / node:F2} of {cores} cores busy, wall {node / floorWall:F2}× the floor");
         var least = Medians.Of(minimal);
-        Console.WriteLine($"minimal pipeline (the same required work run, not added up: one thread per side reads, hashes and sends over a bare SslStream, receives, hashes and writes with O_DIRECT, fsync): " +
+        Console.WriteLine($"minimal pipeline (the same required work run, not added up: one thread per side reads, hashes and sends over a bare {TlsKind}, receives, hashes and writes with O_DIRECT, fsync): " +
             $"{least:F2} s, cpu {Medians.Of(minimalCpu):F2} s" + (curlDisk.Count > 0 ? $" = {least / Medians.Of(curlDisk):F2}× curl to disk" : "") + $"; node {node / least:F2}× it");
         return 0;
     }

@@ -4,6 +4,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using IrohActors.Blake3;
 using IrohActors.Node.Transport;
+using IrohActors.Node.Transport.OpenSsl;
 using IrohActors.Store.Backends;
 
 namespace IrohActors.Cli.Commands;
@@ -12,10 +13,11 @@ namespace IrohActors.Cli.Commands;
 /// The second bound of <c>bench transfer</c> (a), next to <see cref="TransferFloor"/>: the required work of a verified
 /// TLS transfer into a file, done by the simplest pipeline, measured. The floor adds the parts' CPU and assumes it
 /// spread perfectly over the cores; this runs them. One thread per side, nothing else: the provider reads the blob
-/// (256 KiB at a time), hashes it and writes it to a bare SslStream with the node's TLS settings; the getter reads
-/// from its SslStream into the store's aligned blocks, hashes them and writes them with the store's
-/// <c>O_DIRECT</c> writer (behind it, as the node's getter does), then fsyncs. .NET's <see cref="BufferedStream"/>
-/// gathers the TLS records into 256 KiB socket writes and reads. No framing, no outboard, no store rows, no actors:
+/// (256 KiB at a time), hashes it and writes it to a bare TLS stream of the node's kind and settings (OpenSSL directly
+/// where the node uses it, else SslStream with .NET's <see cref="BufferedStream"/> gathering the records into 256 KiB
+/// socket writes and reads); the getter reads from its TLS stream into the store's aligned blocks, hashes them and
+/// writes them with the store's <c>O_DIRECT</c> writer (behind it, as the node's getter does), then fsyncs.
+/// No framing, no outboard, no store rows, no actors:
 /// a node cannot do less and still verify both sides, so its time is the least a node's design can hope for here.
 /// The getter's hash must come out as the blob's, or the measurement fails.
 /// </summary>
@@ -36,11 +38,11 @@ internal static class MinimalPipeline
         dialer.Connect(listen.LocalEndPoint!);
         using var accepted = accepting.GetAwaiter().GetResult();
         accepted.NoDelay = true;
-        using var provider = new SslStream(new BufferedStream(new NetworkStream(accepted, ownsSocket: false), BufferBytes));
-        using var getter = new SslStream(new BufferedStream(new NetworkStream(dialer, ownsSocket: false), BufferBytes));
-        var handshake = Task.Run(() => provider.AuthenticateAsServer(BenchTlsCommand.ServerOptions(server)));
-        getter.AuthenticateAsClient(BenchTlsCommand.ClientOptions(client));
-        handshake.GetAwaiter().GetResult();
+        var (provider, getter) = new TransportOptions().UsesOpenSsl
+            ? OpenSslPair(accepted, dialer, server, client)
+            : SslStreamPair(accepted, dialer, server, client);
+        using var providerTls = provider;
+        using var getterTls = getter;
         try
         {
             using var self = Process.GetCurrentProcess();
@@ -64,8 +66,28 @@ internal static class MinimalPipeline
         }
     }
 
+    // TLS as the node runs it where OpenSSL loads (OpenSslStream); each handshake on a thread of its own.
+    private static (Stream Provider, Stream Getter) OpenSslPair(Socket accepted, Socket dialer, NodeCertificate server, NodeCertificate client)
+    {
+        var serverSide = Task.Factory.StartNew(() => OpenSslStream.AsServer(accepted, server.OpenSslContext, (IPEndPoint)accepted.RemoteEndPoint!, CancellationToken.None).Tls,
+            CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        var getter = OpenSslStream.AsClient(dialer, client.OpenSslContext, server.NodeId, (IPEndPoint)dialer.RemoteEndPoint!, CancellationToken.None);
+        return (serverSide.GetAwaiter().GetResult(), getter);
+    }
+
+    // TLS as SslStream runs it, records gathered by .NET's BufferedStream.
+    private static (Stream Provider, Stream Getter) SslStreamPair(Socket accepted, Socket dialer, NodeCertificate server, NodeCertificate client)
+    {
+        var provider = new SslStream(new BufferedStream(new NetworkStream(accepted, ownsSocket: false), BufferBytes));
+        var getter = new SslStream(new BufferedStream(new NetworkStream(dialer, ownsSocket: false), BufferBytes));
+        var handshake = Task.Run(() => provider.AuthenticateAsServer(BenchTlsCommand.ServerOptions(server)));
+        getter.AuthenticateAsClient(BenchTlsCommand.ClientOptions(client));
+        handshake.GetAwaiter().GetResult();
+        return (provider, getter);
+    }
+
     // The provider: read, hash, encrypt and send, in turn, on this one thread.
-    private static void Send(string file, Hash expected, SslStream tls, Socket socket)
+    private static void Send(string file, Hash expected, Stream tls, Socket socket)
     {
         try
         {
@@ -92,7 +114,7 @@ internal static class MinimalPipeline
     }
 
     // The getter: receive and decrypt into an aligned block, hash it, hand it to the direct writer (which writes behind), in turn.
-    private static Hash Receive(SslStream tls, string target)
+    private static Hash Receive(Stream tls, string target)
     {
         var hasher = Hasher.New();
         using var buffered = new FileStream(target, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.None);

@@ -7,8 +7,9 @@ namespace IrohActors.Cli.Commands;
 
 /// <summary>
 /// The floor of <c>bench transfer</c> (a): the work that any design of a verified TLS transfer has to do on this
-/// machine, measured in the same run as the node and curl. It has three parts: the TLS transfer itself, as a bare
-/// SslStream with the node's TLS settings whose records leave in 256 KiB socket writes (both ends, in this process); reading the blob from the page cache
+/// machine, measured in the same run as the node and curl. It has three parts: the TLS transfer itself, bare, with the
+/// node's TLS (OpenSSL called directly where the node uses it, else SslStream whose records leave in 256 KiB socket
+/// writes; both ends, in this process); reading the blob from the page cache
 /// (the provider); and BLAKE3 over it once on each side (the provider validates what it sends, the getter verifies
 /// what it receives) at our single-thread speed, with b3sum's beside it. Spread perfectly over every core, with
 /// nothing else run, the sum is the least wall time a design that does that work can reach here.
@@ -42,12 +43,21 @@ internal static class TransferFloor
         var payload = new byte[256 * 1024];
         Random.Shared.NextBytes(payload);
         var size = new FileInfo(file).Length;
-        var (tlsWall, tlsCpu, _) = await BenchTlsCommand.RawAsync(server, client, payload, size, gather: true, ct);
+        // The TLS the node runs: OpenSSL directly where it loads (connections with their own thread), else SslStream.
+        var (tlsWall, tlsCpu) = new TransportOptions().UsesOpenSsl
+            ? await Task.Factory.StartNew(() => BenchTlsCommand.RawOpenSsl(server, client, payload, size), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default)
+            : await BareSslStreamAsync();
         var (readCpu, hashCpu) = await Task.Factory.StartNew(() => ReadAndHash(file, expected), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         double? b3sum = null;
         if (AnchorTool.Find("b3sum") is { } exe)
             b3sum = BenchTransferCommand.TimeWithCpu(root, $"{exe} --num-threads 1 --no-names {file} > /dev/null").Cpu;
         return new Floor(tlsWall, tlsCpu, readCpu, hashCpu, b3sum);
+
+        async Task<(double, double)> BareSslStreamAsync()
+        {
+            var (wall, cpu, _) = await BenchTlsCommand.RawAsync(server, client, payload, size, gather: true, ct);
+            return (wall, cpu);
+        }
     }
 
     /// <summary>Reads the file in 1 MiB pieces and hashes each on this one thread; returns the thread's CPU seconds for each.</summary>

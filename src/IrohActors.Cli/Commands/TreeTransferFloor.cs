@@ -10,7 +10,7 @@ namespace IrohActors.Cli.Commands;
 /// tree can take here, measured in the same run as the node and tar over nc. Before a ticket exists the sender must read
 /// and hash every file once (the import, on every core). After that, moving the bytes and creating the files is what
 /// tar over nc does (its wall time and CPU in the same round); on top of it come what TLS costs over plain TCP for the
-/// tree's bytes (a bare SslStream with the node's settings against a plain socket) and BLAKE3 of every file on each side
+/// tree's bytes (a bare TLS stream of the node's kind and settings against a plain socket) and BLAKE3 of every file on each side
 /// (the provider validates what it sends, the getter verifies what it receives). Spread perfectly over the cores after
 /// the import, never faster than tar alone, that is the floor. It leaves out everything a design may choose: the store's
 /// records, the protocol's framing, the collection, directories.
@@ -21,7 +21,7 @@ internal static class TreeTransferFloor
     /// <param name="ImportWall">Reading and hashing every file once, on every core.</param>
     /// <param name="ReadCpu">CPU of those reads (open, read, close).</param>
     /// <param name="HashCpu">CPU of those hashes: BLAKE3 of every file once, one side's share.</param>
-    /// <param name="TlsCpu">CPU of the tree's bytes through a bare SslStream (both ends).</param>
+    /// <param name="TlsCpu">CPU of the tree's bytes through a bare TLS stream of the node's kind (both ends).</param>
     /// <param name="TcpCpu">CPU of the same bytes over plain TCP (both ends).</param>
     internal readonly record struct Floor(double ImportWall, double ReadCpu, double HashCpu, double TlsCpu, double TcpCpu)
     {
@@ -46,7 +46,10 @@ internal static class TreeTransferFloor
         var (wall, read, hash, bytes) = ReadEveryFile(files, hash: true, ct);
         var payload = new byte[256 * 1024];
         Random.Shared.NextBytes(payload);
-        var (_, tlsCpu, _) = await BenchTlsCommand.RawAsync(server, client, payload, bytes, gather: true, ct);
+        // The TLS the node runs: OpenSSL directly where it loads (connections with their own thread), else SslStream.
+        var tlsCpu = new TransportOptions().UsesOpenSsl
+            ? (await Task.Factory.StartNew(() => BenchTlsCommand.RawOpenSsl(server, client, payload, bytes), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default)).Cpu
+            : (await BenchTlsCommand.RawAsync(server, client, payload, bytes, gather: true, ct)).Cpu;
         var (_, tcpCpu) = await BenchTlsCommand.PlainAsync(payload, bytes, ct);
         return new Floor(wall, read, hash, tlsCpu, tcpCpu);
     }

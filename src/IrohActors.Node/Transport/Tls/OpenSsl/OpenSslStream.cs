@@ -520,7 +520,21 @@ internal sealed class OpenSslStream : Stream
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    /// <summary>A synchronous read: on any thread, it waits in <c>poll</c> (as a blocking read does).</summary>
+    public override int Read(Span<byte> buffer)
+    {
+        if (buffer.IsEmpty)
+            return 0;
+        while (true)
+        {
+            var (n, error) = TryRead(buffer);
+            if (n > 0 || error == LibSsl.ErrorZeroReturn)
+                return n;
+            WaitReadable(CancellationToken.None);
+        }
+    }
 
     public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
 
