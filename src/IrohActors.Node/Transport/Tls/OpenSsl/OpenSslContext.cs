@@ -7,14 +7,18 @@ namespace IrohActors.Node.Transport.OpenSsl;
 /// <summary>
 /// An OpenSSL SSL_CTX presenting one node certificate, for both directions: TLS 1.3 only, TLS_AES_128_GCM_SHA256 first
 /// (then AES-256-GCM and ChaCha20, as <see cref="TlsHandshake.CipherSuites"/>), a client certificate required, no
-/// session tickets, read-ahead into a 256 KiB buffer, and our ALPN id. Chain validation is left out (node certificates
+/// session tickets, read-ahead into a 64 KiB buffer, and our ALPN id. Chain validation is left out (node certificates
 /// are self-signed): the connection checks the peer's certificate against its node id after the handshake, with the
 /// same verifier SslStream's callback uses, and OpenSSL has already checked that the peer holds the certificate's key.
 /// </summary>
 internal sealed unsafe class OpenSslContext : SafeHandle
 {
-    /// <summary>Bytes OpenSSL reads from the socket at once (read-ahead): many records per <c>recv</c>.</summary>
-    private const int ReadBufferBytes = 256 * 1024;
+    /// <summary>
+    /// Bytes OpenSSL reads from the socket at once (read-ahead): about four records per <c>recv</c>. Larger is slower
+    /// here: the records are decrypted in this buffer and copied out of it, so it must stay in the core's cache (1 GiB
+    /// took 1.88–2.04 s with 1 MiB, 1.45–1.70 s with 256 KiB, 1.40–1.72 s with 64 KiB; docs/transport.md §6.8).
+    /// </summary>
+    private const int ReadBufferBytes = 64 * 1024;
 
     /// <summary>The ALPN id as a protocol list: one length byte, then the id.</summary>
     internal static readonly byte[] AlpnList = [(byte)TlsHandshake.Alpn.Protocol.Length, .. TlsHandshake.Alpn.Protocol.Span];

@@ -9,7 +9,7 @@ namespace IrohActors.Node.Transport.OpenSsl;
 
 /// <summary>
 /// A TLS 1.3 connection run by OpenSSL directly (<see cref="TlsProvider.OpenSsl"/>), under a connection that has a thread
-/// of its own. OpenSSL reads the socket itself (read-ahead: many records per <c>recv</c>, decrypted where they landed,
+/// of its own. OpenSSL reads the socket itself (read-ahead: several records per <c>recv</c>, decrypted where they landed,
 /// then copied once to the reader), and writes its records into a memory buffer that is sent straight from OpenSSL's
 /// memory. SslStream on Linux runs the same library through memory buffers on both sides, and copies each byte two
 /// more times on the way out and three more on the way in (docs/transport.md §6.8).
