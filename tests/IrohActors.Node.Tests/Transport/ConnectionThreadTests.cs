@@ -23,24 +23,6 @@ public class ConnectionThreadTests
         return (client, await accept.WaitAsync(NodePair.Generous));
     }
 
-    /// <summary>Runs <paramref name="work"/> on a thread of its own (as a connection's thread) and returns its result.</summary>
-    private static Task<T> OnOwnThread<T>(Func<T> work)
-    {
-        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        new Thread(() =>
-        {
-            try
-            {
-                done.SetResult(work());
-            }
-            catch (Exception e)
-            {
-                done.SetException(e);
-            }
-        }) { IsBackground = true }.Start();
-        return done.Task;
-    }
-
     /// <summary>True if <paramref name="fd"/> is registered in one of this process's epoll sets (Linux).</summary>
     private static bool InEpollSet(long fd)
     {
@@ -92,7 +74,7 @@ public class ConnectionThreadTests
         using var _ = client;
         using var __ = server;
         var started = new ManualResetEventSlim();
-        var read = OnOwnThread(() =>
+        var read = NodePair.OnOwnThread(() =>
         {
             using var stream = new PolledSocketStream(server);
             var buffer = new byte[100];
@@ -115,7 +97,7 @@ public class ConnectionThreadTests
     {
         var (client, server) = await SocketPairAsync();
         using var _ = client;
-        var stream = await OnOwnThread(() => new PolledSocketStream(server));
+        var stream = await NodePair.OnOwnThread(() => new PolledSocketStream(server));
         await using var __ = stream;
         var buffer = new byte[100];
         var read = stream.ReadAsync(buffer.AsMemory());
@@ -133,7 +115,7 @@ public class ConnectionThreadTests
         using var _ = client;
         PolledSocketStream? stream = null;
         var waiting = new ManualResetEventSlim();
-        var read = OnOwnThread(() =>
+        var read = NodePair.OnOwnThread(() =>
         {
             stream = new PolledSocketStream(server);
             waiting.Set();
@@ -179,20 +161,7 @@ public class ConnectionThreadTests
         var server = await pair.Accepted.Reader.ReadAsync().AsTask().WaitAsync(NodePair.Generous);
         Assert.Equal(threads, client.ReadThread is not null);
         Assert.Equal(threads, server.ReadThread is not null);
-        var payloads = Enumerable.Range(0, 4).Select(i => NodePair.Payload(i, 3 << 20)).ToArray();
-        await Task.WhenAll(payloads.Select(async (payload, i) =>
-        {
-            await using var stream = await client.OpenStreamAsync(new byte[] { (byte)i });
-            var writer = Task.Run(async () =>
-            {
-                await stream.WriteAsync(payload);
-                await stream.CompleteWritesAsync();
-            });
-            var (hash, length) = await NodePair.ReadAllHashedAsync(stream);
-            await writer;
-            Assert.Equal(payload.Length, length);
-            Assert.Equal(SHA256.HashData(payload), hash);
-        })).WaitAsync(NodePair.Generous);
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(i => NodePair.EchoAndCheckAsync(client, i, 3 << 20))).WaitAsync(NodePair.Generous);
     }
 
     [Fact]
@@ -224,19 +193,8 @@ public class ConnectionThreadTests
             var options = threads ? Threads : Engine;
             await using var pair = NodePair.Start(NodePair.Echo, options, options);
             await using var client = await pair.DialAsync();
-            await using (var stream = await client.OpenStreamAsync(new byte[] { 1 }))
-            {
-                // The reader waits for the echo many times over: with the engine, each wait registers the socket.
-                var payload = NodePair.Payload(7, 8 << 20);
-                var writer = Task.Run(async () =>
-                {
-                    await stream.WriteAsync(payload);
-                    await stream.CompleteWritesAsync();
-                });
-                var (_, length) = await NodePair.ReadAllHashedAsync(stream);
-                await writer;
-                Assert.Equal(payload.Length, length);
-            }
+            // The reader waits for the echo many times over: with the engine, each wait registers the socket.
+            await NodePair.EchoAndCheckAsync(client, 7, 8 << 20);
             // Checked both ways, so that the check itself is seen to find a registered socket.
             Assert.Equal(!threads, InEpollSet(client.SocketHandle));
         }

@@ -1,4 +1,7 @@
 using System.Net;
+using System.Security.Authentication;
+using System.Net.Sockets;
+using System.Net.Security;
 using System.Security.Cryptography;
 using System.Threading.Channels;
 using IrohActors.Node.Identity;
@@ -82,6 +85,70 @@ internal sealed class NodePair : IAsyncDisposable
     }
 
     public Task<NodeConnection> DialAsync() => Client.ConnectAsync(ServerAddr).WaitAsync(Generous);
+
+    /// <summary>
+    /// A bare SslStream client with <paramref name="options"/> against a listener of <paramref name="endpoint"/> that
+    /// must refuse it: returns the listener's handshake failure, and whether its connection handler ran.
+    /// </summary>
+    public static async Task<(Exception Failure, bool HandlerCalled)> RefusedRawClientAsync(NodeEndpoint endpoint, SslClientAuthenticationOptions options)
+    {
+        var handlerCalled = false;
+        var failures = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var listener = endpoint.Listen(new IPEndPoint(IPAddress.Loopback, 0), (_, _) =>
+        {
+            handlerCalled = true;
+            return Task.CompletedTask;
+        });
+        listener.HandshakeFailed += (_, e) => failures.TrySetResult(e);
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(listener.LocalEndPoint);
+        await using var tls = new SslStream(tcp.GetStream());
+        try
+        {
+            await tls.AuthenticateAsClientAsync(options).WaitAsync(Generous);
+            // TLS 1.3: the server judges the client after the client finished; it then closes.
+            Assert.Equal(0, await tls.ReadAsync(new byte[64]).AsTask().WaitAsync(Generous));
+        }
+        catch (Exception e) when (e is IOException or AuthenticationException)
+        {
+            // Also a refusal: the server's alert reached the client during or after the handshake.
+        }
+        return (await failures.Task.WaitAsync(Generous), handlerCalled);
+    }
+
+    /// <summary>Sends <see cref="Payload"/>(<paramref name="seed"/>, <paramref name="length"/>) to the echo service on a new stream while reading the echo back, and checks it.</summary>
+    public static async Task EchoAndCheckAsync(NodeConnection client, int seed, int length)
+    {
+        var payload = Payload(seed, length);
+        await using var stream = await client.OpenStreamAsync(new byte[] { (byte)seed });
+        var writer = Task.Run(async () =>
+        {
+            await stream.WriteAsync(payload);
+            await stream.CompleteWritesAsync();
+        });
+        var (hash, read) = await ReadAllHashedAsync(stream);
+        await writer;
+        Assert.Equal(payload.Length, read);
+        Assert.Equal(System.Security.Cryptography.SHA256.HashData(payload), hash);
+    }
+
+    /// <summary>Runs <paramref name="work"/> on a thread of its own (as a connection's thread) and returns its result.</summary>
+    public static Task<T> OnOwnThread<T>(Func<T> work)
+    {
+        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        new Thread(() =>
+        {
+            try
+            {
+                done.SetResult(work());
+            }
+            catch (Exception e)
+            {
+                done.SetException(e);
+            }
+        }) { IsBackground = true }.Start();
+        return done.Task;
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -15,21 +15,6 @@ public class OpenSslTests
     private static readonly TransportOptions OpenSsl = NodePair.Mode("openssl");
     private static readonly TransportOptions SslStreamOnThreads = NodePair.Mode("sslstream");
 
-    private static async Task EchoAsync(NodeConnection client, int seed, int length)
-    {
-        var payload = NodePair.Payload(seed, length);
-        await using var stream = await client.OpenStreamAsync(new byte[] { (byte)seed });
-        var writer = Task.Run(async () =>
-        {
-            await stream.WriteAsync(payload);
-            await stream.CompleteWritesAsync();
-        });
-        var (hash, read) = await NodePair.ReadAllHashedAsync(stream);
-        await writer;
-        Assert.Equal(payload.Length, read);
-        Assert.Equal(SHA256.HashData(payload), hash);
-    }
-
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
@@ -46,7 +31,7 @@ public class OpenSslTests
         Assert.Equal(pair.Client.NodeId, server.RemoteNodeId);
         Assert.Equal(TlsCipherSuite.TLS_AES_128_GCM_SHA256, client.CipherSuite);
         Assert.Equal(TlsCipherSuite.TLS_AES_128_GCM_SHA256, server.CipherSuite);
-        await Task.WhenAll(EchoAsync(client, 1, 5 << 20), EchoAsync(client, 2, 1), EchoAsync(client, 3, 300_000)).WaitAsync(NodePair.Generous);
+        await Task.WhenAll(NodePair.EchoAndCheckAsync(client, 1, 5 << 20), NodePair.EchoAndCheckAsync(client, 2, 1), NodePair.EchoAndCheckAsync(client, 3, 300_000)).WaitAsync(NodePair.Generous);
     }
 
     [Fact]
@@ -58,34 +43,14 @@ public class OpenSslTests
         using var clientKey = SecretKey.Generate();
         using var endpoint = new NodeEndpoint(serverKey, OpenSsl);
         using var clientCertificate = NodeCertificate.Create(clientKey);
-        var failures = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var handlerCalled = false;
-        await using var listener = endpoint.Listen(new IPEndPoint(IPAddress.Loopback, 0), (_, _) =>
+        var (failure, handlerCalled) = await NodePair.RefusedRawClientAsync(endpoint, new SslClientAuthenticationOptions
         {
-            handlerCalled = true;
-            return Task.CompletedTask;
+            TargetHost = string.Empty,
+            EnabledSslProtocols = SslProtocols.Tls13,
+            ApplicationProtocols = [SslApplicationProtocol.Http2],
+            ClientCertificateContext = clientCertificate.Context,
+            RemoteCertificateValidationCallback = (_, _, _, _) => true,
         });
-        listener.HandshakeFailed += (_, e) => failures.TrySetResult(e);
-        using var tcp = new TcpClient();
-        await tcp.ConnectAsync(listener.LocalEndPoint);
-        await using var tls = new SslStream(tcp.GetStream());
-        try
-        {
-            await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
-            {
-                TargetHost = string.Empty,
-                EnabledSslProtocols = SslProtocols.Tls13,
-                ApplicationProtocols = [SslApplicationProtocol.Http2],
-                ClientCertificateContext = clientCertificate.Context,
-                RemoteCertificateValidationCallback = (_, _, _, _) => true,
-            }).WaitAsync(NodePair.Generous);
-            Assert.Equal(0, await tls.ReadAsync(new byte[16]).AsTask().WaitAsync(NodePair.Generous));
-        }
-        catch (Exception e) when (e is IOException or AuthenticationException)
-        {
-            // The server's refusal may also reach the client as an error.
-        }
-        var failure = await failures.Task.WaitAsync(NodePair.Generous);
         Assert.IsAssignableFrom<PeerAuthenticationException>(failure);
         Assert.Contains("did not agree to ALPN protocol iroh-actors/0", failure.Message);
         Assert.False(handlerCalled);
@@ -217,7 +182,7 @@ public class OpenSslTests
         var accept = listener.AcceptAsync();
         PolledSocketStream.Connect(clientSocket, listener.LocalEndPoint!, CancellationToken.None);
         var serverSocket = await accept;
-        var serverTask = OnOwnThread(() => OpenSslStream.AsServer(serverSocket, serverCertificate.OpenSslContext, (IPEndPoint)serverSocket.RemoteEndPoint!, CancellationToken.None).Tls);
+        var serverTask = NodePair.OnOwnThread(() => OpenSslStream.AsServer(serverSocket, serverCertificate.OpenSslContext, (IPEndPoint)serverSocket.RemoteEndPoint!, CancellationToken.None).Tls);
         var handshaken = new TaskCompletionSource<ClientSide>(TaskCreationOptions.RunContinuationsAsynchronously);
         new Thread(() =>
         {
@@ -251,23 +216,6 @@ public class OpenSslTests
         var server = await serverTask.WaitAsync(NodePair.Generous);
         var client = await handshaken.Task.WaitAsync(NodePair.Generous);
         return (client, server);
-    }
-
-    private static Task<T> OnOwnThread<T>(Func<T> work)
-    {
-        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        new Thread(() =>
-        {
-            try
-            {
-                done.SetResult(work());
-            }
-            catch (Exception e)
-            {
-                done.SetException(e);
-            }
-        }) { IsBackground = true }.Start();
-        return done.Task;
     }
 
     private sealed class ClientSide(OpenSslStream stream) : IAsyncDisposable
