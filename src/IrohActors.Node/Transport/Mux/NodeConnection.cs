@@ -23,8 +23,6 @@ public sealed class NodeConnection : IAsyncDisposable
     private readonly Stream _transport;
     private readonly Socket _socket;
     private readonly TransportOptions _options;
-    // True when the thread that set the connection up runs its read loop (RunReadLoop) instead of the thread pool.
-    private readonly bool _ownReadThread;
     private readonly FrameReader _reader;
     private readonly object _gate = new();
     private readonly Dictionary<uint, MuxStream> _streams = new();
@@ -53,7 +51,6 @@ public sealed class NodeConnection : IAsyncDisposable
         bool isDialer, TlsCipherSuite cipherSuite, TransportOptions options, CoalescingTransport? coalescer = null, bool ownReadThread = false)
     {
         _transport = transport;
-        _ownReadThread = ownReadThread;
         ReadThread = ownReadThread ? Thread.CurrentThread : null;
         _socket = socket;
         _options = options;
@@ -274,7 +271,8 @@ public sealed class NodeConnection : IAsyncDisposable
         _openSlots = new SemaphoreSlim(_peer.MaxConcurrentStreams, _peer.MaxConcurrentStreams);
         _lastReceived = _lastActivity = Environment.TickCount64;
         SendPing();
-        if (!_ownReadThread)
+        // A connection with a thread of its own runs its read loop there (RunReadLoop), not on the thread pool.
+        if (ReadThread is null)
             _ = Task.Run(ReadLoopAsync);
         _ = Task.Run(KeepAliveLoopAsync);
     }

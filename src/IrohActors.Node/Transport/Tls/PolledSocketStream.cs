@@ -48,9 +48,7 @@ internal sealed class PolledSocketStream : Stream
         catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
         {
         }
-        while (!socket.Poll(PollSliceMicroseconds, SelectMode.SelectWrite))
-            cancellationToken.ThrowIfCancellationRequested();
-        cancellationToken.ThrowIfCancellationRequested();
+        Wait(socket, SelectMode.SelectWrite, cancellationToken);
         // SO_ERROR is read once (reading clears it); the runtime reports it as a SocketError value.
         var error = (SocketError)(int)socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error)!;
         if (error != SocketError.Success)
@@ -82,12 +80,11 @@ internal sealed class PolledSocketStream : Stream
                 return ReceiveAsync(buffer, cancellationToken);
             try
             {
-                while (!_socket.Poll(PollSliceMicroseconds, SelectMode.SelectRead))
-                    cancellationToken.ThrowIfCancellationRequested();
+                Wait(_socket, SelectMode.SelectRead, cancellationToken);
             }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            catch (Exception e) when (e is IOException or OperationCanceledException)
             {
-                return ValueTask.FromException<int>(new IOException($"reading from the socket failed: {e.Message}", e));
+                return ValueTask.FromException<int>(e);
             }
         }
     }
@@ -169,12 +166,34 @@ internal sealed class PolledSocketStream : Stream
     }
 
     // A full socket: the rest is sent by the runtime's engine (the socket joins its epoll set from then on).
-    private async ValueTask SendAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
+    private ValueTask SendAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken) => SendAllAsync(_socket, buffer, cancellationToken);
+
+    /// <summary>
+    /// Waits on the calling thread, in <c>poll</c>, until <paramref name="socket"/> is ready for <paramref name="mode"/>
+    /// (in slices that check <paramref name="cancellationToken"/>; disposing the socket wakes it at once). A socket that
+    /// fails or is closed meanwhile raises <see cref="IOException"/>.
+    /// </summary>
+    internal static void Wait(Socket socket, SelectMode mode, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (!socket.Poll(PollSliceMicroseconds, mode))
+                cancellationToken.ThrowIfCancellationRequested();
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            throw new IOException($"waiting on the socket failed: {e.Message}", e);
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>Sends all of <paramref name="buffer"/> with the runtime's async sends; a failing or closed socket raises <see cref="IOException"/>.</summary>
+    internal static async ValueTask SendAllAsync(Socket socket, ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
     {
         try
         {
             while (!buffer.IsEmpty)
-                buffer = buffer[await _socket.SendAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false)..];
+                buffer = buffer[await socket.SendAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false)..];
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {

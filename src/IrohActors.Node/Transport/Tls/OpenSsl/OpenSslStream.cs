@@ -22,8 +22,6 @@ namespace IrohActors.Node.Transport.OpenSsl;
 /// </remarks>
 internal sealed class OpenSslStream : Stream
 {
-    private const int PollSliceMicroseconds = 250_000;
-
     private readonly Socket _socket;
     private readonly Thread _owner;
     private readonly object _lock = new();
@@ -439,18 +437,7 @@ internal sealed class OpenSslStream : Stream
     }
 
     // Under _send: the rest of a write that found the socket full, sent by the runtime's engine (the socket joins its epoll set).
-    private async Task SendRestAsync(byte[] rest, CancellationToken cancellationToken)
-    {
-        try
-        {
-            for (var at = 0; at < rest.Length;)
-                at += await _socket.SendAsync(rest.AsMemory(at), SocketFlags.None, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            throw new IOException($"writing to the socket failed: {e.Message}", e);
-        }
-    }
+    private ValueTask SendRestAsync(byte[] rest, CancellationToken cancellationToken) => PolledSocketStream.SendAllAsync(_socket, rest, cancellationToken);
 
     // The handshake's flights, sent from the connection's thread: waits for room in poll.
     private void FlushWaiting(CancellationToken cancellationToken)
@@ -466,8 +453,7 @@ internal sealed class OpenSslStream : Stream
             var n = _socket.Send(rest.AsSpan(at), SocketFlags.None, out var error);
             if (error == SocketError.WouldBlock)
             {
-                while (!_socket.Poll(PollSliceMicroseconds, SelectMode.SelectWrite))
-                    cancellationToken.ThrowIfCancellationRequested();
+                PolledSocketStream.Wait(_socket, SelectMode.SelectWrite, cancellationToken);
                 continue;
             }
             if (error != SocketError.Success)
@@ -476,19 +462,7 @@ internal sealed class OpenSslStream : Stream
         }
     }
 
-    private void WaitReadable(CancellationToken cancellationToken)
-    {
-        try
-        {
-            while (!_socket.Poll(PollSliceMicroseconds, SelectMode.SelectRead))
-                cancellationToken.ThrowIfCancellationRequested();
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            throw new IOException($"reading from the socket failed: {e.Message}", e);
-        }
-        cancellationToken.ThrowIfCancellationRequested();
-    }
+    private void WaitReadable(CancellationToken cancellationToken) => PolledSocketStream.Wait(_socket, SelectMode.SelectRead, cancellationToken);
 
     // Hold … Release: keeps the descriptor from being closed (and its number reused) while OpenSSL reads or writes it.
     private void Hold()
