@@ -58,6 +58,13 @@ public sealed record TransportOptions
     /// </summary>
     public TlsProvider Tls { get; init; } = TlsProvider.OpenSsl;
 
+    /// <summary>
+    /// With OpenSSL: after the handshake the peer's records are read and decrypted by our own record reader, straight into
+    /// the reader's memory, instead of by OpenSSL, which decrypts into its buffer and copies out (docs/transport.md §6.9).
+    /// Off only to compare the two.
+    /// </summary>
+    internal bool ReadRecordsItself { get; init; } = true;
+
     /// <summary>True if connections of these options use OpenSSL directly here.</summary>
     internal bool UsesOpenSsl => ConnectionThreads && Tls == TlsProvider.OpenSsl && OpenSsl.LibSsl.IsAvailable;
 

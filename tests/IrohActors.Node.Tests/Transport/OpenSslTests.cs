@@ -31,7 +31,49 @@ public class OpenSslTests
         Assert.Equal(pair.Client.NodeId, server.RemoteNodeId);
         Assert.Equal(TlsCipherSuite.TLS_AES_128_GCM_SHA256, client.CipherSuite);
         Assert.Equal(TlsCipherSuite.TLS_AES_128_GCM_SHA256, server.CipherSuite);
+        // The OpenSSL side reads SslStream's records itself (and a client ignores the tickets SslStream may send).
+        Assert.True(((OpenSslStream)(openSslDials ? client : server).TransportStream).ReadsRecords);
         await Task.WhenAll(NodePair.EchoAndCheckAsync(client, 1, 5 << 20), NodePair.EchoAndCheckAsync(client, 2, 1), NodePair.EchoAndCheckAsync(client, 3, 300_000)).WaitAsync(NodePair.Generous);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task AfterTheHandshakeTheRecordsAreReadByOurReaderOrByOpenSsl(bool ourReader)
+    {
+        if (!LibSsl.IsAvailable)
+            return;
+        var options = OpenSsl with { ReadRecordsItself = ourReader };
+        await using var pair = NodePair.Start(NodePair.Echo, options, options);
+        await using var client = await pair.DialAsync();
+        var server = await pair.Accepted.Reader.ReadAsync().AsTask().WaitAsync(NodePair.Generous);
+        Assert.Equal(ourReader, ((OpenSslStream)client.TransportStream).ReadsRecords);
+        Assert.Equal(ourReader, ((OpenSslStream)server.TransportStream).ReadsRecords);
+        await Task.WhenAll(NodePair.EchoAndCheckAsync(client, 1, 3 << 20), NodePair.EchoAndCheckAsync(client, 2, 1), NodePair.EchoAndCheckAsync(client, 3, 100_000)).WaitAsync(NodePair.Generous);
+    }
+
+    [Fact]
+    public async Task KeyUpdatesOnBothSidesKeepTheDataFlowing()
+    {
+        if (!LibSsl.IsAvailable)
+            return;
+        await using var pair = NodePair.Start(NodePair.Echo, OpenSsl, OpenSsl);
+        await using var client = await pair.DialAsync();
+        var server = await pair.Accepted.Reader.ReadAsync().AsTask().WaitAsync(NodePair.Generous);
+        var ours = (OpenSslStream)client.TransportStream;
+        var theirs = (OpenSslStream)server.TransportStream;
+        await NodePair.EchoAndCheckAsync(client, 1, 1 << 20).WaitAsync(NodePair.Generous);
+        Assert.Equal(0, theirs.KeyUpdatesReceived);
+        // OpenSSL sends our KeyUpdate, asking the peer to update too, before our next record; the peer's reader
+        // switches keys, and its answer (its own KeyUpdate) reaches ours before the echo.
+        ours.UpdateSendingKeys(requestPeer: true);
+        await NodePair.EchoAndCheckAsync(client, 2, 1 << 20).WaitAsync(NodePair.Generous);
+        Assert.Equal(1, theirs.KeyUpdatesReceived);
+        Assert.Equal(1, ours.KeyUpdatesReceived);
+        theirs.UpdateSendingKeys(requestPeer: false);
+        await NodePair.EchoAndCheckAsync(client, 3, 1 << 20).WaitAsync(NodePair.Generous);
+        Assert.Equal(2, ours.KeyUpdatesReceived);
+        Assert.Equal(1, theirs.KeyUpdatesReceived);
     }
 
     [Fact]
@@ -116,22 +158,37 @@ public class OpenSslTests
     {
         if (!LibSsl.IsAvailable)
             return;
-        // A window larger than the socket buffers: the server's writes outrun a reader that waits before reading.
-        var options = NodePair.Mode("openssl", new TransportOptions { StreamReceiveWindow = 64 << 20 });
-        var payload = NodePair.Payload(5, 48 << 20);
-        await using var pair = NodePair.Start(async stream =>
+        // Two bare OpenSSL streams; the reader's socket buffer is small and it starts late, so the writes outrun it.
+        using var serverKey = SecretKey.Generate();
+        using var clientKey = SecretKey.Generate();
+        using var serverCertificate = NodeCertificate.Create(serverKey);
+        using var clientCertificate = NodeCertificate.Create(clientKey);
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen();
+        using var dialer = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 64 * 1024 };
+        await dialer.ConnectAsync(listener.LocalEndPoint!);
+        using var accepted = await listener.AcceptAsync();
+        var serverSide = NodePair.OnOwnThread(() => OpenSslStream.AsServer(accepted, serverCertificate.OpenSslContext, (IPEndPoint)accepted.RemoteEndPoint!, CancellationToken.None).Tls);
+        using var reader = await NodePair.OnOwnThread(() => OpenSslStream.AsClient(dialer, clientCertificate.OpenSslContext, serverCertificate.NodeId, (IPEndPoint)dialer.RemoteEndPoint!, CancellationToken.None));
+        using var writer = await serverSide.WaitAsync(NodePair.Generous);
+        var payload = NodePair.Payload(5, 16 << 20);
+        var writes = Task.Run(async () =>
         {
-            await stream.WriteAsync(payload);
-            await stream.CompleteWritesAsync();
-        }, options, options);
-        await using var client = await pair.DialAsync();
-        var server = await pair.Accepted.Reader.ReadAsync().AsTask().WaitAsync(NodePair.Generous);
-        await using var stream = await client.OpenStreamAsync(new byte[] { 1 });
-        await Task.Delay(1000);
-        var (hash, length) = await NodePair.ReadAllHashedAsync(stream).WaitAsync(NodePair.Generous);
-        Assert.Equal(payload.Length, length);
-        Assert.Equal(SHA256.HashData(payload), hash);
-        Assert.True(((OpenSslStream)server.TransportStream).DeferredSends > 0, "the socket never filled: the test did not reach the path it is for");
+            for (var at = 0; at < payload.Length; at += 448 * 1024)
+                await writer.WriteAsync(payload.AsMemory(at, Math.Min(448 * 1024, payload.Length - at)));
+        });
+        await Task.Delay(500);
+        var received = new byte[payload.Length];
+        for (var at = 0; at < received.Length;)
+        {
+            var n = await reader.ReadAsync(received.AsMemory(at)).AsTask().WaitAsync(NodePair.Generous);
+            Assert.True(n > 0, "the stream ended early");
+            at += n;
+        }
+        await writes.WaitAsync(NodePair.Generous);
+        Assert.Equal(payload, received);
+        Assert.True(writer.DeferredSends > 0, "the socket never filled: the test did not reach the path it is for");
     }
 
     [Fact]

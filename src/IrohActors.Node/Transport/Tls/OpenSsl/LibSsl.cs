@@ -30,6 +30,11 @@ internal static unsafe partial class LibSsl
     public const int BioCtrlPending = 10;
     public const int TlsExtErrOk = 0;
     public const int TlsExtErrNoAck = 3;
+    /// <summary>SSL_KEY_UPDATE_NOT_REQUESTED / SSL_KEY_UPDATE_REQUESTED.</summary>
+    public const int KeyUpdateNotRequested = 0;
+    public const int KeyUpdateRequested = 1;
+    /// <summary>EVP_CTRL_AEAD_SET_TAG (GCM and ChaCha20-Poly1305 alike).</summary>
+    public const int CtrlAeadSetTag = 0x11;
 
     [LibraryImport(Ssl)]
     public static partial IntPtr TLS_method();
@@ -114,6 +119,45 @@ internal static unsafe partial class LibSsl
 
     [LibraryImport(Ssl)]
     public static partial ushort SSL_CIPHER_get_protocol_id(IntPtr cipher);
+
+    [LibraryImport(Ssl)]
+    public static partial long SSL_ctrl(IntPtr ssl, int cmd, long larg, IntPtr parg);
+
+    [LibraryImport(Ssl)]
+    public static partial int SSL_has_pending(IntPtr ssl);
+
+    [LibraryImport(Ssl)]
+    public static partial int SSL_key_update(IntPtr ssl, int updateType);
+
+    [LibraryImport(Ssl)]
+    public static partial void SSL_CTX_set_keylog_callback(IntPtr ctx, delegate* unmanaged<IntPtr, byte*, void> callback);
+
+    [LibraryImport(Crypto)]
+    public static partial IntPtr EVP_CIPHER_CTX_new();
+
+    [LibraryImport(Crypto)]
+    public static partial void EVP_CIPHER_CTX_free(IntPtr ctx);
+
+    [LibraryImport(Crypto)]
+    public static partial IntPtr EVP_aes_128_gcm();
+
+    [LibraryImport(Crypto)]
+    public static partial IntPtr EVP_aes_256_gcm();
+
+    [LibraryImport(Crypto)]
+    public static partial IntPtr EVP_chacha20_poly1305();
+
+    [LibraryImport(Crypto)]
+    public static partial int EVP_DecryptInit_ex(IntPtr ctx, IntPtr cipher, IntPtr engine, byte* key, byte* iv);
+
+    [LibraryImport(Crypto)]
+    public static partial int EVP_DecryptUpdate(IntPtr ctx, byte* output, int* outputLength, byte* input, int inputLength);
+
+    [LibraryImport(Crypto)]
+    public static partial int EVP_DecryptFinal_ex(IntPtr ctx, byte* output, int* outputLength);
+
+    [LibraryImport(Crypto)]
+    public static partial int EVP_CIPHER_CTX_ctrl(IntPtr ctx, int type, int arg, byte* ptr);
 
     [LibraryImport(Crypto)]
     public static partial IntPtr BIO_new_socket(int fd, int closeFlag);

@@ -84,6 +84,8 @@ internal sealed unsafe class OpenSslContext : SafeHandle
             Check(LibSsl.SSL_CTX_check_private_key(ctx) == 1, "match the node key to its certificate");
             LibSsl.SSL_CTX_set_verify(ctx, LibSsl.VerifyPeer | LibSsl.VerifyFailIfNoPeerCert, &AcceptAnyChain);
             LibSsl.SSL_CTX_set_alpn_select_cb(ctx, &SelectAlpn, IntPtr.Zero);
+            // The peer's traffic secret, for reading its records after the handshake (OpenSslStream, RecordReader).
+            LibSsl.SSL_CTX_set_keylog_callback(ctx, &KeyLog);
             Check(LibSsl.SSL_CTX_set_num_tickets(ctx, 0) == 1, "turn session tickets off");
             LibSsl.SSL_CTX_ctrl(ctx, LibSsl.CtrlSetReadAhead, 1, IntPtr.Zero);
             LibSsl.SSL_CTX_set_default_read_buffer_len(ctx, ReadBufferBytes);
@@ -112,6 +114,9 @@ internal sealed unsafe class OpenSslContext : SafeHandle
     // The chain of a self-signed node certificate never validates; the node id check after the handshake decides.
     [UnmanagedCallersOnly]
     private static int AcceptAnyChain(int preverified, IntPtr store) => 1;
+
+    [UnmanagedCallersOnly]
+    private static void KeyLog(IntPtr ssl, byte* line) => OpenSslStream.OnKeyLog(ssl, line);
 
     // The server's choice: our id if the client offers it; otherwise no ALPN, which the handshake's check then refuses.
     [UnmanagedCallersOnly]

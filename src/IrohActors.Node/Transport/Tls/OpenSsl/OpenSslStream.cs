@@ -1,7 +1,9 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using IrohActors.Node.Identity;
 
@@ -26,16 +28,39 @@ internal sealed class OpenSslStream : Stream
     private readonly Thread _owner;
     private readonly object _lock = new();
     private readonly SemaphoreSlim _send = new(1, 1);
+    private readonly object _readLock = new();
+    private readonly bool _client;
     private IntPtr _ssl;
     private IntPtr _writeBio;
     private int _deferredSends;
+    // After the handshake, our own reading of the peer's records (null: OpenSSL reads them).
+    private RecordReader? _records;
+    // The peer's application traffic secret, as the handshake's key log gave it (until the record reader takes it).
+    private byte[]? _peerSecret;
 
-    private OpenSslStream(Socket socket, IntPtr ssl, IntPtr writeBio)
+    // Sessions in their handshake, for the key log callback (which gets only the SSL pointer).
+    private static readonly ConcurrentDictionary<IntPtr, OpenSslStream> Handshaking = new();
+
+    private OpenSslStream(Socket socket, IntPtr ssl, IntPtr writeBio, bool client)
     {
         _socket = socket;
         _ssl = ssl;
         _writeBio = writeBio;
+        _client = client;
         _owner = Thread.CurrentThread;
+    }
+
+    /// <summary>True when this stream reads the peer's records itself (<see cref="RecordReader"/>), not through OpenSSL.</summary>
+    internal bool ReadsRecords => _records is not null;
+
+    /// <summary>KeyUpdates received from the peer (when this stream reads its records).</summary>
+    internal int KeyUpdatesReceived
+    {
+        get
+        {
+            lock (_readLock)
+                return _records?.KeyUpdates ?? 0;
+        }
     }
 
     /// <summary>Writes that found the socket full and left the rest to the runtime's engine.</summary>
@@ -45,20 +70,21 @@ internal sealed class OpenSslStream : Stream
     public TlsCipherSuite NegotiatedCipherSuite { get; private set; }
 
     /// <summary>Dials: runs the client handshake on the calling thread (the connection's) and checks that the peer proves <paramref name="expected"/>.</summary>
-    public static OpenSslStream AsClient(Socket socket, OpenSslContext context, NodeId expected, IPEndPoint endPoint, CancellationToken cancellationToken)
+    /// <param name="readRecords">Read the peer's records with <see cref="RecordReader"/> after the handshake (false: OpenSSL reads them).</param>
+    public static OpenSslStream AsClient(Socket socket, OpenSslContext context, NodeId expected, IPEndPoint endPoint, CancellationToken cancellationToken, bool readRecords = true)
     {
-        var stream = Create(socket, context, client: true);
+        var stream = Create(socket, context, client: true, readRecords);
         return stream.Authenticate(expected, endPoint, $"{endPoint}", cancellationToken).Stream;
     }
 
     /// <summary>Accepts: runs the server handshake on the calling thread, requiring a client certificate, and learns the dialer's node id from it.</summary>
-    public static (OpenSslStream Tls, NodeId Remote) AsServer(Socket socket, OpenSslContext context, IPEndPoint endPoint, CancellationToken cancellationToken)
+    public static (OpenSslStream Tls, NodeId Remote) AsServer(Socket socket, OpenSslContext context, IPEndPoint endPoint, CancellationToken cancellationToken, bool readRecords = true)
     {
-        var stream = Create(socket, context, client: false);
+        var stream = Create(socket, context, client: false, readRecords);
         return stream.Authenticate(expected: null, endPoint, $"dialer {endPoint}", cancellationToken);
     }
 
-    private static unsafe OpenSslStream Create(Socket socket, OpenSslContext context, bool client)
+    private static unsafe OpenSslStream Create(Socket socket, OpenSslContext context, bool client, bool readRecords)
     {
         socket.Blocking = false;
         var added = false;
@@ -71,7 +97,13 @@ internal sealed class OpenSslStream : Stream
             var readBio = LibSsl.BIO_new_socket((int)socket.Handle, 0);
             var writeBio = LibSsl.BIO_new(LibSsl.BIO_s_mem());
             LibSsl.SSL_set_bio(ssl, readBio, writeBio); // the session owns both from here on
-            var stream = new OpenSslStream(socket, ssl, writeBio);
+            var stream = new OpenSslStream(socket, ssl, writeBio, client);
+            if (readRecords)
+            {
+                // OpenSSL must not read past the handshake's last record: whatever follows is ours to read.
+                LibSsl.SSL_ctrl(ssl, LibSsl.CtrlSetReadAhead, 0, IntPtr.Zero);
+                Handshaking[ssl] = stream;
+            }
             if (client)
             {
                 fixed (byte* alpn = OpenSslContext.AlpnList)
@@ -150,6 +182,7 @@ internal sealed class OpenSslStream : Stream
             {
                 ThrowIfClosed();
                 NegotiatedCipherSuite = (TlsCipherSuite)LibSsl.SSL_CIPHER_get_protocol_id(LibSsl.SSL_get_current_cipher(_ssl));
+                TakeOverReading();
             }
             return (this, verdict.Remote!.Value);
         }
@@ -158,6 +191,88 @@ internal sealed class OpenSslStream : Stream
             Dispose();
             throw;
         }
+    }
+
+    // Under _lock, after the handshake: the peer's records are read by a RecordReader from here on, if the key log gave
+    // the peer's traffic secret, the suite is one it reads, and OpenSSL holds no byte beyond the handshake. Otherwise
+    // OpenSSL goes on reading (with its read-ahead back on).
+    private void TakeOverReading()
+    {
+        var registered = Handshaking.TryRemove(_ssl, out _);
+        var secret = Interlocked.Exchange(ref _peerSecret, null);
+        try
+        {
+            if (registered && secret is not null && secret.Length == RecordReader.SecretLength(NegotiatedCipherSuite) && LibSsl.SSL_has_pending(_ssl) == 0)
+            {
+                lock (_readLock)
+                    _records = new RecordReader(NegotiatedCipherSuite, secret, _client, ReceiveSome);
+                return;
+            }
+            if (registered)
+                LibSsl.SSL_ctrl(_ssl, LibSsl.CtrlSetReadAhead, 1, IntPtr.Zero);
+        }
+        finally
+        {
+            if (secret is not null)
+                CryptographicOperations.ZeroMemory(secret);
+        }
+    }
+
+    /// <summary>
+    /// OpenSSL's key log callback (<see cref="OpenSslContext"/>): keeps the peer's application traffic secret of a
+    /// session in its handshake. Never throws (it runs inside OpenSSL).
+    /// </summary>
+    internal static unsafe void OnKeyLog(IntPtr ssl, byte* line)
+    {
+        try
+        {
+            if (!Handshaking.TryGetValue(ssl, out var stream))
+                return;
+            // "LABEL <client random, hex> <secret, hex>"
+            var text = new ReadOnlySpan<byte>(line, MemoryMarshal.CreateReadOnlySpanFromNullTerminated(line).Length);
+            var label = stream._client ? "SERVER_TRAFFIC_SECRET_0 "u8 : "CLIENT_TRAFFIC_SECRET_0 "u8;
+            if (!text.StartsWith(label))
+                return;
+            var rest = text[label.Length..];
+            var space = rest.IndexOf((byte)' ');
+            if (space < 0)
+                return;
+            var hex = rest[(space + 1)..];
+            var secret = new byte[hex.Length / 2];
+            if (hex.Length % 2 != 0 || Convert.FromHexString(System.Text.Encoding.ASCII.GetString(hex), secret, out _, out var written) != System.Buffers.OperationStatus.Done || written != secret.Length)
+                return;
+            stream.KeepPeerSecret(secret);
+        }
+        catch
+        {
+            // A session without the secret keeps OpenSSL reading its records.
+        }
+    }
+
+    private void KeepPeerSecret(byte[] secret)
+    {
+        if (Interlocked.Exchange(ref _peerSecret, secret) is { } old)
+            CryptographicOperations.ZeroMemory(old);
+    }
+
+    // The record reader's socket reads: non-blocking, -1 when nothing is there.
+    private int ReceiveSome(Span<byte> buffer)
+    {
+        int n;
+        SocketError error;
+        try
+        {
+            n = _socket.Receive(buffer, SocketFlags.None, out error);
+        }
+        catch (ObjectDisposedException e)
+        {
+            throw new IOException("reading from the connection failed: the socket is closed", e);
+        }
+        if (error == SocketError.WouldBlock)
+            return -1;
+        if (error != SocketError.Success)
+            throw new IOException($"reading from the connection failed: {new SocketException((int)error).Message}", new SocketException((int)error));
+        return n;
     }
 
     private unsafe X509Certificate2? PeerCertificate()
@@ -253,7 +368,43 @@ internal sealed class OpenSslStream : Stream
     }
 
     // One SSL_read: (bytes, 0), (0, ZeroReturn) at the end of the stream, or (0, WantRead) when the socket is empty.
-    private unsafe (int Bytes, int Error) TryRead(Span<byte> buffer)
+    private (int Bytes, int Error) TryRead(Span<byte> buffer)
+    {
+        if (_records is { } records)
+        {
+            int n;
+            bool update;
+            lock (_readLock)
+            {
+                if (_ssl == IntPtr.Zero)
+                    throw new IOException("the TLS connection is closed");
+                n = records.Read(buffer);
+                update = records.PeerRequestedKeyUpdate;
+                records.PeerRequestedKeyUpdate = false;
+            }
+            if (update)
+                UpdateSendingKeys(requestPeer: false);
+            return n > 0 ? (n, LibSsl.ErrorNone) : n == 0 ? (0, LibSsl.ErrorZeroReturn) : (0, LibSsl.ErrorWantRead);
+        }
+        return TryReadOpenSsl(buffer);
+    }
+
+    /// <summary>
+    /// Switches our sending keys (a KeyUpdate goes out before the next record of data); with <paramref name="requestPeer"/>
+    /// the peer is asked to switch its own.
+    /// </summary>
+    internal void UpdateSendingKeys(bool requestPeer)
+    {
+        lock (_lock)
+        {
+            ThrowIfClosed();
+            LibSsl.ERR_clear_error();
+            if (LibSsl.SSL_key_update(_ssl, requestPeer ? LibSsl.KeyUpdateRequested : LibSsl.KeyUpdateNotRequested) != 1)
+                throw new IOException($"TLS key update failed: {LibSsl.TakeErrors()}");
+        }
+    }
+
+    private unsafe (int Bytes, int Error) TryReadOpenSsl(Span<byte> buffer)
     {
         int result, error, errno;
         string errors;
@@ -530,11 +681,19 @@ internal sealed class OpenSslStream : Stream
             {
                 if (_ssl != IntPtr.Zero)
                 {
+                    Handshaking.TryRemove(_ssl, out _);
+                    lock (_readLock)
+                    {
+                        _records?.Dispose();
+                        _records = null;
+                    }
                     LibSsl.SSL_free(_ssl); // frees both BIOs; the socket stays open until disposed below
                     _ssl = IntPtr.Zero;
                     _writeBio = IntPtr.Zero;
                 }
             }
+            if (Interlocked.Exchange(ref _peerSecret, null) is { } secret)
+                CryptographicOperations.ZeroMemory(secret);
             _socket.Dispose(); // wakes a read waiting in poll
         }
         base.Dispose(disposing);
