@@ -64,13 +64,14 @@ internal static class BenchTransferCommand
         Console.WriteLine($"blob: {size >> 20} MiB random; {rounds} rounds, medians; 127.0.0.1; cores: {Environment.ProcessorCount}");
 
         // For A/B runs: IROH_BENCH_ENGINE=1 waits on the sockets with the runtime's engine instead of connection threads;
-        // IROH_BENCH_SSLSTREAM=1 runs TLS with SslStream instead of OpenSSL directly; IROH_BENCH_OPENSSL_READS=1 lets OpenSSL
-        // read the records instead of our record reader.
+        // IROH_BENCH_SSLSTREAM=1 runs TLS with SslStream instead of OpenSSL directly; IROH_BENCH_OPENSSL_READS=1 and
+        // IROH_BENCH_OPENSSL_WRITES=1 let OpenSSL read or write the records instead of our record reader or writer.
         var transport = new TransportOptions
         {
             ConnectionThreads = Environment.GetEnvironmentVariable("IROH_BENCH_ENGINE") is not "1",
             Tls = Environment.GetEnvironmentVariable("IROH_BENCH_SSLSTREAM") is "1" ? TlsProvider.SslStream : TlsProvider.OpenSsl,
             ReadRecordsItself = Environment.GetEnvironmentVariable("IROH_BENCH_OPENSSL_READS") is not "1",
+            WriteRecordsItself = Environment.GetEnvironmentVariable("IROH_BENCH_OPENSSL_WRITES") is not "1",
         };
         await using var providerStore = memory ? BlobStores.InMemory() : null;
         await using var provider = await IrohNode.StartAsync(new IrohNodeOptions { DataDirectory = Path.Combine(root, "provider"), Store = providerStore, ListenAddress = new IPEndPoint(IPAddress.Loopback, 0), Transport = transport }, ct);

@@ -57,7 +57,7 @@ internal sealed class Dialer
                     stage = "the TLS handshake";
                     if (options.UsesOpenSsl)
                     {
-                        var direct = OpenSsl.OpenSslStream.AsClient(socket, _endpoint.Certificate.OpenSslContext, expected, endPoint, linked.Token, options.ReadRecordsItself);
+                        var direct = OpenSsl.OpenSslStream.AsClient(socket, _endpoint.Certificate.OpenSslContext, expected, endPoint, linked.Token, options.ReadRecordsItself, options.WriteRecordsItself);
                         stage = "the mux hello";
                         connection = new NodeConnection(direct, socket, _endpoint.NodeId, expected, endPoint, isDialer: true, direct.NegotiatedCipherSuite, options, coalescer: null, ownReadThread: true);
                     }

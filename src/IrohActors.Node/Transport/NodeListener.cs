@@ -100,7 +100,7 @@ public sealed class NodeListener : IAsyncDisposable
                 {
                     if (options.UsesOpenSsl)
                     {
-                        var (direct, dialer) = OpenSsl.OpenSslStream.AsServer(socket, _endpoint.Certificate.OpenSslContext, remote, timeout.Token, options.ReadRecordsItself);
+                        var (direct, dialer) = OpenSsl.OpenSslStream.AsServer(socket, _endpoint.Certificate.OpenSslContext, remote, timeout.Token, options.ReadRecordsItself, options.WriteRecordsItself);
                         connection = new NodeConnection(direct, socket, _endpoint.NodeId, dialer, remote, isDialer: false, direct.NegotiatedCipherSuite, options, coalescer: null, ownReadThread: true);
                     }
                     else

@@ -65,6 +65,13 @@ public sealed record TransportOptions
     /// </summary>
     internal bool ReadRecordsItself { get; init; } = true;
 
+    /// <summary>
+    /// With OpenSSL: after the handshake our records are sealed by our own record writer, straight from the caller's
+    /// memory into what is sent, instead of by OpenSSL through its record buffer and a memory BIO (docs/transport.md §6.9).
+    /// Off only to compare the two.
+    /// </summary>
+    internal bool WriteRecordsItself { get; init; } = true;
+
     /// <summary>True if connections of these options use OpenSSL directly here.</summary>
     internal bool UsesOpenSsl => ConnectionThreads && Tls == TlsProvider.OpenSsl && OpenSsl.LibSsl.IsAvailable;
 

@@ -37,19 +37,30 @@ public class OpenSslTests
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task AfterTheHandshakeTheRecordsAreReadByOurReaderOrByOpenSsl(bool ourReader)
+    [InlineData(true, true, true, true)]
+    [InlineData(false, false, false, false)]
+    [InlineData(true, true, false, false)]
+    [InlineData(true, false, false, true)]
+    [InlineData(false, true, true, false)]
+    public async Task AfterTheHandshakeRecordsAreReadAndSealedByUsOrByOpenSslInAnyMix(bool serverReads, bool serverWrites, bool clientReads, bool clientWrites)
     {
         if (!LibSsl.IsAvailable)
             return;
-        var options = OpenSsl with { ReadRecordsItself = ourReader };
-        await using var pair = NodePair.Start(NodePair.Echo, options, options);
+        await using var pair = NodePair.Start(NodePair.Echo, OpenSsl with { ReadRecordsItself = serverReads, WriteRecordsItself = serverWrites },
+            OpenSsl with { ReadRecordsItself = clientReads, WriteRecordsItself = clientWrites });
         await using var client = await pair.DialAsync();
         var server = await pair.Accepted.Reader.ReadAsync().AsTask().WaitAsync(NodePair.Generous);
-        Assert.Equal(ourReader, ((OpenSslStream)client.TransportStream).ReadsRecords);
-        Assert.Equal(ourReader, ((OpenSslStream)server.TransportStream).ReadsRecords);
+        Assert.Equal(clientReads, ((OpenSslStream)client.TransportStream).ReadsRecords);
+        Assert.Equal(clientWrites, ((OpenSslStream)client.TransportStream).WritesRecords);
+        Assert.Equal(serverReads, ((OpenSslStream)server.TransportStream).ReadsRecords);
+        Assert.Equal(serverWrites, ((OpenSslStream)server.TransportStream).WritesRecords);
         await Task.WhenAll(NodePair.EchoAndCheckAsync(client, 1, 3 << 20), NodePair.EchoAndCheckAsync(client, 2, 1), NodePair.EchoAndCheckAsync(client, 3, 100_000)).WaitAsync(NodePair.Generous);
+        // A graceful close: each side's close_notify reaches the other, whoever seals and reads it.
+        await client.CloseAsync();
+        var closed = await server.Completion.WaitAsync(NodePair.Generous);
+        Assert.Equal(CloseCode.Normal, closed.Code);
+        Assert.True(closed.ByPeer);
+        Assert.Null(closed.InnerException);
     }
 
     [Fact]
@@ -74,6 +85,8 @@ public class OpenSslTests
         await NodePair.EchoAndCheckAsync(client, 3, 1 << 20).WaitAsync(NodePair.Generous);
         Assert.Equal(2, ours.KeyUpdatesReceived);
         Assert.Equal(1, theirs.KeyUpdatesReceived);
+        Assert.Equal(1, ours.KeyUpdatesSent);
+        Assert.Equal(2, theirs.KeyUpdatesSent);
     }
 
     [Fact]

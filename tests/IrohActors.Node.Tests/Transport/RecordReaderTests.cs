@@ -17,8 +17,8 @@ public class RecordReaderTests
     [Fact]
     public void KeyAndIvAreDerivedAsInRfc8448()
     {
-        Assert.Equal("9f02283b6c9c07efc26bb9f2ac92e356", Convert.ToHexStringLower(RecordReader.ExpandLabel(HashAlgorithmName.SHA256, Rfc8448Secret, "key", 16)));
-        Assert.Equal("cf782b88dd83549aadf1e984", Convert.ToHexStringLower(RecordReader.ExpandLabel(HashAlgorithmName.SHA256, Rfc8448Secret, "iv", 12)));
+        Assert.Equal("9f02283b6c9c07efc26bb9f2ac92e356", Convert.ToHexStringLower(RecordProtection.ExpandLabel(HashAlgorithmName.SHA256, Rfc8448Secret, "key", 16)));
+        Assert.Equal("cf782b88dd83549aadf1e984", Convert.ToHexStringLower(RecordProtection.ExpandLabel(HashAlgorithmName.SHA256, Rfc8448Secret, "iv", 12)));
     }
 
     [Theory]
@@ -203,6 +203,69 @@ public class RecordReaderTests
         Assert.Equal("data"u8.ToArray(), ReadAll(reader, 100, out _));
     }
 
+    [Theory]
+    [InlineData(TlsCipherSuite.TLS_AES_128_GCM_SHA256)]
+    [InlineData(TlsCipherSuite.TLS_AES_256_GCM_SHA384)]
+    [InlineData(TlsCipherSuite.TLS_CHACHA20_POLY1305_SHA256)]
+    public void TheWritersRecordsOpenWithDotNetsAeadAndReadBack(TlsCipherSuite suite)
+    {
+        if (!LibSsl.IsAvailable)
+            return;
+        var secret = RandomNumberGenerator.GetBytes(RecordProtection.SecretLength(suite));
+        using var writer = new RecordWriter(suite, secret);
+        var opener = new Sealer(suite, secret);
+        var payload = NodePair.Payload(4, 100_000);
+        var records = new byte[RecordWriter.SealedLength(payload.Length)];
+        var length = writer.Seal(payload, 23, records);
+        Assert.Equal(payload.Length + 7 * 22, length); // 2^14 of content per record: seven records
+        // Each record: header, content and type under the sequence's nonce, opened by .NET's AEAD.
+        var opened = new MemoryStream();
+        for (var at = 0; at < length;)
+        {
+            var (type, content, size) = opener.Open(records.AsSpan(at, length - at));
+            Assert.Equal(23, type);
+            Assert.True(content.Length <= 1 << 14);
+            opened.Write(content);
+            at += size;
+        }
+        Assert.Equal(payload, opened.ToArray());
+        // A KeyUpdate under the old keys, then records under the next ones; an empty record and an alert as well.
+        var more = new byte[4096];
+        var n = writer.SealKeyUpdate(requestPeer: true, more);
+        var keyUpdate = opener.Open(more.AsSpan(0, n));
+        Assert.Equal((byte)22, keyUpdate.Type);
+        Assert.Equal([24, 0, 0, 1, 1], keyUpdate.Content);
+        var (afterType, afterContent, _) = opener.Open(more.AsSpan(n, writer.Seal("after"u8, 23, more.AsSpan(n))));
+        Assert.Equal((byte)23, afterType);
+        Assert.Equal("after"u8.ToArray(), afterContent);
+        n += 5 + 5 + 1 + 16;
+        n += writer.Seal([], 23, more.AsSpan(n));
+        n += writer.Seal([1, 0], 21, more.AsSpan(n));
+        using var reader = new RecordReader(suite, secret, client: true, new Feed([.. records.AsSpan(0, length), .. more.AsSpan(0, n)], 1 << 20).Receive);
+        Assert.Equal([.. payload, .. "after"u8], ReadAll(reader, 64 * 1024, out var end));
+        Assert.Equal(0, end); // close_notify
+        Assert.Equal(1, reader.KeyUpdates);
+        Assert.True(reader.PeerRequestedKeyUpdate);
+        Assert.Equal(1, writer.KeyUpdates);
+    }
+
+    [Fact]
+    public void AWornKeyIsReportedAfterItsRecords()
+    {
+        if (!LibSsl.IsAvailable)
+            return;
+        using var writer = new RecordWriter(TlsCipherSuite.TLS_AES_128_GCM_SHA256, new byte[32]) { RecordsPerKey = 3 };
+        var output = new byte[1024];
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.False(writer.KeyWornOut);
+            writer.Seal("x"u8, 23, output);
+        }
+        Assert.True(writer.KeyWornOut);
+        writer.SealKeyUpdate(requestPeer: false, output);
+        Assert.False(writer.KeyWornOut);
+    }
+
     private static byte[] ReadAll(RecordReader reader, int readSize, out int end)
     {
         var output = new MemoryStream();
@@ -228,12 +291,45 @@ public class RecordReaderTests
         private byte[] _iv = [];
         private ulong _sequence;
 
-        public Sealer(TlsCipherSuite suite)
+        public Sealer(TlsCipherSuite suite, byte[]? secret = null)
         {
             _suite = suite;
             _hash = suite == TlsCipherSuite.TLS_AES_256_GCM_SHA384 ? HashAlgorithmName.SHA384 : HashAlgorithmName.SHA256;
-            Secret = InitialSecret = RandomNumberGenerator.GetBytes(RecordReader.SecretLength(suite));
+            Secret = InitialSecret = secret ?? RandomNumberGenerator.GetBytes(RecordProtection.SecretLength(suite));
             Install();
+        }
+
+        /// <summary>Opens the record at the start of <paramref name="wire"/>: its type, content and size; a KeyUpdate moves to the next keys.</summary>
+        public (byte Type, byte[] Content, int Size) Open(ReadOnlySpan<byte> wire)
+        {
+            Assert.Equal(23, wire[0]);
+            Assert.Equal(3, wire[1]);
+            Assert.Equal(3, wire[2]);
+            var length = BinaryPrimitives.ReadUInt16BigEndian(wire[3..]);
+            var inner = new byte[length - 16];
+            var nonce = _iv.ToArray();
+            for (var i = 0; i < 8; i++)
+                nonce[4 + i] ^= (byte)(_sequence >> (56 - 8 * i));
+            var header = wire[..5];
+            if (_suite == TlsCipherSuite.TLS_CHACHA20_POLY1305_SHA256)
+            {
+                using var aead = new ChaCha20Poly1305(_key);
+                aead.Decrypt(nonce, wire.Slice(5, inner.Length), wire.Slice(5 + inner.Length, 16), inner, header);
+            }
+            else
+            {
+                using var aead = new AesGcm(_key, 16);
+                aead.Decrypt(nonce, wire.Slice(5, inner.Length), wire.Slice(5 + inner.Length, 16), inner, header);
+            }
+            _sequence++;
+            var end = inner.Length;
+            while (inner[end - 1] == 0)
+                end--;
+            var type = inner[end - 1];
+            var content = inner[..(end - 1)];
+            if (type == 22 && content[0] == 24)
+                Update();
+            return (type, content, 5 + length);
         }
 
         public byte[] InitialSecret { get; }
@@ -242,7 +338,7 @@ public class RecordReaderTests
 
         public void Update()
         {
-            Secret = RecordReader.ExpandLabel(_hash, Secret, "traffic upd", Secret.Length);
+            Secret = RecordProtection.ExpandLabel(_hash, Secret, "traffic upd", Secret.Length);
             Install();
         }
 
@@ -277,8 +373,8 @@ public class RecordReaderTests
 
         private void Install()
         {
-            _key = RecordReader.ExpandLabel(_hash, Secret, "key", _suite == TlsCipherSuite.TLS_AES_128_GCM_SHA256 ? 16 : 32);
-            _iv = RecordReader.ExpandLabel(_hash, Secret, "iv", 12);
+            _key = RecordProtection.ExpandLabel(_hash, Secret, "key", _suite == TlsCipherSuite.TLS_AES_128_GCM_SHA256 ? 16 : 32);
+            _iv = RecordProtection.ExpandLabel(_hash, Secret, "iv", 12);
             _sequence = 0;
         }
     }

@@ -33,8 +33,9 @@ internal static unsafe partial class LibSsl
     /// <summary>SSL_KEY_UPDATE_NOT_REQUESTED / SSL_KEY_UPDATE_REQUESTED.</summary>
     public const int KeyUpdateNotRequested = 0;
     public const int KeyUpdateRequested = 1;
-    /// <summary>EVP_CTRL_AEAD_SET_TAG (GCM and ChaCha20-Poly1305 alike).</summary>
+    /// <summary>EVP_CTRL_AEAD_SET_TAG / EVP_CTRL_AEAD_GET_TAG (GCM and ChaCha20-Poly1305 alike).</summary>
     public const int CtrlAeadSetTag = 0x11;
+    public const int CtrlAeadGetTag = 0x10;
 
     [LibraryImport(Ssl)]
     public static partial IntPtr TLS_method();
@@ -155,6 +156,15 @@ internal static unsafe partial class LibSsl
 
     [LibraryImport(Crypto)]
     public static partial int EVP_DecryptFinal_ex(IntPtr ctx, byte* output, int* outputLength);
+
+    [LibraryImport(Crypto)]
+    public static partial int EVP_EncryptInit_ex(IntPtr ctx, IntPtr cipher, IntPtr engine, byte* key, byte* iv);
+
+    [LibraryImport(Crypto)]
+    public static partial int EVP_EncryptUpdate(IntPtr ctx, byte* output, int* outputLength, byte* input, int inputLength);
+
+    [LibraryImport(Crypto)]
+    public static partial int EVP_EncryptFinal_ex(IntPtr ctx, byte* output, int* outputLength);
 
     [LibraryImport(Crypto)]
     public static partial int EVP_CIPHER_CTX_ctrl(IntPtr ctx, int type, int arg, byte* ptr);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Security;
@@ -30,13 +31,23 @@ internal sealed class OpenSslStream : Stream
     private readonly SemaphoreSlim _send = new(1, 1);
     private readonly object _readLock = new();
     private readonly bool _client;
+    private bool _readRecords;
+    private bool _writeRecords;
     private IntPtr _ssl;
     private IntPtr _writeBio;
     private int _deferredSends;
+    private readonly object _writeLock = new();
     // After the handshake, our own reading of the peer's records (null: OpenSSL reads them).
     private RecordReader? _records;
-    // The peer's application traffic secret, as the handshake's key log gave it (until the record reader takes it).
+    // After the handshake, our own sealing of our records (null: OpenSSL writes them), under _writeLock.
+    private RecordWriter? _writer;
+    private bool _writeClosed;
+    // A KeyUpdate to send before the next record (our writer): 0 none, 1 not requesting the peer's, 2 requesting it.
+    private int _keyUpdateWanted;
+    // The application traffic secrets, the peer's and ours, as the handshake's key log gave them (until the record
+    // reader and writer take them).
     private byte[]? _peerSecret;
+    private byte[]? _ownSecret;
 
     // Sessions in their handshake, for the key log callback (which gets only the SSL pointer).
     private static readonly ConcurrentDictionary<IntPtr, OpenSslStream> Handshaking = new();
@@ -52,6 +63,26 @@ internal sealed class OpenSslStream : Stream
 
     /// <summary>True when this stream reads the peer's records itself (<see cref="RecordReader"/>), not through OpenSSL.</summary>
     internal bool ReadsRecords => _records is not null;
+
+    /// <summary>True when this stream seals its records itself (<see cref="RecordWriter"/>), not through OpenSSL.</summary>
+    internal bool WritesRecords
+    {
+        get
+        {
+            lock (_writeLock)
+                return _writer is not null;
+        }
+    }
+
+    /// <summary>KeyUpdates sent (when this stream seals its records).</summary>
+    internal int KeyUpdatesSent
+    {
+        get
+        {
+            lock (_writeLock)
+                return _writer?.KeyUpdates ?? 0;
+        }
+    }
 
     /// <summary>KeyUpdates received from the peer (when this stream reads its records).</summary>
     internal int KeyUpdatesReceived
@@ -71,20 +102,21 @@ internal sealed class OpenSslStream : Stream
 
     /// <summary>Dials: runs the client handshake on the calling thread (the connection's) and checks that the peer proves <paramref name="expected"/>.</summary>
     /// <param name="readRecords">Read the peer's records with <see cref="RecordReader"/> after the handshake (false: OpenSSL reads them).</param>
-    public static OpenSslStream AsClient(Socket socket, OpenSslContext context, NodeId expected, IPEndPoint endPoint, CancellationToken cancellationToken, bool readRecords = true)
+    /// <param name="writeRecords">Seal our records with <see cref="RecordWriter"/> after the handshake (false: OpenSSL writes them).</param>
+    public static OpenSslStream AsClient(Socket socket, OpenSslContext context, NodeId expected, IPEndPoint endPoint, CancellationToken cancellationToken, bool readRecords = true, bool writeRecords = true)
     {
-        var stream = Create(socket, context, client: true, readRecords);
+        var stream = Create(socket, context, client: true, readRecords, writeRecords);
         return stream.Authenticate(expected, endPoint, $"{endPoint}", cancellationToken).Stream;
     }
 
     /// <summary>Accepts: runs the server handshake on the calling thread, requiring a client certificate, and learns the dialer's node id from it.</summary>
-    public static (OpenSslStream Tls, NodeId Remote) AsServer(Socket socket, OpenSslContext context, IPEndPoint endPoint, CancellationToken cancellationToken, bool readRecords = true)
+    public static (OpenSslStream Tls, NodeId Remote) AsServer(Socket socket, OpenSslContext context, IPEndPoint endPoint, CancellationToken cancellationToken, bool readRecords = true, bool writeRecords = true)
     {
-        var stream = Create(socket, context, client: false, readRecords);
+        var stream = Create(socket, context, client: false, readRecords, writeRecords);
         return stream.Authenticate(expected: null, endPoint, $"dialer {endPoint}", cancellationToken);
     }
 
-    private static unsafe OpenSslStream Create(Socket socket, OpenSslContext context, bool client, bool readRecords)
+    private static unsafe OpenSslStream Create(Socket socket, OpenSslContext context, bool client, bool readRecords, bool writeRecords)
     {
         socket.Blocking = false;
         var added = false;
@@ -97,13 +129,14 @@ internal sealed class OpenSslStream : Stream
             var readBio = LibSsl.BIO_new_socket((int)socket.Handle, 0);
             var writeBio = LibSsl.BIO_new(LibSsl.BIO_s_mem());
             LibSsl.SSL_set_bio(ssl, readBio, writeBio); // the session owns both from here on
-            var stream = new OpenSslStream(socket, ssl, writeBio, client);
+            var stream = new OpenSslStream(socket, ssl, writeBio, client) { _readRecords = readRecords, _writeRecords = writeRecords };
             if (readRecords)
             {
                 // OpenSSL must not read past the handshake's last record: whatever follows is ours to read.
                 LibSsl.SSL_ctrl(ssl, LibSsl.CtrlSetReadAhead, 0, IntPtr.Zero);
-                Handshaking[ssl] = stream;
             }
+            if (readRecords || writeRecords)
+                Handshaking[ssl] = stream;
             if (client)
             {
                 fixed (byte* alpn = OpenSslContext.AlpnList)
@@ -182,7 +215,7 @@ internal sealed class OpenSslStream : Stream
             {
                 ThrowIfClosed();
                 NegotiatedCipherSuite = (TlsCipherSuite)LibSsl.SSL_CIPHER_get_protocol_id(LibSsl.SSL_get_current_cipher(_ssl));
-                TakeOverReading();
+                TakeOverRecords();
             }
             return (this, verdict.Remote!.Value);
         }
@@ -194,27 +227,42 @@ internal sealed class OpenSslStream : Stream
     }
 
     // Under _lock, after the handshake: the peer's records are read by a RecordReader from here on, if the key log gave
-    // the peer's traffic secret, the suite is one it reads, and OpenSSL holds no byte beyond the handshake. Otherwise
-    // OpenSSL goes on reading (with its read-ahead back on).
-    private void TakeOverReading()
+    // the peer's traffic secret, the suite is one it reads, and OpenSSL holds no byte beyond the handshake (otherwise
+    // OpenSSL goes on reading, with its read-ahead back on); ours are sealed by a RecordWriter, if the key log gave our
+    // secret and OpenSSL has nothing left to send.
+    private void TakeOverRecords()
     {
         var registered = Handshaking.TryRemove(_ssl, out _);
-        var secret = Interlocked.Exchange(ref _peerSecret, null);
+        var peerSecret = Interlocked.Exchange(ref _peerSecret, null);
+        var ownSecret = Interlocked.Exchange(ref _ownSecret, null);
+        var length = RecordProtection.SecretLength(NegotiatedCipherSuite);
         try
         {
-            if (registered && secret is not null && secret.Length == RecordReader.SecretLength(NegotiatedCipherSuite) && LibSsl.SSL_has_pending(_ssl) == 0)
+            if (registered && _readRecords)
             {
-                lock (_readLock)
-                    _records = new RecordReader(NegotiatedCipherSuite, secret, _client, ReceiveSome);
-                return;
+                if (peerSecret is not null && peerSecret.Length == length && LibSsl.SSL_has_pending(_ssl) == 0)
+                {
+                    lock (_readLock)
+                        _records = new RecordReader(NegotiatedCipherSuite, peerSecret, _client, ReceiveSome);
+                }
+                else
+                {
+                    LibSsl.SSL_ctrl(_ssl, LibSsl.CtrlSetReadAhead, 1, IntPtr.Zero);
+                }
             }
-            if (registered)
-                LibSsl.SSL_ctrl(_ssl, LibSsl.CtrlSetReadAhead, 1, IntPtr.Zero);
+            if (registered && _writeRecords && ownSecret is not null && ownSecret.Length == length
+                && LibSsl.BIO_ctrl(_writeBio, LibSsl.BioCtrlPending, 0, IntPtr.Zero) == 0)
+            {
+                lock (_writeLock)
+                    _writer = new RecordWriter(NegotiatedCipherSuite, ownSecret);
+            }
         }
         finally
         {
-            if (secret is not null)
-                CryptographicOperations.ZeroMemory(secret);
+            if (peerSecret is not null)
+                CryptographicOperations.ZeroMemory(peerSecret);
+            if (ownSecret is not null)
+                CryptographicOperations.ZeroMemory(ownSecret);
         }
     }
 
@@ -230,10 +278,12 @@ internal sealed class OpenSslStream : Stream
                 return;
             // "LABEL <client random, hex> <secret, hex>"
             var text = new ReadOnlySpan<byte>(line, MemoryMarshal.CreateReadOnlySpanFromNullTerminated(line).Length);
-            var label = stream._client ? "SERVER_TRAFFIC_SECRET_0 "u8 : "CLIENT_TRAFFIC_SECRET_0 "u8;
-            if (!text.StartsWith(label))
+            var peers = stream._client ? "SERVER_TRAFFIC_SECRET_0 "u8 : "CLIENT_TRAFFIC_SECRET_0 "u8;
+            var ours = stream._client ? "CLIENT_TRAFFIC_SECRET_0 "u8 : "SERVER_TRAFFIC_SECRET_0 "u8;
+            var own = text.StartsWith(ours);
+            if (!own && !text.StartsWith(peers))
                 return;
-            var rest = text[label.Length..];
+            var rest = text[(own ? ours.Length : peers.Length)..];
             var space = rest.IndexOf((byte)' ');
             if (space < 0)
                 return;
@@ -241,7 +291,7 @@ internal sealed class OpenSslStream : Stream
             var secret = new byte[hex.Length / 2];
             if (hex.Length % 2 != 0 || Convert.FromHexString(System.Text.Encoding.ASCII.GetString(hex), secret, out _, out var written) != System.Buffers.OperationStatus.Done || written != secret.Length)
                 return;
-            stream.KeepPeerSecret(secret);
+            stream.KeepSecret(secret, own);
         }
         catch
         {
@@ -249,9 +299,9 @@ internal sealed class OpenSslStream : Stream
         }
     }
 
-    private void KeepPeerSecret(byte[] secret)
+    private void KeepSecret(byte[] secret, bool own)
     {
-        if (Interlocked.Exchange(ref _peerSecret, secret) is { } old)
+        if (Interlocked.Exchange(ref own ? ref _ownSecret : ref _peerSecret, secret) is { } old)
             CryptographicOperations.ZeroMemory(old);
     }
 
@@ -395,6 +445,15 @@ internal sealed class OpenSslStream : Stream
     /// </summary>
     internal void UpdateSendingKeys(bool requestPeer)
     {
+        lock (_writeLock)
+        {
+            if (_writer is not null)
+            {
+                // Sealed before the next record, as the RFC asks of an answer to the peer's request.
+                _keyUpdateWanted = Math.Max(_keyUpdateWanted, requestPeer ? 2 : 1);
+                return;
+            }
+        }
         lock (_lock)
         {
             ThrowIfClosed();
@@ -446,7 +505,7 @@ internal sealed class OpenSslStream : Stream
         await _send.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var rest = WriteAndSend(buffer);
+            var rest = WritesRecords ? SealAndSend(buffer.Span) : WriteAndSend(buffer);
             if (rest is not null)
             {
                 Interlocked.Increment(ref _deferredSends);
@@ -492,12 +551,48 @@ internal sealed class OpenSslStream : Stream
         }
     }
 
+    // Under _send: seals buffer as records (after a KeyUpdate, if one is due) and sends them; returns what did not fit into
+    // the socket (or null).
+    private byte[]? SealAndSend(ReadOnlySpan<byte> buffer, byte type = 23)
+    {
+        var records = ArrayPool<byte>.Shared.Rent(RecordWriter.SealedLength(buffer.Length) + RecordWriter.KeyUpdateLength);
+        try
+        {
+            int length;
+            lock (_writeLock)
+            {
+                if (_writer is not { } writer || _writeClosed)
+                    throw new IOException("TLS write failed: the connection is closed");
+                length = 0;
+                var update = _keyUpdateWanted;
+                if (update != 0 || writer.KeyWornOut)
+                    length += writer.SealKeyUpdate(requestPeer: update == 2, records);
+                _keyUpdateWanted = 0;
+                length += writer.Seal(buffer, type, records.AsSpan(length));
+                if (type == 21)
+                    _writeClosed = true;
+            }
+            return SendNow(records.AsSpan(0, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(records);
+        }
+    }
+
     /// <summary>Sends close_notify (the peer reads an orderly end of the stream).</summary>
     public async Task ShutdownAsync()
     {
         await _send.WaitAsync().ConfigureAwait(false);
         try
         {
+            if (WritesRecords)
+            {
+                var remaining = SealAndSend([1, 0], type: 21);
+                if (remaining is not null)
+                    await SendRestAsync(remaining, CancellationToken.None).ConfigureAwait(false);
+                return;
+            }
             byte[]? rest;
             lock (_lock)
             {
@@ -560,8 +655,14 @@ internal sealed class OpenSslStream : Stream
         var length = LibSsl.BIO_ctrl(_writeBio, LibSsl.BioCtrlInfo, 0, (IntPtr)(&data));
         if (length <= 0)
             return null;
-        var queued = new ReadOnlySpan<byte>(data, checked((int)length));
-        byte[]? rest = null;
+        var rest = SendNow(new ReadOnlySpan<byte>(data, checked((int)length)));
+        LibSsl.BIO_ctrl(_writeBio, LibSsl.BioCtrlReset, 0, IntPtr.Zero);
+        return rest;
+    }
+
+    // Sends with non-blocking sends; returns null when all of it left, otherwise a copy of the rest (for SendRestAsync).
+    private byte[]? SendNow(ReadOnlySpan<byte> queued)
+    {
         while (!queued.IsEmpty)
         {
             int n;
@@ -575,16 +676,12 @@ internal sealed class OpenSslStream : Stream
                 throw new IOException("writing to the socket failed: it is closed", e);
             }
             if (error == SocketError.WouldBlock)
-            {
-                rest = queued.ToArray();
-                break;
-            }
+                return queued.ToArray();
             if (error != SocketError.Success)
                 throw new IOException($"writing to the socket failed: {new SocketException((int)error).Message}", new SocketException((int)error));
             queued = queued[n..];
         }
-        LibSsl.BIO_ctrl(_writeBio, LibSsl.BioCtrlReset, 0, IntPtr.Zero);
-        return rest;
+        return null;
     }
 
     // Under _send: the rest of a write that found the socket full, sent by the runtime's engine (the socket joins its epoll set).
@@ -687,6 +784,11 @@ internal sealed class OpenSslStream : Stream
                         _records?.Dispose();
                         _records = null;
                     }
+                    lock (_writeLock)
+                    {
+                        _writer?.Dispose();
+                        _writer = null;
+                    }
                     LibSsl.SSL_free(_ssl); // frees both BIOs; the socket stays open until disposed below
                     _ssl = IntPtr.Zero;
                     _writeBio = IntPtr.Zero;
@@ -694,6 +796,8 @@ internal sealed class OpenSslStream : Stream
             }
             if (Interlocked.Exchange(ref _peerSecret, null) is { } secret)
                 CryptographicOperations.ZeroMemory(secret);
+            if (Interlocked.Exchange(ref _ownSecret, null) is { } own)
+                CryptographicOperations.ZeroMemory(own);
             _socket.Dispose(); // wakes a read waiting in poll
         }
         base.Dispose(disposing);

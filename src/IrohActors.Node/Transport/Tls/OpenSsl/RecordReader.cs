@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Net.Security;
 using System.Security.Cryptography;
-using System.Text;
 
 namespace IrohActors.Node.Transport.OpenSsl;
 
@@ -29,7 +28,7 @@ internal sealed unsafe class RecordReader : IDisposable
 
     private const int HeaderSize = 5;
     private const int TagSize = 16;
-    private const int NonceSize = 12;
+    private const int NonceSize = RecordProtection.NonceSize;
     private const byte ContentAlert = 21;
     private const byte ContentHandshake = 22;
     private const byte ContentApplicationData = 23;
@@ -75,13 +74,7 @@ internal sealed unsafe class RecordReader : IDisposable
     /// </summary>
     public RecordReader(TlsCipherSuite suite, ReadOnlySpan<byte> trafficSecret, bool client, Receive receive)
     {
-        (_hash, _hashLength, _keyLength, _cipher) = suite switch
-        {
-            TlsCipherSuite.TLS_AES_128_GCM_SHA256 => (HashAlgorithmName.SHA256, 32, 16, LibSsl.EVP_aes_128_gcm()),
-            TlsCipherSuite.TLS_AES_256_GCM_SHA384 => (HashAlgorithmName.SHA384, 48, 32, LibSsl.EVP_aes_256_gcm()),
-            TlsCipherSuite.TLS_CHACHA20_POLY1305_SHA256 => (HashAlgorithmName.SHA256, 32, 32, LibSsl.EVP_chacha20_poly1305()),
-            _ => throw new ArgumentException($"no record protection for cipher suite {suite}", nameof(suite)),
-        };
+        (_hash, _hashLength, _keyLength, _cipher) = RecordProtection.Suite(suite);
         if (trafficSecret.Length != _hashLength)
             throw new ArgumentException($"a {suite} traffic secret has {_hashLength} bytes, not {trafficSecret.Length}", nameof(trafficSecret));
         _client = client;
@@ -100,13 +93,6 @@ internal sealed unsafe class RecordReader : IDisposable
             throw;
         }
     }
-
-    /// <summary>Whether <paramref name="suite"/> can be read here.</summary>
-    public static bool Supports(TlsCipherSuite suite) =>
-        suite is TlsCipherSuite.TLS_AES_128_GCM_SHA256 or TlsCipherSuite.TLS_AES_256_GCM_SHA384 or TlsCipherSuite.TLS_CHACHA20_POLY1305_SHA256;
-
-    /// <summary>The bytes of the traffic secret for <paramref name="suite"/> (its hash's length), or 0 if unsupported.</summary>
-    public static int SecretLength(TlsCipherSuite suite) => suite == TlsCipherSuite.TLS_AES_256_GCM_SHA384 ? 48 : Supports(suite) ? 32 : 0;
 
     /// <summary>KeyUpdate messages received (each one switched to new keys).</summary>
     public int KeyUpdates { get; private set; }
@@ -258,12 +244,8 @@ internal sealed unsafe class RecordReader : IDisposable
         if (_sequence == ulong.MaxValue)
             throw Failure("the record sequence number is exhausted");
         var nonce = stackalloc byte[NonceSize];
-        _iv.CopyTo(new Span<byte>(nonce, NonceSize));
-        var sequence = stackalloc byte[8];
-        BinaryPrimitives.WriteUInt64BigEndian(new Span<byte>(sequence, 8), _sequence);
-        for (var i = 0; i < 8; i++)
-            nonce[NonceSize - 8 + i] ^= sequence[i];
-        var ok = false;
+        RecordProtection.Nonce(_iv, _sequence, new Span<byte>(nonce, NonceSize));
+        bool ok;
         fixed (byte* r = record)
         fixed (byte* p = inner)
         {
@@ -316,9 +298,7 @@ internal sealed unsafe class RecordReader : IDisposable
                         throw Failure("a KeyUpdate that does not end its record");
                     if (body[0] == 1)
                         PeerRequestedKeyUpdate = true;
-                    var next = ExpandLabel(_hash, _secret, "traffic upd", _hashLength);
-                    CryptographicOperations.ZeroMemory(_secret);
-                    _secret = next;
+                    _secret = RecordProtection.NextSecret(_hash, _secret);
                     InstallKeys();
                     KeyUpdates++;
                     break;
@@ -332,40 +312,18 @@ internal sealed unsafe class RecordReader : IDisposable
         _handshakeLength -= at;
     }
 
-    // Key and IV from the current traffic secret (RFC 8446 §7.3); the sequence number starts again at 0.
+    // Key and IV from the current traffic secret; the sequence number starts again at 0.
     private void InstallKeys()
     {
-        var key = ExpandLabel(_hash, _secret, "key", _keyLength);
-        var iv = ExpandLabel(_hash, _secret, "iv", NonceSize);
-        try
+        RecordProtection.InstallKeys(_hash, _secret, _keyLength, _iv, key =>
         {
             fixed (byte* k = key)
             {
                 if (LibSsl.EVP_DecryptInit_ex(_ctx, _cipher, IntPtr.Zero, k, null) != 1)
                     throw new CryptographicException($"OpenSSL could not set the record key: {LibSsl.TakeErrors()}");
             }
-            iv.CopyTo(_iv, 0);
-            _sequence = 0;
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(key);
-            CryptographicOperations.ZeroMemory(iv);
-        }
-    }
-
-    /// <summary>HKDF-Expand-Label(secret, label, "", length) of RFC 8446 §7.1.</summary>
-    internal static byte[] ExpandLabel(HashAlgorithmName hash, ReadOnlySpan<byte> secret, string label, int length)
-    {
-        var full = Encoding.ASCII.GetBytes("tls13 " + label);
-        var info = new byte[2 + 1 + full.Length + 1];
-        BinaryPrimitives.WriteUInt16BigEndian(info, (ushort)length);
-        info[2] = (byte)full.Length;
-        full.CopyTo(info, 3);
-        info[^1] = 0; // empty context
-        var output = new byte[length];
-        HKDF.Expand(hash, secret, output, info);
-        return output;
+        });
+        _sequence = 0;
     }
 
     private IOException Failure(string what)
