@@ -228,8 +228,8 @@ internal sealed class OpenSslStream : Stream
 
     // Under _lock, after the handshake: the peer's records are read by a RecordReader from here on, if the key log gave
     // the peer's traffic secret, the suite is one it reads, and OpenSSL holds no byte beyond the handshake (otherwise
-    // OpenSSL goes on reading, with its read-ahead back on); ours are sealed by a RecordWriter, if the key log gave our
-    // secret and OpenSSL has nothing left to send.
+    // OpenSSL goes on reading, with its read-ahead back on); ours are sealed by a RecordWriter, if we read, the key log
+    // gave our secret and OpenSSL has nothing left to send.
     private void TakeOverRecords()
     {
         var registered = Handshaking.TryRemove(_ssl, out _);
@@ -250,7 +250,8 @@ internal sealed class OpenSslStream : Stream
                     LibSsl.SSL_ctrl(_ssl, LibSsl.CtrlSetReadAhead, 1, IntPtr.Zero);
                 }
             }
-            if (registered && _writeRecords && ownSecret is not null && ownSecret.Length == length
+            // Only with our reader: OpenSSL reading would answer a KeyUpdate itself, under keys our writer has moved past.
+            if (_records is not null && _writeRecords && ownSecret is not null && ownSecret.Length == length
                 && LibSsl.BIO_ctrl(_writeBio, LibSsl.BioCtrlPending, 0, IntPtr.Zero) == 0)
             {
                 lock (_writeLock)
