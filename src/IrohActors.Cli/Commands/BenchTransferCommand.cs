@@ -62,6 +62,8 @@ internal static class BenchTransferCommand
         var file = Path.Combine(www, "blob.bin");
         WriteRandomFile(file, size);
         Console.WriteLine($"blob: {size >> 20} MiB random; {rounds} rounds, medians; 127.0.0.1; cores: {Environment.ProcessorCount}");
+        if (FreePageReporting.Warning() is { } warning)
+            Console.WriteLine(warning);
 
         // For A/B runs: IROH_BENCH_ENGINE=1 waits on the sockets with the runtime's engine instead of connection threads;
         // IROH_BENCH_SSLSTREAM=1 runs TLS with SslStream instead of OpenSSL directly; IROH_BENCH_OPENSSL_READS=1 and
