@@ -17,8 +17,8 @@ public class RecordReaderTests
     [Fact]
     public void KeyAndIvAreDerivedAsInRfc8448()
     {
-        Assert.Equal("9f02283b6c9c07efc26bb9f2ac92e356", Convert.ToHexStringLower(RecordProtection.ExpandLabel(HashAlgorithmName.SHA256, Rfc8448Secret, "key", 16)));
-        Assert.Equal("cf782b88dd83549aadf1e984", Convert.ToHexStringLower(RecordProtection.ExpandLabel(HashAlgorithmName.SHA256, Rfc8448Secret, "iv", 12)));
+        Assert.Equal("9f02283b6c9c07efc26bb9f2ac92e356", Convert.ToHexStringLower(RecordCipher.ExpandLabel(HashAlgorithmName.SHA256, Rfc8448Secret, "key", 16)));
+        Assert.Equal("cf782b88dd83549aadf1e984", Convert.ToHexStringLower(RecordCipher.ExpandLabel(HashAlgorithmName.SHA256, Rfc8448Secret, "iv", 12)));
     }
 
     [Theory]
@@ -211,7 +211,7 @@ public class RecordReaderTests
     {
         if (!LibSsl.IsAvailable)
             return;
-        var secret = RandomNumberGenerator.GetBytes(RecordProtection.SecretLength(suite));
+        var secret = RandomNumberGenerator.GetBytes(RecordCipher.SecretLength(suite));
         using var writer = new RecordWriter(suite, secret);
         var opener = new Sealer(suite, secret);
         var payload = NodePair.Payload(4, 100_000);
@@ -295,7 +295,7 @@ public class RecordReaderTests
         {
             _suite = suite;
             _hash = suite == TlsCipherSuite.TLS_AES_256_GCM_SHA384 ? HashAlgorithmName.SHA384 : HashAlgorithmName.SHA256;
-            Secret = InitialSecret = secret ?? RandomNumberGenerator.GetBytes(RecordProtection.SecretLength(suite));
+            Secret = InitialSecret = secret ?? RandomNumberGenerator.GetBytes(RecordCipher.SecretLength(suite));
             Install();
         }
 
@@ -338,7 +338,7 @@ public class RecordReaderTests
 
         public void Update()
         {
-            Secret = RecordProtection.ExpandLabel(_hash, Secret, "traffic upd", Secret.Length);
+            Secret = RecordCipher.ExpandLabel(_hash, Secret, "traffic upd", Secret.Length);
             Install();
         }
 
@@ -373,8 +373,8 @@ public class RecordReaderTests
 
         private void Install()
         {
-            _key = RecordProtection.ExpandLabel(_hash, Secret, "key", _suite == TlsCipherSuite.TLS_AES_128_GCM_SHA256 ? 16 : 32);
-            _iv = RecordProtection.ExpandLabel(_hash, Secret, "iv", 12);
+            _key = RecordCipher.ExpandLabel(_hash, Secret, "key", _suite == TlsCipherSuite.TLS_AES_128_GCM_SHA256 ? 16 : 32);
+            _iv = RecordCipher.ExpandLabel(_hash, Secret, "iv", 12);
             _sequence = 0;
         }
     }

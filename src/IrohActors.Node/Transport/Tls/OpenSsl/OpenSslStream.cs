@@ -235,7 +235,7 @@ internal sealed class OpenSslStream : Stream
         var registered = Handshaking.TryRemove(_ssl, out _);
         var peerSecret = Interlocked.Exchange(ref _peerSecret, null);
         var ownSecret = Interlocked.Exchange(ref _ownSecret, null);
-        var length = RecordProtection.SecretLength(NegotiatedCipherSuite);
+        var length = RecordCipher.SecretLength(NegotiatedCipherSuite);
         try
         {
             if (registered && _readRecords)

@@ -18,7 +18,7 @@ namespace IrohActors.Node.Transport.OpenSsl;
 /// one ends the stream with an <see cref="IOException"/>, and no byte of a record that did not authenticate is
 /// returned. Not thread-safe: the caller serializes reads.
 /// </remarks>
-internal sealed unsafe class RecordReader : IDisposable
+internal sealed unsafe class RecordReader : RecordCipher
 {
     /// <summary>The largest record body (ciphertext with its tag) a peer may send: 2^14 + 256.</summary>
     public const int MaxCiphertext = (1 << 14) + 256;
@@ -26,9 +26,6 @@ internal sealed unsafe class RecordReader : IDisposable
     /// <summary>The largest inner plaintext (content plus its type byte): 2^14 + 1.</summary>
     private const int MaxInnerPlaintext = (1 << 14) + 1;
 
-    private const int HeaderSize = 5;
-    private const int TagSize = 16;
-    private const int NonceSize = RecordProtection.NonceSize;
     private const byte ContentAlert = 21;
     private const byte ContentHandshake = 22;
     private const byte ContentApplicationData = 23;
@@ -49,22 +46,14 @@ internal sealed unsafe class RecordReader : IDisposable
 
     private readonly Receive _receive;
     private readonly bool _client;
-    private readonly HashAlgorithmName _hash;
-    private readonly int _hashLength;
-    private readonly int _keyLength;
-    private readonly IntPtr _cipher;
     private readonly byte[] _input = GC.AllocateUninitializedArray<byte>(ReceiveBufferBytes, pinned: true);
     private readonly byte[] _staging = GC.AllocateUninitializedArray<byte>(MaxCiphertext, pinned: true);
-    private readonly byte[] _iv = new byte[NonceSize];
     private byte[] _handshake = [];
-    private byte[] _secret;
-    private IntPtr _ctx;
     private int _inputStart;
     private int _inputEnd;
     private int _stagedStart;
     private int _stagedEnd;
     private int _handshakeLength;
-    private ulong _sequence;
     private bool _ended;
     private string? _failed;
 
@@ -73,25 +62,10 @@ internal sealed unsafe class RecordReader : IDisposable
     /// which key and IV are derived) under <paramref name="suite"/>; <paramref name="client"/> is our side's role.
     /// </summary>
     public RecordReader(TlsCipherSuite suite, ReadOnlySpan<byte> trafficSecret, bool client, Receive receive)
+        : base(suite, trafficSecret, encrypt: false)
     {
-        (_hash, _hashLength, _keyLength, _cipher) = RecordProtection.Suite(suite);
-        if (trafficSecret.Length != _hashLength)
-            throw new ArgumentException($"a {suite} traffic secret has {_hashLength} bytes, not {trafficSecret.Length}", nameof(trafficSecret));
         _client = client;
         _receive = receive;
-        _secret = trafficSecret.ToArray();
-        _ctx = LibSsl.EVP_CIPHER_CTX_new();
-        if (_ctx == IntPtr.Zero)
-            throw new CryptographicException($"OpenSSL could not create a cipher context: {LibSsl.TakeErrors()}");
-        try
-        {
-            InstallKeys();
-        }
-        catch
-        {
-            Dispose();
-            throw;
-        }
     }
 
     /// <summary>KeyUpdate messages received (each one switched to new keys).</summary>
@@ -108,7 +82,7 @@ internal sealed unsafe class RecordReader : IDisposable
     /// <exception cref="IOException">A record did not authenticate or broke the protocol, or the connection ended inside one.</exception>
     public int Read(Span<byte> destination)
     {
-        if (_ctx == IntPtr.Zero)
+        if (Context == IntPtr.Zero)
             throw new IOException("the TLS connection is closed");
         if (_failed is not null)
             throw new IOException($"TLS read failed: {_failed}");
@@ -241,21 +215,21 @@ internal sealed unsafe class RecordReader : IDisposable
     // Decrypts and authenticates one record (header as associated data) into inner; zeroes inner if it does not authenticate.
     private void Open(ReadOnlySpan<byte> record, Span<byte> inner)
     {
-        if (_sequence == ulong.MaxValue)
+        if (Sequence == ulong.MaxValue)
             throw Failure("the record sequence number is exhausted");
         var nonce = stackalloc byte[NonceSize];
-        RecordProtection.Nonce(_iv, _sequence, new Span<byte>(nonce, NonceSize));
+        Nonce(new Span<byte>(nonce, NonceSize));
         bool ok;
         fixed (byte* r = record)
         fixed (byte* p = inner)
         {
             var length = inner.Length;
             int produced, finished;
-            ok = LibSsl.EVP_DecryptInit_ex(_ctx, IntPtr.Zero, IntPtr.Zero, null, nonce) == 1
-                && LibSsl.EVP_DecryptUpdate(_ctx, null, &produced, r, HeaderSize) == 1
-                && LibSsl.EVP_DecryptUpdate(_ctx, p, &produced, r + HeaderSize, length) == 1
-                && LibSsl.EVP_CIPHER_CTX_ctrl(_ctx, LibSsl.CtrlAeadSetTag, TagSize, r + HeaderSize + length) == 1
-                && LibSsl.EVP_DecryptFinal_ex(_ctx, p + produced, &finished) == 1;
+            ok = LibSsl.EVP_DecryptInit_ex(Context, IntPtr.Zero, IntPtr.Zero, null, nonce) == 1
+                && LibSsl.EVP_DecryptUpdate(Context, null, &produced, r, HeaderSize) == 1
+                && LibSsl.EVP_DecryptUpdate(Context, p, &produced, r + HeaderSize, length) == 1
+                && LibSsl.EVP_CIPHER_CTX_ctrl(Context, LibSsl.CtrlAeadSetTag, TagSize, r + HeaderSize + length) == 1
+                && LibSsl.EVP_DecryptFinal_ex(Context, p + produced, &finished) == 1;
         }
         if (!ok)
         {
@@ -263,7 +237,7 @@ internal sealed unsafe class RecordReader : IDisposable
             inner.Clear();
             throw Failure("a record did not authenticate (bad record MAC)");
         }
-        _sequence++;
+        Sequence++;
     }
 
     // Post-handshake messages, which may be split over records or share one.
@@ -298,8 +272,7 @@ internal sealed unsafe class RecordReader : IDisposable
                         throw Failure("a KeyUpdate that does not end its record");
                     if (body[0] == 1)
                         PeerRequestedKeyUpdate = true;
-                    _secret = RecordProtection.NextSecret(_hash, _secret);
-                    InstallKeys();
+                    NextKeys();
                     KeyUpdates++;
                     break;
                 case HandshakeNewSessionTicket when _client:
@@ -312,36 +285,11 @@ internal sealed unsafe class RecordReader : IDisposable
         _handshakeLength -= at;
     }
 
-    // Key and IV from the current traffic secret; the sequence number starts again at 0.
-    private void InstallKeys()
-    {
-        RecordProtection.InstallKeys(_hash, _secret, _keyLength, _iv, key =>
-        {
-            fixed (byte* k = key)
-            {
-                if (LibSsl.EVP_DecryptInit_ex(_ctx, _cipher, IntPtr.Zero, k, null) != 1)
-                    throw new CryptographicException($"OpenSSL could not set the record key: {LibSsl.TakeErrors()}");
-            }
-        });
-        _sequence = 0;
-    }
-
     private IOException Failure(string what)
     {
         _failed = what;
         _stagedStart = _stagedEnd = 0;
         _inputStart = _inputEnd = 0;
         return new IOException($"TLS read failed: {what}");
-    }
-
-    public void Dispose()
-    {
-        if (_ctx != IntPtr.Zero)
-        {
-            LibSsl.EVP_CIPHER_CTX_free(_ctx);
-            _ctx = IntPtr.Zero;
-        }
-        CryptographicOperations.ZeroMemory(_secret);
-        CryptographicOperations.ZeroMemory(_iv);
     }
 }

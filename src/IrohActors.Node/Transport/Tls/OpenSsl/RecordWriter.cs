@@ -12,56 +12,28 @@ namespace IrohActors.Node.Transport.OpenSsl;
 /// <see cref="RecordsPerKey"/> records, well inside AES-GCM's limit of about 2^24.5 records per key (RFC 8446 §5.5).
 /// Not thread-safe: the caller serializes writes.
 /// </summary>
-internal sealed unsafe class RecordWriter : IDisposable
+internal sealed unsafe class RecordWriter : RecordCipher
 {
     /// <summary>Content bytes per record at most.</summary>
     public const int MaxContent = 1 << 14;
 
-    /// <summary>Records sealed under one key before the writer moves to the next by itself (2^23: 128 GiB of full records).</summary>
-    public ulong RecordsPerKey { get; init; } = 1UL << 23;
-
-    private const int HeaderSize = 5;
-    private const int TagSize = 16;
-    private const int NonceSize = RecordProtection.NonceSize;
-
     /// <summary>Bytes a record adds to its content: header, content type, tag.</summary>
     private const int Overhead = HeaderSize + 1 + TagSize;
 
-    private readonly HashAlgorithmName _hash;
-    private readonly int _hashLength;
-    private readonly int _keyLength;
-    private readonly IntPtr _cipher;
-    private readonly byte[] _iv = new byte[NonceSize];
-    private byte[] _secret;
-    private IntPtr _ctx;
-    private ulong _sequence;
-
     /// <summary>Seals records with <paramref name="trafficSecret"/> (our application traffic secret) under <paramref name="suite"/>.</summary>
     public RecordWriter(TlsCipherSuite suite, ReadOnlySpan<byte> trafficSecret)
+        : base(suite, trafficSecret, encrypt: true)
     {
-        (_hash, _hashLength, _keyLength, _cipher) = RecordProtection.Suite(suite);
-        if (trafficSecret.Length != _hashLength)
-            throw new ArgumentException($"a {suite} traffic secret has {_hashLength} bytes, not {trafficSecret.Length}", nameof(trafficSecret));
-        _secret = trafficSecret.ToArray();
-        _ctx = LibSsl.EVP_CIPHER_CTX_new();
-        if (_ctx == IntPtr.Zero)
-            throw new CryptographicException($"OpenSSL could not create a cipher context: {LibSsl.TakeErrors()}");
-        try
-        {
-            InstallKeys();
-        }
-        catch
-        {
-            Dispose();
-            throw;
-        }
     }
+
+    /// <summary>Records sealed under one key before the writer moves to the next by itself (2^23: 128 GiB of full records).</summary>
+    public ulong RecordsPerKey { get; init; } = 1UL << 23;
 
     /// <summary>KeyUpdate messages sent (each one switched to new keys after it).</summary>
     public int KeyUpdates { get; private set; }
 
     /// <summary>True once the current key has sealed <see cref="RecordsPerKey"/> records: the next write sends a KeyUpdate first.</summary>
-    public bool KeyWornOut => _sequence >= RecordsPerKey;
+    public bool KeyWornOut => Sequence >= RecordsPerKey;
 
     /// <summary>The bytes <paramref name="content"/> bytes take as records (at most; the same for any content type).</summary>
     public static int SealedLength(int content) => content + Math.Max(1, (content + MaxContent - 1) / MaxContent) * Overhead;
@@ -75,7 +47,7 @@ internal sealed unsafe class RecordWriter : IDisposable
     /// </summary>
     public int Seal(ReadOnlySpan<byte> content, byte type, Span<byte> output)
     {
-        if (_ctx == IntPtr.Zero)
+        if (Context == IntPtr.Zero)
             throw new IOException("the TLS connection is closed");
         if (output.Length < SealedLength(content.Length))
             throw new ArgumentException("the output is too small for the records", nameof(output));
@@ -99,8 +71,7 @@ internal sealed unsafe class RecordWriter : IDisposable
     {
         ReadOnlySpan<byte> message = [24, 0, 0, 1, requestPeer ? (byte)1 : (byte)0];
         var written = Seal(message, 22, output);
-        _secret = RecordProtection.NextSecret(_hash, _secret);
-        InstallKeys();
+        NextKeys();
         KeyUpdates++;
         return written;
     }
@@ -109,7 +80,7 @@ internal sealed unsafe class RecordWriter : IDisposable
     {
         var length = content.Length + 1 + TagSize;
         var nonce = stackalloc byte[NonceSize];
-        RecordProtection.Nonce(_iv, _sequence, new Span<byte>(nonce, NonceSize));
+        Nonce(new Span<byte>(nonce, NonceSize));
         output[0] = 23;
         output[1] = 3;
         output[2] = 3;
@@ -120,41 +91,16 @@ internal sealed unsafe class RecordWriter : IDisposable
         {
             int produced;
             var typeByte = type;
-            ok = LibSsl.EVP_EncryptInit_ex(_ctx, IntPtr.Zero, IntPtr.Zero, null, nonce) == 1
-                && LibSsl.EVP_EncryptUpdate(_ctx, null, &produced, o, HeaderSize) == 1
-                && (content.Length == 0 || LibSsl.EVP_EncryptUpdate(_ctx, o + HeaderSize, &produced, c, content.Length) == 1)
-                && LibSsl.EVP_EncryptUpdate(_ctx, o + HeaderSize + content.Length, &produced, &typeByte, 1) == 1
-                && LibSsl.EVP_EncryptFinal_ex(_ctx, o + HeaderSize + content.Length + 1, &produced) == 1
-                && LibSsl.EVP_CIPHER_CTX_ctrl(_ctx, LibSsl.CtrlAeadGetTag, TagSize, o + HeaderSize + content.Length + 1) == 1;
+            ok = LibSsl.EVP_EncryptInit_ex(Context, IntPtr.Zero, IntPtr.Zero, null, nonce) == 1
+                && LibSsl.EVP_EncryptUpdate(Context, null, &produced, o, HeaderSize) == 1
+                && (content.Length == 0 || LibSsl.EVP_EncryptUpdate(Context, o + HeaderSize, &produced, c, content.Length) == 1)
+                && LibSsl.EVP_EncryptUpdate(Context, o + HeaderSize + content.Length, &produced, &typeByte, 1) == 1
+                && LibSsl.EVP_EncryptFinal_ex(Context, o + HeaderSize + content.Length + 1, &produced) == 1
+                && LibSsl.EVP_CIPHER_CTX_ctrl(Context, LibSsl.CtrlAeadGetTag, TagSize, o + HeaderSize + content.Length + 1) == 1;
         }
         if (!ok)
             throw new IOException($"TLS write failed: OpenSSL could not seal a record: {LibSsl.TakeErrors()}");
-        _sequence++;
+        Sequence++;
         return HeaderSize + length;
-    }
-
-    // Key and IV from the current traffic secret; the sequence number starts again at 0.
-    private void InstallKeys()
-    {
-        RecordProtection.InstallKeys(_hash, _secret, _keyLength, _iv, key =>
-        {
-            fixed (byte* k = key)
-            {
-                if (LibSsl.EVP_EncryptInit_ex(_ctx, _cipher, IntPtr.Zero, k, null) != 1)
-                    throw new CryptographicException($"OpenSSL could not set the record key: {LibSsl.TakeErrors()}");
-            }
-        });
-        _sequence = 0;
-    }
-
-    public void Dispose()
-    {
-        if (_ctx != IntPtr.Zero)
-        {
-            LibSsl.EVP_CIPHER_CTX_free(_ctx);
-            _ctx = IntPtr.Zero;
-        }
-        CryptographicOperations.ZeroMemory(_secret);
-        CryptographicOperations.ZeroMemory(_iv);
     }
 }
