@@ -31,8 +31,8 @@ internal sealed class OpenSslStream : Stream
     private readonly SemaphoreSlim _send = new(1, 1);
     private readonly object _readLock = new();
     private readonly bool _client;
-    private bool _readRecords;
-    private bool _writeRecords;
+    private readonly bool _readRecords;
+    private readonly bool _writeRecords;
     private IntPtr _ssl;
     private IntPtr _writeBio;
     private int _deferredSends;
@@ -52,8 +52,10 @@ internal sealed class OpenSslStream : Stream
     // Sessions in their handshake, for the key log callback (which gets only the SSL pointer).
     private static readonly ConcurrentDictionary<IntPtr, OpenSslStream> Handshaking = new();
 
-    private OpenSslStream(Socket socket, IntPtr ssl, IntPtr writeBio, bool client)
+    private OpenSslStream(Socket socket, IntPtr ssl, IntPtr writeBio, bool client, bool readRecords, bool writeRecords)
     {
+        _readRecords = readRecords;
+        _writeRecords = writeRecords;
         _socket = socket;
         _ssl = ssl;
         _writeBio = writeBio;
@@ -129,7 +131,7 @@ internal sealed class OpenSslStream : Stream
             var readBio = LibSsl.BIO_new_socket((int)socket.Handle, 0);
             var writeBio = LibSsl.BIO_new(LibSsl.BIO_s_mem());
             LibSsl.SSL_set_bio(ssl, readBio, writeBio); // the session owns both from here on
-            var stream = new OpenSslStream(socket, ssl, writeBio, client) { _readRecords = readRecords, _writeRecords = writeRecords };
+            var stream = new OpenSslStream(socket, ssl, writeBio, client, readRecords, writeRecords);
             if (readRecords)
             {
                 // OpenSSL must not read past the handshake's last record: whatever follows is ours to read.
@@ -268,8 +270,8 @@ internal sealed class OpenSslStream : Stream
     }
 
     /// <summary>
-    /// OpenSSL's key log callback (<see cref="OpenSslContext"/>): keeps the peer's application traffic secret of a
-    /// session in its handshake. Never throws (it runs inside OpenSSL).
+    /// OpenSSL's key log callback (<see cref="OpenSslContext"/>): keeps the two application traffic secrets (the peer's
+    /// and ours) of a session in its handshake. Never throws (it runs inside OpenSSL).
     /// </summary>
     internal static unsafe void OnKeyLog(IntPtr ssl, byte* line)
     {
@@ -290,8 +292,12 @@ internal sealed class OpenSslStream : Stream
                 return;
             var hex = rest[(space + 1)..];
             var secret = new byte[hex.Length / 2];
-            if (hex.Length % 2 != 0 || Convert.FromHexString(System.Text.Encoding.ASCII.GetString(hex), secret, out _, out var written) != System.Buffers.OperationStatus.Done || written != secret.Length)
+            // The UTF-8 overload: no string holds the secret where it cannot be wiped.
+            if (hex.Length % 2 != 0 || Convert.FromHexString(hex, secret, out _, out var written) != OperationStatus.Done || written != secret.Length)
+            {
+                CryptographicOperations.ZeroMemory(secret);
                 return;
+            }
             stream.KeepSecret(secret, own);
         }
         catch
