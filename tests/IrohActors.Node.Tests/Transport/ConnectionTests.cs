@@ -189,14 +189,19 @@ public class ConnectionTests
     [Fact]
     public async Task AnOpenStreamKeepsTheConnectionFromIdling()
     {
-        var options = new TransportOptions { IdleTimeout = TimeSpan.FromMilliseconds(200) };
+        // The idle timeout must outlast the set-up (dial, open, one echo so that the server has surely seen the stream):
+        // with 200 ms, a loaded machine let the connection idle out, rightly, before the stream was open.
+        var options = new TransportOptions { IdleTimeout = TimeSpan.FromMilliseconds(1000) };
         await using var pair = NodePair.Start(NodePair.Echo, options, options);
         await using var client = await pair.DialAsync();
         await using var stream = await client.OpenStreamAsync(new byte[1]);
-        await Task.Delay(1000);
+        var buffer = new byte[1];
+        await stream.WriteAsync(new byte[] { 41 });
+        Assert.Equal(1, await stream.ReadAsync(buffer).AsTask().WaitAsync(NodePair.Generous));
+        Assert.Equal(41, buffer[0]);
+        await Task.Delay(3000); // three idle timeouts with the stream open
         Assert.False(client.Completion.IsCompleted);
         await stream.WriteAsync(new byte[] { 42 });
-        var buffer = new byte[1];
         Assert.Equal(1, await stream.ReadAsync(buffer).AsTask().WaitAsync(NodePair.Generous));
         Assert.Equal(42, buffer[0]);
     }
