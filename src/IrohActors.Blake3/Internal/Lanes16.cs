@@ -157,7 +157,16 @@ internal static unsafe partial class Lanes16
     private static void StoreTransposed(byte* output, Vector512<uint> h0, Vector512<uint> h1, Vector512<uint> h2, Vector512<uint> h3,
         Vector512<uint> h4, Vector512<uint> h5, Vector512<uint> h6, Vector512<uint> h7)
     {
-        // Once per 16 chunks: a scratch transpose costs little next to 16 x 16 compressions.
+        if (Avx2.IsSupported && BitConverter.IsLittleEndian)
+        {
+            // Lanes 0-7 and 8-15 are each an 8x8 transpose of the 256-bit halves: the 8-lane kernel's shuffles.
+            Lanes8.StoreTransposed(output, h0.GetLower(), h1.GetLower(), h2.GetLower(), h3.GetLower(),
+                h4.GetLower(), h5.GetLower(), h6.GetLower(), h7.GetLower());
+            Lanes8.StoreTransposed(output + 8 * Blake3Constants.OutLen, h0.GetUpper(), h1.GetUpper(), h2.GetUpper(), h3.GetUpper(),
+                h4.GetUpper(), h5.GetUpper(), h6.GetUpper(), h7.GetUpper());
+            return;
+        }
+        // The portable path: a scratch transpose.
         uint* t = stackalloc uint[8 * 16];
         h0.Store(t); h1.Store(t + 16); h2.Store(t + 32); h3.Store(t + 48); h4.Store(t + 64); h5.Store(t + 80); h6.Store(t + 96); h7.Store(t + 112);
         LaneScratch.Scatter(t, 16, output);

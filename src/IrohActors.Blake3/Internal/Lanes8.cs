@@ -183,7 +183,7 @@ internal static unsafe partial class Lanes8
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreTransposed(byte* output, Vector256<uint> h0, Vector256<uint> h1, Vector256<uint> h2, Vector256<uint> h3,
+    internal static void StoreTransposed(byte* output, Vector256<uint> h0, Vector256<uint> h1, Vector256<uint> h2, Vector256<uint> h3,
         Vector256<uint> h4, Vector256<uint> h5, Vector256<uint> h6, Vector256<uint> h7)
     {
         if (Avx2.IsSupported && BitConverter.IsLittleEndian)
