@@ -17,15 +17,20 @@ internal abstract unsafe class RecordCipher : IDisposable
     protected const int TagSize = 16;
 
     private readonly bool _encrypt;
+    private readonly bool _wide;
     private readonly HashAlgorithmName _hash;
     private readonly int _keyLength;
     private readonly IntPtr _cipher;
     private readonly byte[] _iv = new byte[NonceSize];
     private byte[] _secret;
 
-    /// <summary>A context for <paramref name="suite"/> with keys from <paramref name="trafficSecret"/>, to encrypt or to decrypt.</summary>
-    protected RecordCipher(TlsCipherSuite suite, ReadOnlySpan<byte> trafficSecret, bool encrypt)
+    /// <summary>
+    /// A context for <paramref name="suite"/> with keys from <paramref name="trafficSecret"/>, to encrypt or to decrypt;
+    /// AES-128-GCM runs on <see cref="WideAesGcm"/> where the CPU has it, unless <paramref name="wide"/> is false.
+    /// </summary>
+    protected RecordCipher(TlsCipherSuite suite, ReadOnlySpan<byte> trafficSecret, bool encrypt, bool wide)
     {
+        _wide = wide && suite == TlsCipherSuite.TLS_AES_128_GCM_SHA256 && WideAesGcm.IsSupported;
         (_hash, var hashLength, _keyLength, _cipher) = suite switch
         {
             TlsCipherSuite.TLS_AES_128_GCM_SHA256 => (HashAlgorithmName.SHA256, 32, 16, LibSsl.EVP_aes_128_gcm()),
@@ -53,6 +58,9 @@ internal abstract unsafe class RecordCipher : IDisposable
 
     /// <summary>The OpenSSL cipher context (zero once disposed).</summary>
     protected IntPtr Context { get; private set; }
+
+    /// <summary>Our AES-128-GCM with the current key, when it runs the records instead of the context.</summary>
+    protected WideAesGcm? Wide { get; private set; }
 
     /// <summary>The next record's sequence number under the current key.</summary>
     protected ulong Sequence { get; set; }
@@ -102,13 +110,21 @@ internal abstract unsafe class RecordCipher : IDisposable
         var iv = ExpandLabel(_hash, _secret, "iv", NonceSize);
         try
         {
-            fixed (byte* k = key)
+            if (_wide)
             {
-                var ok = _encrypt
+                Wide?.Clear();
+                Wide = new WideAesGcm(key);
+            }
+            else
+            {
+                fixed (byte* k = key)
+                {
+                    var ok = _encrypt
                     ? LibSsl.EVP_EncryptInit_ex(Context, _cipher, IntPtr.Zero, k, null)
-                    : LibSsl.EVP_DecryptInit_ex(Context, _cipher, IntPtr.Zero, k, null);
-                if (ok != 1)
-                    throw new CryptographicException($"OpenSSL could not set the record key: {LibSsl.TakeErrors()}");
+                        : LibSsl.EVP_DecryptInit_ex(Context, _cipher, IntPtr.Zero, k, null);
+                    if (ok != 1)
+                        throw new CryptographicException($"OpenSSL could not set the record key: {LibSsl.TakeErrors()}");
+                }
             }
             iv.CopyTo(_iv, 0);
             Sequence = 0;
@@ -127,6 +143,7 @@ internal abstract unsafe class RecordCipher : IDisposable
             LibSsl.EVP_CIPHER_CTX_free(Context);
             Context = IntPtr.Zero;
         }
+        Wide?.Clear();
         CryptographicOperations.ZeroMemory(_secret);
         CryptographicOperations.ZeroMemory(_iv);
     }

@@ -61,8 +61,8 @@ internal sealed unsafe class RecordReader : RecordCipher
     /// Reads records protected with <paramref name="trafficSecret"/> (the peer's application traffic secret, from
     /// which key and IV are derived) under <paramref name="suite"/>; <paramref name="client"/> is our side's role.
     /// </summary>
-    public RecordReader(TlsCipherSuite suite, ReadOnlySpan<byte> trafficSecret, bool client, Receive receive)
-        : base(suite, trafficSecret, encrypt: false)
+    public RecordReader(TlsCipherSuite suite, ReadOnlySpan<byte> trafficSecret, bool client, Receive receive, bool wide = true)
+        : base(suite, trafficSecret, encrypt: false, wide)
     {
         _client = client;
         _receive = receive;
@@ -220,6 +220,12 @@ internal sealed unsafe class RecordReader : RecordCipher
         var nonce = stackalloc byte[NonceSize];
         Nonce(new Span<byte>(nonce, NonceSize));
         bool ok;
+        if (Wide is { } wide)
+        {
+            ok = wide.Open(new ReadOnlySpan<byte>(nonce, NonceSize), record[..HeaderSize], record.Slice(HeaderSize, inner.Length),
+                record.Slice(HeaderSize + inner.Length, TagSize), inner);
+        }
+        else
         fixed (byte* r = record)
         fixed (byte* p = inner)
         {

@@ -21,8 +21,8 @@ internal sealed unsafe class RecordWriter : RecordCipher
     private const int Overhead = HeaderSize + 1 + TagSize;
 
     /// <summary>Seals records with <paramref name="trafficSecret"/> (our application traffic secret) under <paramref name="suite"/>.</summary>
-    public RecordWriter(TlsCipherSuite suite, ReadOnlySpan<byte> trafficSecret)
-        : base(suite, trafficSecret, encrypt: true)
+    public RecordWriter(TlsCipherSuite suite, ReadOnlySpan<byte> trafficSecret, bool wide = true)
+        : base(suite, trafficSecret, encrypt: true, wide)
     {
     }
 
@@ -85,7 +85,13 @@ internal sealed unsafe class RecordWriter : RecordCipher
         output[1] = 3;
         output[2] = 3;
         BinaryPrimitives.WriteUInt16BigEndian(output[3..], (ushort)length);
-        bool ok;
+        bool ok = true;
+        if (Wide is { } wide)
+        {
+            wide.Seal(new ReadOnlySpan<byte>(nonce, NonceSize), output[..HeaderSize], content, type,
+                output.Slice(HeaderSize, content.Length + 1), output.Slice(HeaderSize + content.Length + 1, TagSize));
+        }
+        else
         fixed (byte* c = content)
         fixed (byte* o = output)
         {
