@@ -31,13 +31,9 @@ internal abstract unsafe class RecordCipher : IDisposable
     protected RecordCipher(TlsCipherSuite suite, ReadOnlySpan<byte> trafficSecret, bool encrypt, bool wide)
     {
         _wide = wide && suite == TlsCipherSuite.TLS_AES_128_GCM_SHA256 && WideAesGcm.IsSupported;
-        (_hash, var hashLength, _keyLength, _cipher) = suite switch
-        {
-            TlsCipherSuite.TLS_AES_128_GCM_SHA256 => (HashAlgorithmName.SHA256, 32, 16, LibSsl.EVP_aes_128_gcm()),
-            TlsCipherSuite.TLS_AES_256_GCM_SHA384 => (HashAlgorithmName.SHA384, 48, 32, LibSsl.EVP_aes_256_gcm()),
-            TlsCipherSuite.TLS_CHACHA20_POLY1305_SHA256 => (HashAlgorithmName.SHA256, 32, 32, LibSsl.EVP_chacha20_poly1305()),
-            _ => throw new ArgumentException($"no record protection for cipher suite {suite}", nameof(suite)),
-        };
+        (_hash, var hashLength, _keyLength) = Parameters(suite) ?? throw new ArgumentException($"no record protection for cipher suite {suite}", nameof(suite));
+        _cipher = suite == TlsCipherSuite.TLS_CHACHA20_POLY1305_SHA256 ? LibSsl.EVP_chacha20_poly1305()
+            : _keyLength == 16 ? LibSsl.EVP_aes_128_gcm() : LibSsl.EVP_aes_256_gcm();
         if (trafficSecret.Length != hashLength)
             throw new ArgumentException($"a {suite} traffic secret has {hashLength} bytes, not {trafficSecret.Length}", nameof(trafficSecret));
         _encrypt = encrypt;
@@ -65,12 +61,17 @@ internal abstract unsafe class RecordCipher : IDisposable
     /// <summary>The next record's sequence number under the current key.</summary>
     protected ulong Sequence { get; set; }
 
-    /// <summary>Whether records of <paramref name="suite"/> can be protected here.</summary>
-    public static bool Supports(TlsCipherSuite suite) =>
-        suite is TlsCipherSuite.TLS_AES_128_GCM_SHA256 or TlsCipherSuite.TLS_AES_256_GCM_SHA384 or TlsCipherSuite.TLS_CHACHA20_POLY1305_SHA256;
-
     /// <summary>The bytes of a traffic secret of <paramref name="suite"/> (its hash's length), or 0 if unsupported.</summary>
-    public static int SecretLength(TlsCipherSuite suite) => suite == TlsCipherSuite.TLS_AES_256_GCM_SHA384 ? 48 : Supports(suite) ? 32 : 0;
+    public static int SecretLength(TlsCipherSuite suite) => Parameters(suite)?.HashLength ?? 0;
+
+    // A suite's hash, hash length and key length (the one list of the suites protected here); null for any other.
+    private static (HashAlgorithmName Hash, int HashLength, int KeyLength)? Parameters(TlsCipherSuite suite) => suite switch
+    {
+        TlsCipherSuite.TLS_AES_128_GCM_SHA256 => (HashAlgorithmName.SHA256, 32, 16),
+        TlsCipherSuite.TLS_AES_256_GCM_SHA384 => (HashAlgorithmName.SHA384, 48, 32),
+        TlsCipherSuite.TLS_CHACHA20_POLY1305_SHA256 => (HashAlgorithmName.SHA256, 32, 32),
+        _ => null,
+    };
 
     /// <summary>HKDF-Expand-Label(secret, label, "", length) of RFC 8446 §7.1.</summary>
     public static byte[] ExpandLabel(HashAlgorithmName hash, ReadOnlySpan<byte> secret, string label, int length)
